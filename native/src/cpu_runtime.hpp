@@ -1,0 +1,12 @@
+// Which instruction set the CPU kernels run, chosen at load time and overridable for tests.
+#pragma once
+
+#include "gem_kernel.hpp"
+#include "isc/cpu.h"
+
+namespace isc::cpu {
+
+isc_cpu_isa active_isa();
+const GemRowKernels& gem_kernels();
+
+}  // namespace isc::cpu

@@ -1,0 +1,68 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.iscengine.kernels.CudaDevice;
+import org.iscengine.runtime.RuntimeReport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isc info}: versions, native backends, CUDA devices and threads. */
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
+    description = "Show versions, the native kernel libraries found, CUDA devices and thread counts.")
+final class InfoCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--json", description = "Print the report as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    RuntimeReport report = RuntimeReport.collect();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    } else {
+      print(report, out);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void print(RuntimeReport r, PrintWriter out) {
+    RuntimeReport.Java j = r.java();
+    RuntimeReport.LibTorch t = r.libtorch();
+    out.printf("isc-engine    %s%n", r.engineVersion());
+    out.printf("Java          %s (%s), %s %s, %d processors%n", j.version(), j.vendor(), j.os(), j.arch(), j.processors());
+    out.printf(
+        "LibTorch      %s (JavaCPP %s), %s, %d threads%n",
+        t.version(), t.javacppVersion(), t.cuda() ? "CUDA, " + t.cudaDevices() + " device(s)" : "CPU build or no GPU", t.threads());
+    RuntimeReport.CpuBackend cpu = r.cpuKernels();
+    if (cpu.loaded()) {
+      out.printf("CPU kernels   libisc_cpu %s: %s (best %s), %d threads%n", cpu.build(), cpu.isa(), cpu.bestIsa(), cpu.threads());
+    } else {
+      out.printf("CPU kernels   not loaded: %s (GeM falls back to LibTorch)%n", cpu.problem());
+    }
+    RuntimeReport.CudaBackend cuda = r.cudaKernels();
+    if (cuda.loaded()) {
+      out.printf("CUDA kernels  libisc_cuda: %s; driver %s%n", cuda.build(), cuda.driver());
+    } else {
+      out.printf("CUDA kernels  not loaded: %s%n", cuda.problem());
+    }
+    if (cuda.devices().isEmpty()) {
+      out.printf("CUDA devices  none%s%n", cuda.loaded() && cuda.problem() != null ? " (" + cuda.problem() + ")" : "");
+    }
+    for (CudaDevice d : cuda.devices()) {
+      out.printf(
+          "CUDA device   %d: %s (%s, %d SMs, %.1f GiB, L2 %d MiB)%n",
+          d.index(), d.name(), d.architecture(), d.multiprocessors(), d.totalMemoryBytes() / 1073741824.0,
+          d.l2CacheBytes() >> 20);
+    }
+    out.printf("Device        %s with --device auto%n", r.defaultDevice());
+  }
+}

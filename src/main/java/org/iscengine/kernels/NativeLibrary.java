@@ -1,0 +1,106 @@
+package org.iscengine.kernels;
+
+import java.util.Optional;
+import java.util.function.IntSupplier;
+import org.bytedeco.javacpp.Loader;
+import org.iscengine.kernels.binding.IscAbi;
+import org.iscengine.kernels.binding.IscCpu;
+import org.iscengine.kernels.binding.IscCuda;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One of the native kernel libraries, loaded on first use. A library that cannot be loaded is not
+ * an error here: callers fall back to the LibTorch reference, and {@link #unavailableReason()}
+ * says why.
+ */
+final class NativeLibrary {
+  private static final Logger log = LoggerFactory.getLogger(NativeLibrary.class);
+
+  /** The ABI version these bindings were written for ({@code ISC_ABI_VERSION}). */
+  static final int ABI_VERSION = 1;
+
+  static final NativeLibrary CPU = new NativeLibrary("libisc_cpu", IscCpu.class, IscCpu::abiVersion, "");
+  static final NativeLibrary CUDA =
+      new NativeLibrary(
+          "libisc_cuda",
+          IscCuda.class,
+          IscCuda::abiVersion,
+          " (it is built only where CMake found a CUDA compiler)");
+
+  private final String name;
+  private final Class<?> binding;
+  private final IntSupplier abiVersion;
+  private final String whenMissing;
+  private volatile Optional<String> failure;
+
+  private NativeLibrary(String name, Class<?> binding, IntSupplier abiVersion, String whenMissing) {
+    this.name = name;
+    this.binding = binding;
+    this.abiVersion = abiVersion;
+    this.whenMissing = whenMissing;
+  }
+
+  String name() {
+    return name;
+  }
+
+  boolean available() {
+    return load().isEmpty();
+  }
+
+  /** Why the library could not be loaded; empty when it is loaded. */
+  Optional<String> unavailableReason() {
+    return load();
+  }
+
+  /** Loads the library or throws {@link KernelException} with the reason. */
+  void require() {
+    load().ifPresent(reason -> {
+      throw new KernelException(-1, name + " is not available: " + reason);
+    });
+  }
+
+  private Optional<String> load() {
+    Optional<String> result = failure;
+    if (result == null) {
+      synchronized (this) {
+        result = failure;
+        if (result == null) {
+          result = tryLoad();
+          failure = result;
+        }
+      }
+    }
+    return result;
+  }
+
+  private Optional<String> tryLoad() {
+    try {
+      Loader.load(IscAbi.class);
+      String path = Loader.load(binding);
+      int version = abiVersion.getAsInt();
+      if (version != ABI_VERSION) {
+        return unavailable("ABI version " + version + " at " + path + ", expected " + ABI_VERSION);
+      }
+      log.debug("loaded {} through {}", name, path);
+      return Optional.empty();
+    } catch (Throwable e) {
+      // UnsatisfiedLinkError, or an initializer error wrapping it: not fatal, reported instead.
+      return unavailable(rootMessage(e) + whenMissing);
+    }
+  }
+
+  private Optional<String> unavailable(String reason) {
+    log.info("{} is not available: {}", name, reason);
+    return Optional.of(reason);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+}

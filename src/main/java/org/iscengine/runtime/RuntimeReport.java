@@ -1,0 +1,72 @@
+package org.iscengine.runtime;
+
+import java.util.List;
+import org.bytedeco.pytorch.global.torch;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.CpuKernels;
+import org.iscengine.kernels.CudaDevice;
+import org.iscengine.kernels.CudaKernels;
+
+/**
+ * What this process runs on: versions, the native kernel libraries found, CUDA devices and
+ * thread counts. Collecting it loads LibTorch and the kernel libraries.
+ */
+public record RuntimeReport(
+    String engineVersion,
+    Java java,
+    LibTorch libtorch,
+    CpuBackend cpuKernels,
+    CudaBackend cudaKernels,
+    String defaultDevice) {
+
+  public record Java(String version, String vendor, String os, String arch, int processors) {}
+
+  public record LibTorch(
+      String version, String javacppVersion, boolean cuda, int cudaDevices, int threads) {}
+
+  /** libisc_cpu; {@code problem} is null when it loaded. */
+  public record CpuBackend(boolean loaded, String build, String isa, String bestIsa, int threads, String problem) {}
+
+  /** libisc_cuda; {@code problem} says why it cannot run (not built, no driver, no device). */
+  public record CudaBackend(
+      boolean loaded, String build, String driver, String runtime, List<CudaDevice> devices, String problem) {}
+
+  public static RuntimeReport collect() {
+    Runtime rt = Runtime.getRuntime();
+    Java java =
+        new Java(
+            System.getProperty("java.version"),
+            System.getProperty("java.vendor"),
+            System.getProperty("os.name"),
+            System.getProperty("os.arch"),
+            rt.availableProcessors());
+    boolean torchCuda = torch.cuda_is_available();
+    LibTorch libtorch =
+        new LibTorch(
+            Versions.libtorch(),
+            Versions.javacpp(),
+            torchCuda,
+            torchCuda ? torch.cuda_device_count() : 0,
+            torch.get_num_threads());
+    CpuBackend cpu =
+        CpuKernels.available()
+            ? new CpuBackend(
+                true,
+                CpuKernels.buildInfo(),
+                CpuKernels.isa().name(),
+                CpuKernels.bestIsa().name(),
+                CpuKernels.threads(),
+                null)
+            : new CpuBackend(false, null, null, null, 0, CpuKernels.unavailableReason().orElse(null));
+    boolean cudaLoaded = CudaKernels.libraryLoaded();
+    CudaBackend cuda =
+        new CudaBackend(
+            cudaLoaded,
+            cudaLoaded ? CudaKernels.buildInfo() : null,
+            CudaKernels.versionString(CudaKernels.driverVersion()),
+            CudaKernels.versionString(CudaKernels.runtimeVersion()),
+            CudaKernels.devices(),
+            CudaKernels.unavailableReason().orElse(null));
+    return new RuntimeReport(Versions.engine(), java, libtorch, cpu, cuda, ComputeDevice.select("auto").toString());
+  }
+}

@@ -1,0 +1,36 @@
+package org.iscengine.testing;
+
+import java.util.Random;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Random CPU tensors from a seed, filled from Java so a failing case can be replayed exactly.
+ * Tests take a fresh seed per run ({@link #freshSeed()}) and print it on failure.
+ */
+public final class RandomTensors {
+  private RandomTensors() {}
+
+  public static long freshSeed() {
+    return System.nanoTime() ^ Thread.currentThread().getId() * 0x9E3779B97F4A7C15L;
+  }
+
+  /** float32 values uniform in [lo, hi). */
+  public static Tensor uniform(long seed, double lo, double hi, long... shape) {
+    Random random = new Random(seed);
+    Tensor t = torch.empty(shape);
+    long n = t.numel();
+    float[] values = new float[(int) Math.min(n, 1 << 20)];
+    try (FloatPointer data = new FloatPointer(t.data_ptr())) {
+      for (long offset = 0; offset < n; offset += values.length) {
+        int count = (int) Math.min(values.length, n - offset);
+        for (int i = 0; i < count; i++) {
+          values[i] = (float) (lo + (hi - lo) * random.nextDouble());
+        }
+        data.position(offset).put(values, 0, count);
+      }
+    }
+    return t;
+  }
+}
