@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +47,12 @@ class GemTest {
     CpuKernels.setIsa(CpuKernels.bestIsa());
   }
 
+  /** Runs the kernels on this instruction set, or skips where the processor lacks it. */
+  private static void use(CpuIsa isa) {
+    Assumptions.assumeTrue(isa.ordinal() <= CpuKernels.bestIsa().ordinal(), "processor lacks " + isa);
+    CpuKernels.setIsa(isa);
+  }
+
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
     for (CpuIsa isa : CpuIsa.values()) {
@@ -59,9 +68,7 @@ class GemTest {
   @ParameterizedTest(name = "{0} {1} p={2}")
   @MethodSource("cases")
   void forwardMatchesFloat64Reference(CpuIsa isa, long[] shape, double p) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        isa.ordinal() <= CpuKernels.bestIsa().ordinal(), "processor lacks " + isa);
-    CpuKernels.setIsa(isa);
+    use(isa);
     long seed = RandomTensors.freshSeed();
     try (Tensor x = RandomTensors.uniform(seed, -0.5, 3.0, shape);
         Tensor x64 = x.to(ScalarType.Double);
@@ -75,9 +82,7 @@ class GemTest {
   @ParameterizedTest(name = "{0} {1} p={2}")
   @MethodSource("cases")
   void gradientsMatchFloat64Autograd(CpuIsa isa, long[] shape, double p) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        isa.ordinal() <= CpuKernels.bestIsa().ordinal(), "processor lacks " + isa);
-    CpuKernels.setIsa(isa);
+    use(isa);
     long seed = RandomTensors.freshSeed();
     try (Tensor x = RandomTensors.uniform(seed, -0.5, 3.0, shape);
         Tensor gradY = RandomTensors.uniform(seed + 1, -1.0, 1.0, shape[0], shape[1]);
@@ -155,7 +160,7 @@ class GemTest {
       expected.add(values(Gem.nativeKernel().forward(x, 3.0, EPS)));
     }
     List<Thread> threads = new ArrayList<>();
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     for (int i = 0; i < callers; i++) {
       int k = i;
       Thread t = new Thread(() -> {
@@ -180,7 +185,9 @@ class GemTest {
   void nanRowsStayNanLikeTheReference() {
     long seed = RandomTensors.freshSeed();
     try (Tensor x = RandomTensors.uniform(seed, -0.5, 3.0, 2, 3, 4, 5)) {
-      new org.bytedeco.javacpp.FloatPointer(x.data_ptr()).put(7, Float.NaN);  // row 0
+      try (FloatPointer data = new FloatPointer(x.data_ptr())) {
+        data.put(7, Float.NaN);  // in row 0
+      }
       for (double p : new double[] {1.0, 3.0, 2.6}) {
         double[] y = values(Gem.nativeKernel().forward(x, p, EPS));
         double[] ref = values(Gem.reference().forward(x, p, EPS));

@@ -2,6 +2,7 @@ package org.iscengine.benchmarks;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.kernels.CpuKernels;
@@ -71,13 +72,15 @@ public class GemBenchmark {
     long[] dims = Arrays.stream(shape.split("x")).mapToLong(Long::parseLong).toArray();
     torch.manual_seed(42);
     // Uniform in [-0.5, 3): some values fall under eps and are clamped, as after a real layer.
-    try (Tensor r = torch.rand(dims)) {
-      x = r.mul(new org.bytedeco.pytorch.Scalar(3.5)).sub(new org.bytedeco.pytorch.Scalar(0.5));
+    try (Tensor r = torch.rand(dims);
+        Tensor g = torch.rand(dims[0], dims[1]);
+        Scalar scale = new Scalar(3.5);
+        Scalar half = new Scalar(0.5);
+        Tensor scaled = r.mul(scale)) {
+      x = scaled.sub(half);
+      gradOutput = g.sub(half);
     }
     output = kernel.forward(x, p, EPS);
-    try (Tensor r = torch.rand(dims[0], dims[1])) {
-      gradOutput = r.sub(new org.bytedeco.pytorch.Scalar(0.5));
-    }
   }
 
   @TearDown(Level.Trial)
