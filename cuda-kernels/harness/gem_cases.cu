@@ -58,22 +58,6 @@ struct Dtype<__nv_bfloat16> {
 
 constexpr float kEps = 1e-6f;
 
-void isc_ok(int32_t code, const isc_status& status) {
-  if (code != ISC_OK) {
-    std::fprintf(stderr, "kernel failed: %s\n", status.message);
-    std::exit(2);
-  }
-}
-
-template <typename T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  explicit DeviceBuffer(size_t count) { cuda_ok(cudaMalloc(&ptr, std::max<size_t>(count, 1) * sizeof(T)), "cudaMalloc"); }
-  ~DeviceBuffer() { cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
-
 template <typename T>
 std::vector<T> random_storage(size_t count, float lo, float hi, std::mt19937& rng) {
   std::uniform_real_distribution<float> dist(lo, hi);
@@ -106,18 +90,6 @@ double norm_relative(const std::vector<float>& got, const std::vector<float>& wa
   }
   const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
   return std::isfinite(e) ? e : 1e30;
-}
-
-template <typename T>
-std::vector<T> download(const T* device, size_t count) {
-  std::vector<T> host(count);
-  cuda_ok(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy D2H");
-  return host;
-}
-
-template <typename T>
-void upload(T* device, const std::vector<T>& host) {
-  cuda_ok(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
 }
 
 template <typename T>

@@ -93,6 +93,7 @@ void write_json(const std::string& path, const harness::Device& d, const std::ve
       const double gbps = r.bytes / (r.median_us * 1e3);
       out << ", \"median_us\": " << number(r.median_us) << ", \"gbps\": " << number(gbps)
           << ", \"fraction_of_copy\": " << number(gbps / d.copy_gbps);
+      if (r.flops > 0) out << ", \"tflops\": " << number(r.flops / (r.median_us * 1e6));
     }
     out << "}" << (i + 1 < records.size() ? "," : "") << "\n";
   }
@@ -123,18 +124,22 @@ int main(int argc, char** argv) {
 
   std::vector<harness::Record> records;
   harness::run_gem(options, device, records);
+  harness::run_knn(options, device, records);
+  harness::run_contrastive(options, device, records);
 
   int failed = 0;
-  std::printf("\n%-18s %-6s %-14s %5s %11s %9s %11s %9s %8s\n", "kernel", "dtype", "shape", "p", "error", "tol",
+  std::printf("\n%-18s %-6s %-22s %5s %11s %9s %11s %9s %8s\n", "kernel", "variant", "shape", "p", "error", "tol",
               "median_us", "GB/s", "% copy");
   for (const auto& r : records) {
-    std::printf("%-18s %-6s %-14s %5.2f", r.kernel.c_str(), r.variant.c_str(), r.shape.c_str(), r.p);
+    std::printf("%-18s %-6s %-22s %5.2f", r.kernel.c_str(), r.variant.c_str(), r.shape.c_str(), r.p);
     if (r.checked()) {
       std::printf(" %11.3e %9.1e", r.error, r.tolerance);
     } else {
       std::printf(" %11s %9s", "-", "-");
     }
-    if (r.median_us >= 0) {
+    if (r.median_us >= 0 && r.flops > 0) {
+      std::printf(" %11.2f %7.1f TFLOP/s", r.median_us, r.flops / (r.median_us * 1e6));
+    } else if (r.median_us >= 0) {
       const double gbps = r.bytes / (r.median_us * 1e3);
       std::printf(" %11.2f %9.0f %7.1f%%", r.median_us, gbps, 100.0 * gbps / device.copy_gbps);
     }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "isc/common.h"
+
 namespace harness {
 
 struct Options {
@@ -29,6 +31,7 @@ struct Record {
   double tolerance = 0;
   double median_us = -1;   // < 0: not timed
   double bytes = 0;        // bytes moved per launch, for GB/s
+  double flops = 0;        // floating-point operations per launch, for TFLOP/s
   bool checked() const { return !(error < 0); }  // a NaN error counts as checked, and fails
   bool ok() const { return !checked() || error <= tolerance; }
 };
@@ -76,7 +79,42 @@ inline int rotation(const Device& device, double bytes) {
   return std::clamp(static_cast<int>(needed) + 1, 2, 32);
 }
 
+// Device memory for n elements of T, freed with the object.
+template <typename T>
+struct DeviceBuffer {
+  T* ptr = nullptr;
+  size_t count = 0;
+  explicit DeviceBuffer(size_t n) : count(n) {
+    cuda_ok(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T)), "cudaMalloc");
+  }
+  ~DeviceBuffer() { cudaFree(ptr); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+};
+
+template <typename T>
+std::vector<T> download(const T* device, size_t count) {
+  std::vector<T> host(count);
+  cuda_ok(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy D2H");
+  return host;
+}
+
+template <typename T>
+void upload(T* device, const std::vector<T>& host) {
+  cuda_ok(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
+}
+
+// Exits on a failed library call, printing its message.
+inline void isc_ok(int32_t code, const isc_status& status) {
+  if (code != ISC_OK) {
+    std::fprintf(stderr, "kernel failed: %s\n", status.message);
+    std::exit(2);
+  }
+}
+
 double measure_copy_gbps(const Options& options);
 void run_gem(const Options& options, const Device& device, std::vector<Record>& records);
+void run_knn(const Options& options, const Device& device, std::vector<Record>& records);
+void run_contrastive(const Options& options, const Device& device, std::vector<Record>& records);
 
 }  // namespace harness

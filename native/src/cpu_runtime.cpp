@@ -14,9 +14,11 @@ namespace isc::cpu {
 
 namespace avx2 {
 extern const GemRowKernels gem_kernels;
+extern const LinalgKernels linalg_kernels;
 }
 namespace generic {
 extern const GemRowKernels gem_kernels;
+extern const LinalgKernels linalg_kernels;
 }
 
 namespace {
@@ -37,6 +39,10 @@ std::atomic<int32_t> g_active_isa{kBestIsa};
 isc_cpu_isa active_isa() { return static_cast<isc_cpu_isa>(g_active_isa.load(std::memory_order_relaxed)); }
 
 const GemRowKernels& gem_kernels() { return active_isa() == ISC_ISA_AVX2 ? avx2::gem_kernels : generic::gem_kernels; }
+
+const LinalgKernels& linalg_kernels_for_active_isa() {
+  return active_isa() == ISC_ISA_AVX2 ? avx2::linalg_kernels : generic::linalg_kernels;
+}
 
 }  // namespace isc::cpu
 

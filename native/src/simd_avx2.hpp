@@ -38,6 +38,9 @@ struct Vec {
   // a where mask is set, 0 elsewhere.
   friend Vec select(Vec mask, Vec a) { return {_mm256_and_ps(mask.v, a.v)}; }
 
+  // Bit i set when lane i of a mask is set.
+  friend int movemask(Vec mask) { return _mm256_movemask_ps(mask.v); }
+
   float sum() const {
     __m128 lo = _mm256_castps256_ps128(v);
     __m128 hi = _mm256_extractf128_ps(v, 1);

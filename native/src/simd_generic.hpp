@@ -30,6 +30,7 @@ struct Vec {
   friend Vec max(Vec a, Vec b) { return {a.v > b.v ? a.v : b.v}; }
   friend Vec ge_mask(Vec a, Vec b) { return from_bits(a.v >= b.v ? 0xffffffffu : 0u); }
   friend Vec select(Vec mask, Vec a) { return from_bits(bits(mask) & bits(a)); }
+  friend int movemask(Vec mask) { return static_cast<int>(bits(mask) >> 31); }
   float sum() const { return v; }
   friend Vec log(Vec a) { return {std::log(a.v)}; }
   friend Vec exp(Vec a) { return {std::exp(a.v)}; }

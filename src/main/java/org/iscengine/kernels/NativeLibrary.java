@@ -6,27 +6,39 @@ import org.bytedeco.javacpp.Loader;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCpu;
 import org.iscengine.kernels.binding.IscCuda;
+import org.iscengine.kernels.binding.IscFaiss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One of the native kernel libraries, loaded on first use. A library that cannot be loaded is not
- * an error here: callers fall back to the LibTorch reference, and {@link #unavailableReason()}
- * says why.
+ * One of the native libraries of the project, loaded on first use. A library that cannot be
+ * loaded is not an error here: callers fall back (to the LibTorch reference, or another index),
+ * and {@link #unavailableReason()} says why.
  */
-final class NativeLibrary {
+public final class NativeLibrary {
   private static final Logger log = LoggerFactory.getLogger(NativeLibrary.class);
 
   /** The ABI version these bindings were written for ({@code ISC_ABI_VERSION}). */
   static final int ABI_VERSION = 1;
 
-  static final NativeLibrary CPU = new NativeLibrary("libisc_cpu", IscCpu.class, IscCpu::abiVersion, "");
-  static final NativeLibrary CUDA =
+  /** The CPU kernels. */
+  public static final NativeLibrary CPU = new NativeLibrary("libisc_cpu", IscCpu.class, IscCpu::abiVersion, "");
+
+  /** The CUDA kernels; built only where CMake found nvcc, usable only with a GPU. */
+  public static final NativeLibrary CUDA =
       new NativeLibrary(
           "libisc_cuda",
           IscCuda.class,
           IscCuda::abiVersion,
           " (it is built only where CMake found a CUDA compiler)");
+
+  /** FAISS; needs Debian's BLAS, LAPACK and OpenMP libraries at run time. */
+  public static final NativeLibrary FAISS =
+      new NativeLibrary(
+          "libisc_faiss",
+          IscFaiss.class,
+          IscFaiss::abiVersion,
+          " (it needs Debian's libopenblas0, liblapack3 and libgomp1; toolchain/bootstrap installs them)");
 
   private final String name;
   private final Class<?> binding;
@@ -41,21 +53,21 @@ final class NativeLibrary {
     this.whenMissing = whenMissing;
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  boolean available() {
+  public boolean available() {
     return load().isEmpty();
   }
 
   /** Why the library could not be loaded; empty when it is loaded. */
-  Optional<String> unavailableReason() {
+  public Optional<String> unavailableReason() {
     return load();
   }
 
   /** Loads the library or throws {@link KernelException} with the reason. */
-  void require() {
+  public void require() {
     load().ifPresent(reason -> {
       throw new KernelException(-1, name + " is not available: " + reason);
     });
@@ -77,6 +89,8 @@ final class NativeLibrary {
 
   private Optional<String> tryLoad() {
     try {
+      // LibTorch first: its OpenMP and BLAS then also serve FAISS (one runtime of each).
+      Loader.load(org.bytedeco.pytorch.global.torch.class);
       Loader.load(IscAbi.class);
       String path = Loader.load(binding);
       int version = abiVersion.getAsInt();

@@ -8,26 +8,29 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** Small LibTorch helpers that free their native temporaries at once. */
-final class Tensors {
+/**
+ * Small LibTorch helpers that free their native temporaries at once (the binding would otherwise
+ * leave them to the garbage collector).
+ */
+public final class Tensors {
   private Tensors() {}
 
   /**
    * The tensor's dtype as the canonical enum constant. JavaCPP returns a fresh enum object from
    * {@code scalar_type()}; without {@code intern()} it fails ==, switch and EnumSet lookups.
    */
-  static ScalarType dtype(Tensor t) {
+  public static ScalarType dtype(Tensor t) {
     return t.scalar_type().intern();
   }
 
-  static int deviceIndex(Tensor t) {
+  public static int deviceIndex(Tensor t) {
     try (Device device = t.device()) {
       return device.index();
     }
   }
 
   /** An uninitialized tensor of this shape and dtype, on t's device. */
-  static Tensor emptyLike(Tensor t, ScalarType dtype, long... shape) {
+  public static Tensor emptyLike(Tensor t, ScalarType dtype, long... shape) {
     try (TensorOptions options = t.options();
         ScalarTypeOptional optional = new ScalarTypeOptional(dtype);
         TensorOptions typed = options.dtype(optional)) {
@@ -35,8 +38,24 @@ final class Tensors {
     }
   }
 
+  /** Options for a new tensor of this dtype on this device (the caller closes them). */
+  public static TensorOptions options(Device device, ScalarType dtype) {
+    try (TensorOptions base = new TensorOptions(device);
+        ScalarTypeOptional optional = new ScalarTypeOptional(dtype)) {
+      return base.dtype(optional);
+    }
+  }
+
+  /** A new CPU int64 tensor holding these values, moved to t's device. */
+  public static Tensor longsLike(Tensor t, long[] values) {
+    try (Tensor cpu = torch.tensor(values);
+        Device device = t.device()) {
+      return cpu.to(device, ScalarType.Long);
+    }
+  }
+
   /** A 0-dim tensor holding value, with t's dtype and device. */
-  static Tensor scalarLike(Tensor t, double value) {
+  public static Tensor scalarLike(Tensor t, double value) {
     try (TensorOptions options = t.options();
         Scalar s = new Scalar(value)) {
       return torch.full(new long[0], s, options);

@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.testing.Gpu;
 import org.iscengine.testing.RandomTensors;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * The CUDA GeM kernel through the Java API on LibTorch CUDA tensors, against a float64 CPU
@@ -25,23 +22,9 @@ import org.slf4j.LoggerFactory;
  */
 @Tag("gpu")
 class GemCudaTest {
-  private static String skipReason;
-
-  @BeforeAll
-  static void findWhyCudaCannotRun() {
-    if (!torch.cuda_is_available()) {
-      skipReason = "LibTorch has no CUDA device (CPU build, or no GPU): build with -Pgpu on a GPU machine";
-    } else if (!CudaKernels.available()) {
-      skipReason = "libisc_cuda cannot run: " + CudaKernels.unavailableReason().orElse("?");
-    }
-    if (skipReason != null) {
-      LoggerFactory.getLogger(GemCudaTest.class).warn("GPU tests skipped: {}", skipReason);
-    }
-  }
-
   @BeforeEach
   void needsCuda() {
-    Assumptions.assumeTrue(skipReason == null, skipReason);
+    Gpu.require();
   }
 
   static Stream<Arguments> cases() {

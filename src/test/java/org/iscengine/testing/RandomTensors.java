@@ -16,6 +16,24 @@ public final class RandomTensors {
     return System.nanoTime() ^ Thread.currentThread().getId() * 0x9E3779B97F4A7C15L;
   }
 
+  /**
+   * float32 integers uniform in [lo, hi]. Their products and sums are exact in float32, so every
+   * implementation computes identical scores, and equal scores (ties) are common.
+   */
+  public static Tensor integers(long seed, int lo, int hi, long... shape) {
+    Random random = new Random(seed);
+    Tensor t = torch.empty(shape);
+    long n = t.numel();
+    float[] values = new float[(int) n];
+    for (int i = 0; i < n; i++) {
+      values[i] = lo + random.nextInt(hi - lo + 1);
+    }
+    try (FloatPointer data = new FloatPointer(t.data_ptr())) {
+      data.put(values);
+    }
+    return t;
+  }
+
   /** float32 values uniform in [lo, hi). */
   public static Tensor uniform(long seed, double lo, double hi, long... shape) {
     Random random = new Random(seed);

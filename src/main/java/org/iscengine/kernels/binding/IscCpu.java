@@ -8,7 +8,9 @@ import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /** Entry points of libisc_cpu ({@code native/}). Use through {@code org.iscengine.kernels}. */
-@Platform(include = {"isc/common.h", "isc/gem.h", "isc/cpu.h"}, link = "isc_cpu")
+@Platform(
+    include = {"isc/common.h", "isc/gem.h", "isc/knn.h", "isc/contrastive.h", "isc/cpu.h"},
+    link = "isc_cpu")
 public final class IscCpu {
   static {
     Loader.load();
@@ -46,4 +48,13 @@ public final class IscCpu {
 
   @Name("isc_cpu_gem_backward")
   public static native int gemBackward(@Const IscAbi.GemBackwardArgs args, IscAbi.Status status);
+
+  @Name("isc_cpu_knn")
+  public static native int knn(@Const IscAbi.KnnArgs args, IscAbi.Status status);
+
+  @Name("isc_cpu_contrastive_forward")
+  public static native int contrastiveForward(@Const IscAbi.ContrastiveArgs args, IscAbi.Status status);
+
+  @Name("isc_cpu_contrastive_backward")
+  public static native int contrastiveBackward(@Const IscAbi.ContrastiveArgs args, IscAbi.Status status);
 }

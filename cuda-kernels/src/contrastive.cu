@@ -1,0 +1,414 @@
+// CUDA memory-bank contrastive loss (semantics in isc/contrastive.h).
+// Forward: normalise + enqueue, |m|^2 of the bank rows, a tiled batch x bank product whose
+// epilogue writes the distances and per-block pair statistics, a fixed-order final sum (the
+// result does not depend on scheduling). Backward: normalise again, the per-row sums of the
+// weights u = (dL/dd)/d, a tiled product u x bank split along the bank, and a last pass through
+// the L2 normalisation.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "contrastive_checks.hpp"
+#include "cuda_check.cuh"
+#include "isc/contrastive.h"
+#include "tile_gemm.cuh"
+
+namespace isc::cuda {
+namespace {
+
+constexpr float kNormEps = 1e-12f;
+constexpr int kPartials = 6;  // pos_sum, neg_sum, active_pos, active_neg, pos_pairs, neg_pairs
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+  return v;
+}
+
+// A warp per row: unit = x / max(|x|, eps), |unit|^2, |x|; with memory, also the enqueue.
+// Slots outside the bank are skipped rather than written (the host checks them; this keeps a bad
+// call from corrupting device memory).
+__global__ void normalize_kernel(const float* __restrict__ x, int64_t batch, int64_t dim, float* __restrict__ unit,
+                                 float* __restrict__ unit_sq, float* __restrict__ norms, float* memory,
+                                 int64_t* memory_labels, int64_t memory_size, const int64_t* __restrict__ labels,
+                                 const int64_t* __restrict__ slots) {
+  const int64_t row = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x & 31;
+  if (row >= batch) return;
+  if (memory != nullptr && (slots[row] < 0 || slots[row] >= memory_size)) memory = nullptr;
+  float sq = 0.0f;
+  for (int64_t t = lane; t < dim; t += 32) sq += x[row * dim + t] * x[row * dim + t];
+  const float norm = sqrtf(warp_sum(sq));
+  const float scale = 1.0f / fmaxf(norm, kNormEps);
+  float usq = 0.0f;
+  for (int64_t t = lane; t < dim; t += 32) {
+    const float u = x[row * dim + t] * scale;
+    unit[row * dim + t] = u;
+    usq += u * u;
+    if (memory != nullptr) memory[slots[row] * dim + t] = u;
+  }
+  usq = warp_sum(usq);
+  if (lane == 0) {
+    unit_sq[row] = usq;
+    norms[row] = norm;
+    if (memory != nullptr) memory_labels[slots[row]] = labels[row];
+  }
+}
+
+__global__ void row_sq_kernel(const float* __restrict__ m, int64_t rows, int64_t dim, float* __restrict__ out) {
+  const int64_t row = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x & 31;
+  if (row >= rows) return;
+  float sq = 0.0f;
+  for (int64_t t = lane; t < dim; t += 32) sq += m[row * dim + t] * m[row * dim + t];
+  sq = warp_sum(sq);
+  if (lane == 0) out[row] = sq;
+}
+
+// +1 positive, -1 negative, 0 the item's own copy.
+__device__ __forceinline__ int sign_of(int64_t label, int64_t memory_label, int64_t row, int64_t slot) {
+  if (label != memory_label) return -1;
+  return row == slot ? 0 : 1;
+}
+
+struct ForwardParams {
+  const float* unit;
+  const float* unit_sq;
+  const float* memory;
+  const float* memory_sq;
+  const int64_t* labels;
+  const int64_t* memory_labels;
+  const int64_t* slots;
+  int64_t batch, dim, rows;
+  float pos_margin, neg_margin;
+  float* distances;
+  double* partials;  // [blocks][kPartials]
+};
+
+__global__ void __launch_bounds__(tile::kThreads) distance_kernel(ForwardParams p) {
+  __shared__ tile::Operands ops;
+  __shared__ double reduce[tile::kThreads / 32][kPartials];
+  const int64_t i0 = int64_t(blockIdx.x) * tile::kTile;
+  const int64_t j0 = int64_t(blockIdx.y) * tile::kTile;
+  float acc[4][4];
+  tile::product(
+      acc, p.dim, ops,
+      [&](auto& dst, int64_t k0) { tile::load_rows_transposed(dst, p.unit, p.dim, i0, p.batch - i0, k0, p.dim); },
+      [&](auto& dst, int64_t k0) { tile::load_rows_transposed(dst, p.memory, p.dim, j0, p.rows - j0, k0, p.dim); });
+  const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
+  double sums[kPartials] = {0, 0, 0, 0, 0, 0};
+#pragma unroll
+  for (int a = 0; a < 4; ++a) {
+    const int64_t i = i0 + 4 * ty + a;
+    if (i >= p.batch) continue;
+#pragma unroll
+    for (int b = 0; b < 4; ++b) {
+      const int64_t j = j0 + 4 * tx + b;
+      if (j >= p.rows) continue;
+      const float d = sqrtf(fmaxf(p.unit_sq[i] + p.memory_sq[j] - 2.0f * acc[a][b], 0.0f));
+      p.distances[i * p.rows + j] = d;
+      const int sign = sign_of(p.labels[i], p.memory_labels[j], j, p.slots[i]);
+      if (sign > 0) {
+        sums[4] += 1;
+        const float term = d - p.pos_margin;
+        if (term > 0) sums[0] += term, sums[2] += 1;
+      } else if (sign < 0) {
+        sums[5] += 1;
+        const float term = p.neg_margin - d;
+        if (term > 0) sums[1] += term, sums[3] += 1;
+      }
+    }
+  }
+  const int warp = threadIdx.x / 32, lane = threadIdx.x & 31;
+#pragma unroll
+  for (int s = 0; s < kPartials; ++s) {
+    double v = sums[s];
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+    if (lane == 0) reduce[warp][s] = v;
+  }
+  __syncthreads();
+  if (threadIdx.x < kPartials) {
+    double v = 0;
+    for (int w = 0; w < tile::kThreads / 32; ++w) v += reduce[w][threadIdx.x];
+    const int64_t block = int64_t(blockIdx.y) * gridDim.x + blockIdx.x;
+    p.partials[block * kPartials + threadIdx.x] = v;
+  }
+}
+
+// One thread per statistic, summing the block partials in a fixed order.
+__global__ void finalize_kernel(const double* __restrict__ partials, int64_t blocks, double* __restrict__ stats) {
+  __shared__ double total[kPartials];
+  if (threadIdx.x < kPartials) {
+    double v = 0;
+    for (int64_t b = 0; b < blocks; ++b) v += partials[b * kPartials + threadIdx.x];
+    total[threadIdx.x] = v;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    const double pos = total[2] > 0 ? total[0] / total[2] : 0.0;
+    const double neg = total[3] > 0 ? total[1] / total[3] : 0.0;
+    stats[ISC_CONTRASTIVE_LOSS] = pos + neg;
+    stats[ISC_CONTRASTIVE_POS_LOSS] = pos;
+    stats[ISC_CONTRASTIVE_NEG_LOSS] = neg;
+    stats[ISC_CONTRASTIVE_ACTIVE_POS] = total[2];
+    stats[ISC_CONTRASTIVE_ACTIVE_NEG] = total[3];
+    stats[ISC_CONTRASTIVE_POS_PAIRS] = total[4];
+    stats[ISC_CONTRASTIVE_NEG_PAIRS] = total[5];
+  }
+}
+
+struct WeightParams {
+  const float* distances;
+  const int64_t* labels;
+  const int64_t* memory_labels;
+  const int64_t* slots;
+  const double* stats;
+  int64_t batch, rows;
+  float pos_margin, neg_margin;
+};
+
+// u_ij = (dL/dd_ij) / d_ij: +1/P for active positives, -1/N for active negatives, 0 otherwise.
+__device__ __forceinline__ float weight(const WeightParams& w, float pos_w, float neg_w, int64_t i, int64_t j) {
+  const float d = w.distances[i * w.rows + j];
+  const int sign = sign_of(w.labels[i], w.memory_labels[j], j, w.slots[i]);
+  float g = 0.0f;
+  if (sign > 0 && d - w.pos_margin > 0) g = pos_w;
+  if (sign < 0 && w.neg_margin - d > 0) g = neg_w;
+  return d > 0 ? g / d : 0.0f;
+}
+
+__device__ __forceinline__ void pair_weights(const WeightParams& w, float& pos_w, float& neg_w) {
+  const double active_pos = w.stats[ISC_CONTRASTIVE_ACTIVE_POS];
+  const double active_neg = w.stats[ISC_CONTRASTIVE_ACTIVE_NEG];
+  pos_w = active_pos > 0 ? static_cast<float>(1.0 / active_pos) : 0.0f;
+  neg_w = active_neg > 0 ? static_cast<float>(-1.0 / active_neg) : 0.0f;
+}
+
+// A warp per batch row: c_i = sum_j u_ij.
+__global__ void weight_sum_kernel(WeightParams w, float* __restrict__ sums) {
+  const int64_t i = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x & 31;
+  if (i >= w.batch) return;
+  float pos_w, neg_w;
+  pair_weights(w, pos_w, neg_w);
+  float s = 0.0f;
+  for (int64_t j = lane; j < w.rows; j += 32) s += weight(w, pos_w, neg_w, i, j);
+  s = warp_sum(s);
+  if (lane == 0) sums[i] = s;
+}
+
+// partial[split][i][t] = sum over this split's bank rows j of u_ij * m_jt.
+__global__ void __launch_bounds__(tile::kThreads) weighted_bank_kernel(WeightParams w, const float* __restrict__ memory,
+                                                                       int64_t dim, int64_t split_rows,
+                                                                       float* __restrict__ partial) {
+  __shared__ tile::Operands ops;
+  const int64_t i0 = int64_t(blockIdx.x) * tile::kTile;
+  const int64_t t0 = int64_t(blockIdx.y) * tile::kTile;
+  const int64_t j_begin = int64_t(blockIdx.z) * split_rows;
+  const int64_t depth = min(split_rows, w.rows - j_begin);
+  float pos_w, neg_w;
+  pair_weights(w, pos_w, neg_w);
+  float acc[4][4];
+  tile::product(
+      acc, depth, ops,
+      [&](auto& dst, int64_t k0) {
+        // dst[kk][r] = u(i0 + r, j_begin + k0 + kk), read along j (coalesced).
+#pragma unroll
+        for (int e = 0; e < (tile::kTile * tile::kDepth) / tile::kThreads; ++e) {
+          const int idx = threadIdx.x + e * tile::kThreads;
+          const int r = idx / tile::kDepth, kk = idx % tile::kDepth;
+          const int64_t i = i0 + r, k = k0 + kk;
+          dst[kk][r] = (i < w.batch && k < depth) ? weight(w, pos_w, neg_w, i, j_begin + k) : 0.0f;
+        }
+      },
+      [&](auto& dst, int64_t k0) {
+        tile::load_rows_direct(dst, memory + j_begin * dim, dim, t0, dim - t0, k0, depth);
+      });
+  const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
+  float* out = partial + int64_t(blockIdx.z) * w.batch * dim;
+#pragma unroll
+  for (int a = 0; a < 4; ++a) {
+    const int64_t i = i0 + 4 * ty + a;
+    if (i >= w.batch) continue;
+#pragma unroll
+    for (int b = 0; b < 4; ++b) {
+      const int64_t t = t0 + 4 * tx + b;
+      if (t < dim) out[i * dim + t] = acc[a][b];
+    }
+  }
+}
+
+// A warp per row: dL/d(unit) = g (c_i unit_i - sum_s partial_s), then through x / max(|x|, eps).
+__global__ void finish_backward_kernel(const float* __restrict__ unit, const float* __restrict__ norms,
+                                       const float* __restrict__ sums, const float* __restrict__ partial,
+                                       int splits, int64_t batch, int64_t dim, const float* __restrict__ grad_loss,
+                                       float* __restrict__ grad) {
+  const int64_t i = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x & 31;
+  if (i >= batch) return;
+  const float upstream = *grad_loss;
+  float dot = 0.0f;
+  for (int64_t t = lane; t < dim; t += 32) {
+    float weighted = 0.0f;
+    for (int s = 0; s < splits; ++s) weighted += partial[(int64_t(s) * batch + i) * dim + t];
+    const float g = upstream * (sums[i] * unit[i * dim + t] - weighted);
+    grad[i * dim + t] = g;
+    dot += g * unit[i * dim + t];
+  }
+  dot = warp_sum(dot);
+  const bool clamped = norms[i] <= kNormEps;
+  const float inv = 1.0f / fmaxf(norms[i], kNormEps);
+  for (int64_t t = lane; t < dim; t += 32) {
+    const float g = grad[i * dim + t];
+    grad[i * dim + t] = (clamped ? g : g - unit[i * dim + t] * dot) * inv;
+  }
+}
+
+struct Plan {
+  int64_t row_tiles, col_tiles, splits, split_rows;
+  size_t unit, unit_sq, norms, memory_sq, partials, sums, weighted, bytes;
+};
+
+size_t aligned(size_t n) { return (n + 255) / 256 * 256; }
+
+Plan make_plan(const isc_contrastive_args& a, int multiprocessors) {
+  Plan p{};
+  p.row_tiles = (a.batch + tile::kTile - 1) / tile::kTile;
+  p.col_tiles = (a.memory_rows + tile::kTile - 1) / tile::kTile;
+  // Backward: split the bank so that about two blocks per multiprocessor work at once.
+  const int64_t dim_tiles = (a.dim + tile::kTile - 1) / tile::kTile;
+  const int64_t blocks = p.row_tiles * dim_tiles;
+  p.splits = std::clamp<int64_t>((2 * int64_t(multiprocessors) + blocks - 1) / blocks, 1,
+                                 std::max<int64_t>(1, a.memory_rows / 256));
+  p.split_rows = (a.memory_rows + p.splits - 1) / p.splits;
+  size_t at = 0;
+  auto take = [&](size_t bytes) {
+    const size_t here = at;
+    at += aligned(bytes);
+    return here;
+  };
+  p.unit = take(sizeof(float) * a.batch * a.dim);
+  p.unit_sq = take(sizeof(float) * a.batch);
+  p.norms = take(sizeof(float) * a.batch);
+  p.memory_sq = take(sizeof(float) * a.memory_rows);
+  p.partials = take(sizeof(double) * kPartials * p.row_tiles * p.col_tiles);
+  p.sums = take(sizeof(float) * a.batch);
+  p.weighted = take(sizeof(float) * p.splits * a.batch * a.dim);
+  p.bytes = at;
+  return p;
+}
+
+int device_for(const isc_contrastive_args& a) {
+  const int device = device_of(a.embeddings, "embeddings");
+  for (const auto& [ptr, name] : {std::pair<const void*, const char*>{a.labels, "labels"},
+                                  {a.memory, "memory"}, {a.memory_labels, "memory_labels"}, {a.slots, "slots"},
+                                  {a.distances, "distances"}, {a.stats, "stats"}}) {
+    if (device_of(ptr, name) != device) fail(ISC_INVALID_ARGUMENT, "%s is on another device than embeddings", name);
+  }
+  return device;
+}
+
+int sms(int device) {
+  int n = 0;
+  check(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+  return n;
+}
+
+unsigned warps_grid(int64_t rows) { return static_cast<unsigned>((rows * 32 + 255) / 256); }
+
+void forward(const isc_contrastive_args& a) {
+  const int device = device_for(a);
+  DeviceGuard guard(device);
+  const Plan plan = make_plan(a, sms(device));
+  if (a.workspace == nullptr || a.workspace_bytes < plan.bytes) {
+    fail(ISC_INVALID_ARGUMENT, "workspace of %zu bytes is too small: %zu needed", a.workspace_bytes, plan.bytes);
+  }
+  auto* ws = static_cast<unsigned char*>(a.workspace);
+  auto* unit = reinterpret_cast<float*>(ws + plan.unit);
+  auto* unit_sq = reinterpret_cast<float*>(ws + plan.unit_sq);
+  auto* norms = reinterpret_cast<float*>(ws + plan.norms);
+  auto* memory_sq = reinterpret_cast<float*>(ws + plan.memory_sq);
+  auto* partials = reinterpret_cast<double*>(ws + plan.partials);
+  const auto stream = static_cast<cudaStream_t>(a.stream);
+  normalize_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(a.embeddings, a.batch, a.dim, unit, unit_sq, norms,
+                                                            a.memory, a.memory_labels, a.memory_size, a.labels,
+                                                            a.slots);
+  check(cudaGetLastError(), "normalize launch");
+  row_sq_kernel<<<warps_grid(a.memory_rows), 256, 0, stream>>>(a.memory, a.memory_rows, a.dim, memory_sq);
+  check(cudaGetLastError(), "bank norms launch");
+  ForwardParams fp{unit, unit_sq, a.memory, memory_sq, a.labels, a.memory_labels, a.slots, a.batch, a.dim,
+                   a.memory_rows, a.pos_margin, a.neg_margin, a.distances, partials};
+  distance_kernel<<<dim3(static_cast<unsigned>(plan.row_tiles), static_cast<unsigned>(plan.col_tiles)), tile::kThreads, 0,
+                    stream>>>(fp);
+  check(cudaGetLastError(), "distance launch");
+  finalize_kernel<<<1, 32, 0, stream>>>(partials, plan.row_tiles * plan.col_tiles, a.stats);
+  check(cudaGetLastError(), "finalize launch");
+}
+
+void backward(const isc_contrastive_args& a) {
+  const int device = device_for(a);
+  if (device_of(a.grad_embeddings, "grad_embeddings") != device || device_of(a.grad_loss, "grad_loss") != device) {
+    fail(ISC_INVALID_ARGUMENT, "grad_embeddings and grad_loss must be on the device of embeddings");
+  }
+  DeviceGuard guard(device);
+  const Plan plan = make_plan(a, sms(device));
+  if (a.workspace == nullptr || a.workspace_bytes < plan.bytes) {
+    fail(ISC_INVALID_ARGUMENT, "workspace of %zu bytes is too small: %zu needed", a.workspace_bytes, plan.bytes);
+  }
+  auto* ws = static_cast<unsigned char*>(a.workspace);
+  auto* unit = reinterpret_cast<float*>(ws + plan.unit);
+  auto* unit_sq = reinterpret_cast<float*>(ws + plan.unit_sq);
+  auto* norms = reinterpret_cast<float*>(ws + plan.norms);
+  auto* sums = reinterpret_cast<float*>(ws + plan.sums);
+  auto* weighted = reinterpret_cast<float*>(ws + plan.weighted);
+  const auto stream = static_cast<cudaStream_t>(a.stream);
+  normalize_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(a.embeddings, a.batch, a.dim, unit, unit_sq, norms,
+                                                            nullptr, nullptr, 0, nullptr, nullptr);
+  check(cudaGetLastError(), "normalize launch");
+  WeightParams wp{a.distances, a.labels, a.memory_labels, a.slots, a.stats, a.batch, a.memory_rows,
+                  a.pos_margin, a.neg_margin};
+  weight_sum_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(wp, sums);
+  check(cudaGetLastError(), "weight sum launch");
+  const int64_t dim_tiles = (a.dim + tile::kTile - 1) / tile::kTile;
+  weighted_bank_kernel<<<dim3(static_cast<unsigned>(plan.row_tiles), static_cast<unsigned>(dim_tiles),
+                              static_cast<unsigned>(plan.splits)),
+                         tile::kThreads, 0, stream>>>(wp, a.memory, a.dim, plan.split_rows, weighted);
+  check(cudaGetLastError(), "weighted bank launch");
+  finish_backward_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(unit, norms, sums, weighted,
+                                                                  static_cast<int>(plan.splits), a.batch, a.dim,
+                                                                  a.grad_loss, a.grad_embeddings);
+  check(cudaGetLastError(), "finish backward launch");
+}
+
+}  // namespace
+}  // namespace isc::cuda
+
+extern "C" {
+
+int32_t isc_cuda_contrastive_workspace_size(const isc_contrastive_args* args, size_t* bytes, isc_status* status) {
+  return isc::guarded(status, "isc_cuda_contrastive_workspace_size", [&] {
+    isc::check_contrastive(args, false);
+    if (bytes == nullptr) isc::fail(ISC_INVALID_ARGUMENT, "bytes is NULL");
+    const int device = isc::cuda::device_of(args->embeddings, "embeddings");
+    *bytes = isc::cuda::make_plan(*args, isc::cuda::sms(device)).bytes;
+  });
+}
+
+int32_t isc_cuda_contrastive_forward(const isc_contrastive_args* args, isc_status* status) {
+  return isc::guarded(status, "isc_cuda_contrastive_forward", [&] {
+    isc::check_contrastive(args, false);
+    isc::cuda::forward(*args);
+  });
+}
+
+int32_t isc_cuda_contrastive_backward(const isc_contrastive_args* args, isc_status* status) {
+  return isc::guarded(status, "isc_cuda_contrastive_backward", [&] {
+    isc::check_contrastive(args, true);
+    isc::cuda::backward(*args);
+  });
+}
+
+}  // extern "C"

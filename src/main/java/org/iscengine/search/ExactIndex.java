@@ -1,0 +1,456 @@
+package org.iscengine.search;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.Knn;
+import org.iscengine.kernels.KnnPrecision;
+import org.iscengine.kernels.KnnResult;
+import org.iscengine.kernels.KnnStream;
+import org.iscengine.kernels.Metric;
+import org.iscengine.kernels.TensorChecks;
+import org.iscengine.kernels.Tensors;
+
+/**
+ * Exact search with the project's kNN kernel: vectors held as one float32 tensor on the CPU or a
+ * GPU, searched by brute force with the top-k fused into the scan. No training. Saved in its own
+ * checksummed format ({@link #MAGIC}).
+ */
+public final class ExactIndex implements VectorIndex {
+  /** First bytes of a saved ExactIndex. */
+  static final byte[] MAGIC = {'I', 'S', 'C', 'X', 'I', 'D', 'X', '1'};
+
+  /** References searched per kernel call, bounding the memory of one call. */
+  private static final long SEARCH_CHUNK = 1L << 20;
+
+  /** Range search works on score blocks of this many queries x references. */
+  private static final int RANGE_QUERY_BLOCK = 256;
+
+  private static final int RANGE_REF_BLOCK = 1 << 16;
+
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final int dim;
+  private final Metric metric;
+  private final ComputeDevice device;
+  private final KnnPrecision precision;
+  private Tensor storage;  // [capacity, dim]; rows [0, size) in use
+  private long size;
+  private long[] ids;      // null while every id equals its row number
+  private boolean closed;
+
+  /** An empty exact index on the CPU. */
+  public ExactIndex(int dim, Metric metric) {
+    this(dim, metric, ComputeDevice.CPU, KnnPrecision.FP32);
+  }
+
+  /** An empty exact index on a device, searched with this arithmetic (see {@link KnnPrecision}). */
+  public ExactIndex(int dim, Metric metric, ComputeDevice device, KnnPrecision precision) {
+    if (dim < 1) {
+      throw new IllegalArgumentException("dimension must be >= 1, got " + dim);
+    }
+    this.dim = dim;
+    this.metric = metric;
+    this.device = device;
+    this.precision = precision;
+    this.storage = allocate(1024);
+  }
+
+  @Override
+  public int dimension() {
+    return dim;
+  }
+
+  @Override
+  public Metric metric() {
+    return metric;
+  }
+
+  @Override
+  public long size() {
+    return read(() -> size);
+  }
+
+  @Override
+  public boolean isTrained() {
+    return true;
+  }
+
+  /** Nothing to learn; checks the vectors only. */
+  @Override
+  public void train(Tensor vectors) {
+    try (Tensor checked = Vectors.host("training vectors", vectors, dim)) {
+      // an exact index has no parameters
+    }
+  }
+
+  @Override
+  public void add(Tensor vectors) {
+    append(vectors, null);
+  }
+
+  @Override
+  public void add(Tensor vectors, long[] newIds) {
+    if (newIds == null) {
+      throw new IllegalArgumentException("ids are null");
+    }
+    append(vectors, newIds);
+  }
+
+  private void append(Tensor vectors, long[] newIds) {
+    TensorChecks.matrix("vectors", vectors);
+    if (vectors.size(1) != dim) {
+      throw new IllegalArgumentException("dimension mismatch: vectors have d=" + vectors.size(1) + ", the index d=" + dim);
+    }
+    long n = vectors.size(0);
+    if (newIds != null && newIds.length != n) {
+      throw new IllegalArgumentException("got " + newIds.length + " ids for " + n + " vectors");
+    }
+    write(() -> {
+      reserve(size + n);
+      try (Tensor target = storage.narrow(0, size, n)) {
+        target.copy_(vectors);
+      }
+      if (newIds != null || ids != null) {
+        long[] all = ids != null ? Arrays.copyOf(ids, (int) (size + n)) : rowNumbers(size + n);
+        for (int i = 0; i < n; i++) {
+          all[(int) size + i] = newIds != null ? newIds[i] : size + i;
+        }
+        ids = all;
+      }
+      size += n;
+      return null;
+    });
+  }
+
+  @Override
+  public Neighbors search(Tensor queries, int k) {
+    TensorChecks.matrix("queries", queries);
+    TensorChecks.k(k);
+    if (queries.size(1) != dim) {
+      throw new IllegalArgumentException("dimension mismatch: queries have d=" + queries.size(1) + ", the index d=" + dim);
+    }
+    return read(() -> {
+      if (k > size) {
+        throw new IllegalArgumentException("k=" + k + " exceeds the number of vectors in the index (" + size + ")");
+      }
+      try (Tensor onDevice = toDevice(queries);
+          KnnStream stream = Knn.stream(onDevice, k, metric, precision)) {
+        for (long from = 0; from < size; from += SEARCH_CHUNK) {
+          try (Tensor chunk = storage.narrow(0, from, Math.min(SEARCH_CHUNK, size - from))) {
+            stream.add(chunk, from);
+          }
+        }
+        try (KnnResult result = stream.result()) {
+          long[] found = result.idArray();
+          if (ids != null) {
+            for (int i = 0; i < found.length; i++) {
+              found[i] = found[i] < 0 ? -1 : ids[(int) found[i]];
+            }
+          }
+          return new Neighbors(result.queries(), k, metric, result.scoreArray(), found);
+        }
+      }
+    });
+  }
+
+  @Override
+  public RangeNeighbors rangeSearch(Tensor queries, float radius) {
+    TensorChecks.matrix("queries", queries);
+    if (queries.size(1) != dim) {
+      throw new IllegalArgumentException("dimension mismatch: queries have d=" + queries.size(1) + ", the index d=" + dim);
+    }
+    return read(() -> {
+      int n = (int) queries.size(0);
+      List<List<Long>> hitIds = new ArrayList<>();
+      List<List<Float>> hitScores = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        hitIds.add(new ArrayList<>());
+        hitScores.add(new ArrayList<>());
+      }
+      // Blocks of queries x references keep the score matrix small.
+      try (Tensor q = toDevice(queries)) {
+        for (int q0 = 0; q0 < n; q0 += RANGE_QUERY_BLOCK) {
+          int nq = Math.min(RANGE_QUERY_BLOCK, n - q0);
+          for (long r0 = 0; r0 < size; r0 += RANGE_REF_BLOCK) {
+            int nr = (int) Math.min(RANGE_REF_BLOCK, size - r0);
+            try (Tensor qb = q.narrow(0, q0, nq);
+                Tensor rb = storage.narrow(0, r0, nr);
+                Tensor scores = RangeScores.of(qb, rb, metric);
+                Tensor cpu = scores.cpu().contiguous();
+                FloatPointer p = new FloatPointer(cpu.data_ptr())) {
+              float[] block = new float[nq * nr];
+              p.get(block);
+              for (int i = 0; i < nq; i++) {
+                for (int j = 0; j < nr; j++) {
+                  float s = block[i * nr + j];
+                  if (within(s, radius)) {
+                    hitIds.get(q0 + i).add(ids != null ? ids[(int) r0 + j] : r0 + j);
+                    hitScores.get(q0 + i).add(s);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      long[] offsets = new long[n + 1];
+      for (int i = 0; i < n; i++) {
+        offsets[i + 1] = offsets[i] + hitIds.get(i).size();
+      }
+      long[] flatIds = new long[(int) offsets[n]];
+      float[] flatScores = new float[(int) offsets[n]];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hitIds.get(i).size(); j++) {
+          flatIds[(int) offsets[i] + j] = hitIds.get(i).get(j);
+          flatScores[(int) offsets[i] + j] = hitScores.get(i).get(j);
+        }
+      }
+      return Vectors.sortedRanges(metric, offsets, flatIds, flatScores);
+    });
+  }
+
+  /** As FAISS: inner products above the radius, squared distances below it. */
+  private boolean within(float score, float radius) {
+    return metric == Metric.L2 ? score < radius : score > radius;
+  }
+
+  @Override
+  public void reset() {
+    write(() -> {
+      size = 0;
+      ids = null;
+      return null;
+    });
+  }
+
+  /** Writes magic, dimension, metric, count, the vectors, the ids (or none), then a CRC-32. */
+  @Override
+  public void save(Path path) {
+    read(() -> {
+      AtomicFile.write(path, temporary -> {
+        CRC32 crc = new CRC32();
+        try (OutputStream file = Files.newOutputStream(temporary);
+            CheckedOutputStream checked = new CheckedOutputStream(new java.io.BufferedOutputStream(file, 1 << 20), crc);
+            DataOutputStream out = new DataOutputStream(checked);
+            Tensor rows = storage.narrow(0, 0, size);
+            Tensor host = rows.cpu().contiguous();
+            FloatPointer p = new FloatPointer(host.data_ptr())) {
+          out.write(MAGIC);
+          out.writeInt(dim);
+          out.writeInt(metric.code());
+          out.writeLong(size);
+          out.writeBoolean(ids != null);
+          byte[] block = new byte[dim * 4 * 256];
+          float[] values = new float[dim * 256];
+          ByteBuffer buffer = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
+          for (long from = 0; from < size; from += 256) {
+            int rowsHere = (int) Math.min(256, size - from);
+            p.position(from * dim).get(values, 0, rowsHere * dim);
+            buffer.clear();
+            buffer.asFloatBuffer().put(values, 0, rowsHere * dim);
+            out.write(block, 0, rowsHere * dim * 4);
+          }
+          if (ids != null) {
+            for (long i = 0; i < size; i++) {
+              out.writeLong(ids[(int) i]);
+            }
+          }
+          out.flush();
+          out.writeLong(crc.getValue());
+        }
+      });
+      return null;
+    });
+  }
+
+  /** Reads an index written by {@link #save} onto the CPU. */
+  public static ExactIndex load(Path path) {
+    return load(path, ComputeDevice.CPU, KnnPrecision.FP32);
+  }
+
+  public static ExactIndex load(Path path, ComputeDevice device, KnnPrecision precision) {
+    CRC32 crc = new CRC32();
+    try (InputStream file = Files.newInputStream(path);
+        CheckedInputStream checked = new CheckedInputStream(new java.io.BufferedInputStream(file, 1 << 20), crc);
+        DataInputStream in = new DataInputStream(checked)) {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw new IllegalArgumentException("not an exact index file: " + path);
+      }
+      int dim = in.readInt();
+      Metric metric = Metric.ofCode(in.readInt());
+      long size = in.readLong();
+      boolean hasIds = in.readBoolean();
+      if (dim < 1 || size < 0 || size > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("corrupt exact index " + path + ": dimension " + dim + ", size " + size);
+      }
+      ExactIndex index = new ExactIndex(dim, metric, device, precision);
+      try {
+        float[] values = new float[(int) (size * dim)];
+        byte[] bytes = new byte[values.length * 4];
+        in.readFully(bytes);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        long[] ids = null;
+        if (hasIds) {
+          ids = new long[(int) size];
+          for (int i = 0; i < size; i++) {
+            ids[i] = in.readLong();
+          }
+        }
+        long expected = crc.getValue();
+        long stored = in.readLong();
+        if (stored != expected) {
+          throw new IllegalArgumentException("corrupt exact index " + path + ": checksum mismatch");
+        }
+        if (size > 0) {
+          try (TensorOptions floats = new TensorOptions(ScalarType.Float);
+              Tensor host = torch.tensor(values, floats);
+              Tensor matrix = host.view(size, dim)) {
+            if (hasIds) {
+              index.add(matrix, ids);
+            } else {
+              index.add(matrix);
+            }
+          }
+        }
+        return index;
+      } catch (RuntimeException | IOException e) {
+        index.close();
+        throw e;
+      }
+    } catch (EOFException e) {
+      throw new IllegalArgumentException("corrupt exact index " + path + ": truncated", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        storage.close();
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private Tensor allocate(long rows) {
+    try (Device d = device.torchDevice();
+        TensorOptions options = Tensors.options(d, ScalarType.Float)) {
+      return torch.zeros(new long[] {rows, dim}, options);
+    }
+  }
+
+  /** Grows the storage geometrically so that `rows` fit. */
+  private void reserve(long rows) {
+    long capacity = storage.size(0);
+    if (rows <= capacity) {
+      return;
+    }
+    long grown = Math.max(rows, capacity * 2);
+    Tensor bigger = allocate(grown);
+    if (size > 0) {
+      try (Tensor from = storage.narrow(0, 0, size);
+          Tensor to = bigger.narrow(0, 0, size)) {
+        to.copy_(from);
+      }
+    }
+    storage.close();
+    storage = bigger;
+  }
+
+  private Tensor toDevice(Tensor t) {
+    if (t.is_cuda() == device.isCuda()) {
+      return new Tensor(t);
+    }
+    try (Device d = device.torchDevice()) {
+      return t.to(d, ScalarType.Float);
+    }
+  }
+
+  private static long[] rowNumbers(long n) {
+    long[] rows = new long[(int) n];
+    for (int i = 0; i < n; i++) {
+      rows[i] = i;
+    }
+    return rows;
+  }
+
+  private <T> T read(Supplier<T> body) {
+    lock.readLock().lock();
+    try {
+      requireOpen();
+      return body.get();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private <T> T write(Supplier<T> body) {
+    lock.writeLock().lock();
+    try {
+      requireOpen();
+      return body.get();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the exact index is closed");
+    }
+  }
+
+  /** Full score matrices for range search (inner products, or squared distances). */
+  private static final class RangeScores {
+    static Tensor of(Tensor queries, Tensor refs, Metric metric) {
+      try (Tensor refsT = refs.t();
+          Tensor dots = queries.mm(refsT)) {
+        if (metric == Metric.INNER_PRODUCT) {
+          return new Tensor(dots);
+        }
+        try (Tensor q2 = queries.mul(queries);
+            Tensor qn = q2.sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
+            Tensor r2 = refs.mul(refs);
+            Tensor rn = r2.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+            Scalar two = new Scalar(2.0);
+            Tensor twice = dots.mul(two);
+            Tensor partial = qn.sub(twice);
+            Tensor squared = partial.add(rn);
+            Scalar zero = new Scalar(0.0)) {
+          return squared.clamp_min(zero);
+        }
+      }
+    }
+  }
+}

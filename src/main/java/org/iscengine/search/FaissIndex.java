@@ -1,0 +1,280 @@
+package org.iscengine.search;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.KernelException;
+import org.iscengine.kernels.Metric;
+import org.iscengine.kernels.NativeLibrary;
+import org.iscengine.kernels.binding.IscAbi;
+import org.iscengine.kernels.binding.IscFaiss;
+
+/**
+ * A FAISS index (Debian's libfaiss 1.7.3, CPU) built from an index_factory description such as
+ * "Flat", "IDMap,Flat", "IVF1024,PQ32", "HNSW32" or "PCAW256,IVF1024,Flat". Vectors on a GPU are
+ * copied to the host. FAISS's errors (an untrained index, add_with_ids on an index without an id
+ * map) come back as {@link KernelException} with FAISS's message.
+ */
+public final class FaissIndex implements VectorIndex {
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private IscFaiss.Index handle;
+
+  private FaissIndex(IscFaiss.Index handle) {
+    this.handle = handle;
+  }
+
+  /** A new empty index: faiss::index_factory(dim, description, metric). */
+  public static FaissIndex create(int dim, String description, Metric metric) {
+    if (dim < 1) {
+      throw new IllegalArgumentException("dimension must be >= 1, got " + dim);
+    }
+    if (description == null || description.isBlank()) {
+      throw new IllegalArgumentException("index description is empty");
+    }
+    NativeLibrary.FAISS.require();
+    IscFaiss.Index out = new IscFaiss.Index();
+    try (IscAbi.Status status = new IscAbi.Status()) {
+      check(IscFaiss.indexFactory(dim, description, metric.code(), out, status), status,
+          () -> "index_factory(\"" + description + "\")");
+    }
+    return new FaissIndex(out);
+  }
+
+  /** An index written by {@link #save} (or by FAISS's write_index). */
+  public static FaissIndex read(Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalArgumentException("index file not found: " + path);
+    }
+    NativeLibrary.FAISS.require();
+    IscFaiss.Index out = new IscFaiss.Index();
+    try (IscAbi.Status status = new IscAbi.Status()) {
+      int code = IscFaiss.read(path.toString(), out, status);
+      if (code != IscAbi.OK) {
+        throw new IllegalArgumentException("cannot read FAISS index " + path + ": " + status.message().getString());
+      }
+    }
+    return new FaissIndex(out);
+  }
+
+  /** Threads FAISS uses (OpenMP), process-wide. */
+  public static void setThreads(int threads) {
+    NativeLibrary.FAISS.require();
+    try (IscAbi.Status status = new IscAbi.Status()) {
+      check(IscFaiss.setNumThreads(threads, status), status, () -> "set_num_threads");
+    }
+  }
+
+  public static int threads() {
+    NativeLibrary.FAISS.require();
+    return IscFaiss.numThreads();
+  }
+
+  /** Version of FAISS inside libisc_faiss. */
+  public static String buildInfo() {
+    NativeLibrary.FAISS.require();
+    return IscFaiss.buildInfo().getString();
+  }
+
+  /** Sets a search parameter through faiss::ParameterSpace, e.g. "nprobe" or "efSearch". */
+  public void setParameter(String name, double value) {
+    write(() -> {
+      try (IscAbi.Status status = new IscAbi.Status()) {
+        check(IscFaiss.setParameter(handle, name, value, status), status, () -> "parameter " + name);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public int dimension() {
+    return read(() -> IscFaiss.dim(handle));
+  }
+
+  @Override
+  public Metric metric() {
+    return read(() -> Metric.ofCode(IscFaiss.metric(handle)));
+  }
+
+  @Override
+  public long size() {
+    return read(() -> IscFaiss.ntotal(handle));
+  }
+
+  @Override
+  public boolean isTrained() {
+    return read(() -> IscFaiss.isTrained(handle) != 0);
+  }
+
+  @Override
+  public void train(Tensor vectors) {
+    write(() -> {
+      try (Tensor host = Vectors.host("training vectors", vectors, IscFaiss.dim(handle));
+          FloatPointer x = new FloatPointer(host.data_ptr());
+          IscAbi.Status status = new IscAbi.Status()) {
+        check(IscFaiss.train(handle, host.size(0), x, status), status, () -> "train");
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void add(Tensor vectors) {
+    addWithIds(vectors, null);
+  }
+
+  @Override
+  public void add(Tensor vectors, long[] ids) {
+    if (ids == null) {
+      throw new IllegalArgumentException("ids are null");
+    }
+    addWithIds(vectors, ids);
+  }
+
+  private void addWithIds(Tensor vectors, long[] ids) {
+    write(() -> {
+      try (Tensor host = Vectors.host("vectors", vectors, IscFaiss.dim(handle));
+          FloatPointer x = new FloatPointer(host.data_ptr());
+          LongPointer idPointer = ids == null ? null : new LongPointer(ids);
+          IscAbi.Status status = new IscAbi.Status()) {
+        if (ids != null && ids.length != host.size(0)) {
+          throw new IllegalArgumentException(
+              "got " + ids.length + " ids for " + host.size(0) + " vectors");
+        }
+        check(IscFaiss.add(handle, host.size(0), x, idPointer, status), status, () -> "add");
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Neighbors search(Tensor queries, int k) {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be >= 1, got " + k);
+    }
+    return read(() -> {
+      long total = IscFaiss.ntotal(handle);
+      if (k > total) {
+        throw new IllegalArgumentException("k=" + k + " exceeds the number of vectors in the index (" + total + ")");
+      }
+      try (Tensor host = Vectors.host("queries", queries, IscFaiss.dim(handle));
+          FloatPointer x = new FloatPointer(host.data_ptr());
+          IscAbi.Status status = new IscAbi.Status()) {
+        int n = (int) host.size(0);
+        float[] scores = new float[n * k];
+        long[] ids = new long[n * k];
+        try (FloatPointer s = new FloatPointer((long) n * k);
+            LongPointer i = new LongPointer((long) n * k)) {
+          check(IscFaiss.search(handle, n, x, k, s, i, status), status, () -> "search");
+          s.get(scores);
+          i.get(ids);
+        }
+        return new Neighbors(n, k, Metric.ofCode(IscFaiss.metric(handle)), scores, ids);
+      }
+    });
+  }
+
+  @Override
+  public RangeNeighbors rangeSearch(Tensor queries, float radius) {
+    return read(() -> {
+      try (Tensor host = Vectors.host("queries", queries, IscFaiss.dim(handle));
+          FloatPointer x = new FloatPointer(host.data_ptr());
+          IscAbi.Status status = new IscAbi.Status()) {
+        IscFaiss.Range range = new IscFaiss.Range();
+        check(IscFaiss.rangeSearch(handle, host.size(0), x, radius, range, status), status, () -> "range_search");
+        try {
+          int n = (int) range.queries();
+          long[] offsets = new long[n + 1];
+          range.lims().get(offsets);
+          int hits = (int) offsets[n];
+          long[] ids = new long[hits];
+          float[] scores = new float[hits];
+          if (hits > 0) {
+            range.ids().get(ids);
+            range.distances().get(scores);
+          }
+          Metric metric = Metric.ofCode(IscFaiss.metric(handle));
+          return Vectors.sortedRanges(metric, offsets, ids, scores);
+        } finally {
+          IscFaiss.rangeFree(range);
+        }
+      }
+    });
+  }
+
+  @Override
+  public void reset() {
+    write(() -> {
+      try (IscAbi.Status status = new IscAbi.Status()) {
+        check(IscFaiss.reset(handle, status), status, () -> "reset");
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void save(Path path) {
+    read(() -> {
+      AtomicFile.write(path, temporary -> {
+        try (IscAbi.Status status = new IscAbi.Status()) {
+          check(IscFaiss.write(handle, temporary.toString(), status), status, () -> "write_index");
+        }
+      });
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (handle != null) {
+        IscFaiss.free(handle);
+        handle = null;
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private <T> T read(Supplier<T> body) {
+    lock.readLock().lock();
+    try {
+      requireOpen();
+      return body.get();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private <T> T write(Supplier<T> body) {
+    lock.writeLock().lock();
+    try {
+      requireOpen();
+      return body.get();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void requireOpen() {
+    if (handle == null) {
+      throw new IllegalStateException("the FAISS index is closed");
+    }
+  }
+
+  private static void check(int code, IscAbi.Status status, Supplier<String> what) {
+    if (code == IscAbi.OK) {
+      return;
+    }
+    String message = "FAISS " + what.get() + ": " + status.message().getString();
+    if (code == IscAbi.INVALID_ARGUMENT) {
+      throw new IllegalArgumentException(message);
+    }
+    throw new KernelException(code, message);
+  }
+}

@@ -1,0 +1,67 @@
+package org.iscengine.search;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.kernels.Metric;
+
+/**
+ * A searchable set of vectors with 64-bit ids. Vectors and queries are [n, dimension] float32
+ * LibTorch tensors. Implementations: {@link ExactIndex} (the project's exact kNN kernel, CPU or
+ * CUDA) and {@link FaissIndex} (any FAISS index_factory description). Searches may run
+ * concurrently; changes (train, add, reset) wait for them. Closing frees the native memory;
+ * methods on a closed index throw {@link IllegalStateException}.
+ */
+public interface VectorIndex extends AutoCloseable {
+  int dimension();
+
+  Metric metric();
+
+  /** Number of vectors held. */
+  long size();
+
+  /** Whether {@link #add} can be called (some FAISS indexes must be trained first). */
+  boolean isTrained();
+
+  /** Learns the index's parameters (centroids, codebooks, PCA) from sample vectors. */
+  void train(Tensor vectors);
+
+  /** Adds vectors with ids size(), size()+1, ... */
+  void add(Tensor vectors);
+
+  /** Adds vectors with the given ids. */
+  void add(Tensor vectors, long[] ids);
+
+  /** The k nearest vectors of each query. */
+  Neighbors search(Tensor queries, int k);
+
+  /** The vectors of each query within the radius. */
+  RangeNeighbors rangeSearch(Tensor queries, float radius);
+
+  /** Removes every vector (a trained index stays trained). */
+  void reset();
+
+  /** Writes the index to a file atomically: a reader sees the old file or the new one, whole. */
+  void save(Path path);
+
+  @Override
+  void close();
+
+  /** Reads an index written by {@link #save} of either implementation. */
+  static VectorIndex load(Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalArgumentException("index file not found: " + path);
+    }
+    byte[] head;
+    try (InputStream in = Files.newInputStream(path)) {
+      head = in.readNBytes(ExactIndex.MAGIC.length);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+    return Arrays.equals(head, ExactIndex.MAGIC) ? ExactIndex.load(path) : FaissIndex.read(path);
+  }
+}
