@@ -7,11 +7,11 @@ same device-to-device copy. Writes JSON records that compare.py lines up with th
     python3 benchmarks/gpu/gem_torch.py --json torch.json
 """
 import argparse
-import json
-import statistics
 import sys
 
 import torch
+
+from common import copy_gbps, median_launch_us, write
 
 SHAPES = [(64, 512, 16, 16), (32, 2048, 7, 7)]
 PS = [1.0, 3.0, 2.5]
@@ -21,25 +21,6 @@ EPS = 1e-6
 
 def gem(x, p: float, eps: float):
     return x.clamp(min=eps).pow(p).mean(dim=(2, 3)).pow(1.0 / p)
-
-
-def median_launch_us(launch, batches, per_batch, device):
-    """Median time of one launch: per_batch launches between two events, batches times."""
-    for i in range(per_batch):
-        launch(i)
-    start = torch.cuda.Event(enable_timing=True)
-    stop = torch.cuda.Event(enable_timing=True)
-    times = []
-    i = 0
-    for _ in range(batches):
-        start.record()
-        for _ in range(per_batch):
-            launch(i)
-            i += 1
-        stop.record()
-        stop.synchronize()
-        times.append(1000.0 * start.elapsed_time(stop) / per_batch)
-    return statistics.median(times)
 
 
 def copies_for(nbytes, device):
@@ -61,13 +42,8 @@ def main():
     prop = torch.cuda.get_device_properties(device)
     print(f"device: {prop.name}, torch {torch.__version__}, CUDA {torch.version.cuda}")
 
-    # Device-to-device copy of 1 GiB: bytes read + written per second.
-    src = torch.empty(1 << 30, dtype=torch.uint8, device=device)
-    dst = torch.empty_like(src)
-    copy_us = median_launch_us(lambda i: dst.copy_(src), max(10, args.batches // 5), 2, device)
-    copy_gbps = 2 * src.numel() / (copy_us * 1e3)
-    del src, dst
-    print(f"measured device-to-device copy: {copy_gbps:.0f} GB/s")
+    copy = copy_gbps()
+    print(f"measured device-to-device copy: {copy:.0f} GB/s")
 
     compiled = None
     if not args.no_compile and hasattr(torch, "compile"):
@@ -90,10 +66,10 @@ def main():
                     variants.append(("torch_compile", compiled))
                 for label, fn in variants:
                     with torch.no_grad():
-                        us = median_launch_us(lambda i: fn(xs[i % copies], p, EPS), args.batches, args.per_batch, device)
+                        us = median_launch_us(lambda i: fn(xs[i % copies], p, EPS), args.batches, args.per_batch)
                     records.append(dict(kernel=f"{label}_forward", variant=name, shape="x".join(map(str, shape)), p=p,
                                         median_us=us, gbps=fwd_bytes / (us * 1e3),
-                                        fraction_of_copy=fwd_bytes / (us * 1e3) / copy_gbps))
+                                        fraction_of_copy=fwd_bytes / (us * 1e3) / copy))
                 # Backward only: dL/dx from a kept graph, as the harness's backward kernel computes.
                 leaves = [x.clone().requires_grad_(True) for x in xs]
                 graphs = [gem(leaf, p, EPS) for leaf in leaves]
@@ -101,18 +77,16 @@ def main():
                 bwd_bytes = 2 * x_bytes + 2 * rows * base.element_size()
                 us = median_launch_us(
                     lambda i: torch.autograd.grad(graphs[i % copies], leaves[i % copies], grad_y, retain_graph=True),
-                    args.batches, args.per_batch, device)
+                    args.batches, args.per_batch)
                 records.append(dict(kernel="torch_eager_backward_x", variant=name, shape="x".join(map(str, shape)), p=p,
                                     median_us=us, gbps=bwd_bytes / (us * 1e3),
-                                    fraction_of_copy=bwd_bytes / (us * 1e3) / copy_gbps))
+                                    fraction_of_copy=bwd_bytes / (us * 1e3) / copy))
                 del xs, leaves, graphs
                 for r in records[-len(variants) - 1:]:
                     print(f"{r['kernel']:24} {r['variant']:5} {r['shape']:14} p={r['p']:<4} {r['median_us']:9.2f} us "
                           f"{r['gbps']:7.0f} GB/s {100 * r['fraction_of_copy']:5.1f}% of copy")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(dict(device=prop.name, torch=torch.__version__, cuda=torch.version.cuda,
-                           copy_gbps=copy_gbps, records=records), f, indent=2)
+        write(args.json, records, copy_gbps=copy)
     return 0
 
 

@@ -1,4 +1,4 @@
-// CPU exact kNN: argument checks, the split of (query block x reference range) tasks over the
+// CPU exact kNN: argument checks, the split of (query group x reference range) tasks over the
 // thread pool, per-query top-k heaps fed by the instruction-set kernel, and the final merge.
 #include <algorithm>
 #include <cmath>
@@ -15,7 +15,8 @@
 namespace isc::cpu {
 namespace {
 
-constexpr int64_t kQueryBlock = 96;         // queries sharing each packed reference panel
+constexpr int64_t kQueryBlock = 96;         // queries scanned together against an L1-resident panel
+constexpr int64_t kQuerySuper = 4096;       // queries of one task: each reference is packed once for them
 constexpr int64_t kMinRefsPerSplit = 4096;  // below this, splitting references costs more than it saves
 
 void check(const isc_knn_args* a) {
@@ -56,7 +57,8 @@ struct Sink {
   }
 };
 
-// One task: queries [q0, q0+nq) against references [r0, r1).
+// One task: queries [q0, q0+nq) against references [r0, r1). Each block of references is packed
+// once and then scanned by every block of the task's queries.
 void run_task(const isc_knn_args& a, const LinalgKernels& kernels, int64_t q0, int64_t nq, int64_t r0, int64_t r1,
               TopK* heaps) {
   const int64_t d = a.d;
@@ -78,7 +80,6 @@ void run_task(const isc_knn_args& a, const LinalgKernels& kernels, int64_t q0, i
   const int64_t block = std::max<int64_t>(nr_panel, (65536 / d) / nr_panel * nr_panel);
   std::vector<float> packed(static_cast<size_t>(block * d));
   std::vector<float> ref_bias(l2 ? static_cast<size_t>(block) : 0);
-  Sink sink{heaps, thresholds.data()};
   for (int64_t b0 = r0; b0 < r1; b0 += block) {
     const int64_t nr = std::min(block, r1 - b0);
     const float* refs = a.refs + b0 * d;
@@ -90,17 +91,21 @@ void run_task(const isc_knn_args& a, const LinalgKernels& kernels, int64_t q0, i
         ref_bias[j] = static_cast<float>(-n2);
       }
     }
-    KnnScan scan{queries, nq, d, packed.data(), nr, a.id_offset + b0, l2 ? 2.0f : 1.0f,
-                 l2 ? ref_bias.data() : nullptr, l2 ? query_bias.data() : nullptr, thresholds.data(),
-                 &sink, &Sink::offer};
-    kernels.knn_scan(scan);
+    for (int64_t i0 = 0; i0 < nq; i0 += kQueryBlock) {
+      const int64_t m = std::min(kQueryBlock, nq - i0);
+      Sink sink{heaps + i0, thresholds.data() + i0};
+      KnnScan scan{queries + i0 * d, m, d, packed.data(), nr, a.id_offset + b0, l2 ? 2.0f : 1.0f,
+                   l2 ? ref_bias.data() : nullptr, l2 ? query_bias.data() + i0 : nullptr, thresholds.data() + i0,
+                   &sink, &Sink::offer};
+      kernels.knn_scan(scan);
+    }
   }
 }
 
 void knn(const isc_knn_args& a) {
   if (a.nq == 0) return;
   const LinalgKernels& kernels = linalg_kernels_for_active_isa();
-  const int64_t query_blocks = (a.nq + kQueryBlock - 1) / kQueryBlock;
+  const int64_t query_blocks = (a.nq + kQuerySuper - 1) / kQuerySuper;
   const int64_t threads = num_threads();
   // Few query blocks: also split the references, so every thread has work.
   int64_t splits = 1;
@@ -111,8 +116,8 @@ void knn(const isc_knn_args& a) {
   // heaps[task][query in block]
   std::vector<std::vector<TopK>> heaps(static_cast<size_t>(tasks));
   for (int64_t t = 0; t < tasks; ++t) {
-    const int64_t q0 = (t / splits) * kQueryBlock;
-    const int64_t nq = std::min(kQueryBlock, a.nq - q0);
+    const int64_t q0 = (t / splits) * kQuerySuper;
+    const int64_t nq = std::min(kQuerySuper, a.nq - q0);
     heaps[t].assign(static_cast<size_t>(nq), TopK(a.k));
     if (a.accumulate && t % splits == 0) {
       // The earlier result enters through the first split's heaps.
@@ -126,7 +131,7 @@ void knn(const isc_knn_args& a) {
   }
   parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t q0 = (t / splits) * kQueryBlock;
+      const int64_t q0 = (t / splits) * kQuerySuper;
       const int64_t split = t % splits;
       const int64_t r0 = a.nr * split / splits;
       const int64_t r1 = a.nr * (split + 1) / splits;
@@ -135,8 +140,8 @@ void knn(const isc_knn_args& a) {
   });
   parallel_for(a.nq, 64, [&](int64_t begin, int64_t end) {
     for (int64_t q = begin; q < end; ++q) {
-      const int64_t block = q / kQueryBlock;
-      const int64_t i = q % kQueryBlock;
+      const int64_t block = q / kQuerySuper;
+      const int64_t i = q % kQuerySuper;
       TopK& merged = heaps[block * splits][i];
       for (int64_t s = 1; s < splits; ++s) {
         for (const ScoredId& item : heaps[block * splits + s][i].items()) merged.offer(item.score, item.id);

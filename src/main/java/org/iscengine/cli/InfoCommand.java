@@ -63,6 +63,12 @@ final class InfoCommand implements Callable<Integer> {
           d.index(), d.name(), d.architecture(), d.multiprocessors(), d.totalMemoryBytes() / 1073741824.0,
           d.l2CacheBytes() >> 20);
     }
+    RuntimeReport.FaissBackend faiss = r.faiss();
+    if (faiss.loaded()) {
+      out.printf("FAISS         libisc_faiss %s, %d threads%n", faiss.build(), faiss.threads());
+    } else {
+      out.printf("FAISS         not loaded: %s%n", faiss.problem());
+    }
     out.printf("Device        %s with --device auto%n", r.defaultDevice());
   }
 }

@@ -41,10 +41,22 @@ public final class KnnStream implements AutoCloseable {
 
   /** Adds a chunk whose row r gets id firstId + r. */
   public void add(Tensor chunk, long firstId) {
+    TensorChecks.matrix("references", chunk);
+    addChecked(chunk, firstId);
+  }
+
+  /**
+   * {@link #add(Tensor, long)} for references whose values were already checked finite (an
+   * index checks them once, on insertion): only shape, dtype and layout are checked here.
+   */
+  public void addChecked(Tensor chunk, long firstId) {
     if (closed) {
       throw new IllegalStateException("the kNN stream is closed");
     }
-    TensorChecks.matrix("references", chunk);
+    if (chunk == null || chunk.isNull() || !chunk.defined() || chunk.dim() != 2 || !chunk.is_contiguous()
+        || Tensors.dtype(chunk) != ScalarType.Float) {
+      throw new IllegalArgumentException("references must be a contiguous float32 [n, d] matrix");
+    }
     TensorChecks.sameDimension(queries, chunk);
     if (firstId < 0) {
       throw new IllegalArgumentException("firstId must be >= 0, got " + firstId);

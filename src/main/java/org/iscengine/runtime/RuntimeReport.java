@@ -6,6 +6,8 @@ import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.CpuKernels;
 import org.iscengine.kernels.CudaDevice;
 import org.iscengine.kernels.CudaKernels;
+import org.iscengine.kernels.NativeLibrary;
+import org.iscengine.search.FaissIndex;
 
 /**
  * What this process runs on: versions, the native kernel libraries found, CUDA devices and
@@ -17,6 +19,7 @@ public record RuntimeReport(
     LibTorch libtorch,
     CpuBackend cpuKernels,
     CudaBackend cudaKernels,
+    FaissBackend faiss,
     String defaultDevice) {
 
   public record Java(String version, String vendor, String os, String arch, int processors) {}
@@ -30,6 +33,9 @@ public record RuntimeReport(
   /** libisc_cuda; {@code problem} says why it cannot run (not built, no driver, no device). */
   public record CudaBackend(
       boolean loaded, String build, String driver, String runtime, List<CudaDevice> devices, String problem) {}
+
+  /** libisc_faiss; {@code problem} is null when it loaded. */
+  public record FaissBackend(boolean loaded, String build, int threads, String problem) {}
 
   public static RuntimeReport collect() {
     Runtime rt = Runtime.getRuntime();
@@ -67,6 +73,10 @@ public record RuntimeReport(
             CudaKernels.versionString(CudaKernels.runtimeVersion()),
             CudaKernels.devices(),
             CudaKernels.unavailableReason().orElse(null));
-    return new RuntimeReport(Versions.engine(), java, libtorch, cpu, cuda, ComputeDevice.select("auto").toString());
+    FaissBackend faiss =
+        NativeLibrary.FAISS.available()
+            ? new FaissBackend(true, FaissIndex.buildInfo(), FaissIndex.threads(), null)
+            : new FaissBackend(false, null, 0, NativeLibrary.FAISS.unavailableReason().orElse(null));
+    return new RuntimeReport(Versions.engine(), java, libtorch, cpu, cuda, faiss, ComputeDevice.select("auto").toString());
   }
 }

@@ -162,7 +162,7 @@ public final class ExactIndex implements VectorIndex {
           KnnStream stream = Knn.stream(onDevice, k, metric, precision)) {
         for (long from = 0; from < size; from += SEARCH_CHUNK) {
           try (Tensor chunk = storage.narrow(0, from, Math.min(SEARCH_CHUNK, size - from))) {
-            stream.add(chunk, from);
+            stream.addChecked(chunk, from);
           }
         }
         try (KnnResult result = stream.result()) {
