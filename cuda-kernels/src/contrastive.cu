@@ -14,6 +14,7 @@
 #include "cuda_check.cuh"
 #include "isc/contrastive.h"
 #include "tile_gemm.cuh"
+#include "workspace.cuh"
 
 namespace isc::cuda {
 namespace {
@@ -267,12 +268,11 @@ __global__ void finish_backward_kernel(const float* __restrict__ unit, const flo
   }
 }
 
+// The split of the work, and where each buffer lives in the workspace.
 struct Plan {
   int64_t row_tiles, col_tiles, splits, split_rows;
   size_t unit, unit_sq, norms, memory_sq, partials, sums, weighted, bytes;
 };
-
-size_t aligned(size_t n) { return (n + 255) / 256 * 256; }
 
 Plan make_plan(const isc_contrastive_args& a, int multiprocessors) {
   Plan p{};
@@ -284,20 +284,15 @@ Plan make_plan(const isc_contrastive_args& a, int multiprocessors) {
   p.splits = std::clamp<int64_t>((2 * int64_t(multiprocessors) + blocks - 1) / blocks, 1,
                                  std::max<int64_t>(1, a.memory_rows / 256));
   p.split_rows = (a.memory_rows + p.splits - 1) / p.splits;
-  size_t at = 0;
-  auto take = [&](size_t bytes) {
-    const size_t here = at;
-    at += aligned(bytes);
-    return here;
-  };
-  p.unit = take(sizeof(float) * a.batch * a.dim);
-  p.unit_sq = take(sizeof(float) * a.batch);
-  p.norms = take(sizeof(float) * a.batch);
-  p.memory_sq = take(sizeof(float) * a.memory_rows);
-  p.partials = take(sizeof(double) * kPartials * p.row_tiles * p.col_tiles);
-  p.sums = take(sizeof(float) * a.batch);
-  p.weighted = take(sizeof(float) * p.splits * a.batch * a.dim);
-  p.bytes = at;
+  WorkspaceLayout layout;
+  p.unit = layout.take(sizeof(float) * a.batch * a.dim);
+  p.unit_sq = layout.take(sizeof(float) * a.batch);
+  p.norms = layout.take(sizeof(float) * a.batch);
+  p.memory_sq = layout.take(sizeof(float) * a.memory_rows);
+  p.partials = layout.take(sizeof(double) * kPartials * p.row_tiles * p.col_tiles);
+  p.sums = layout.take(sizeof(float) * a.batch);
+  p.weighted = layout.take(sizeof(float) * p.splits * a.batch * a.dim);
+  p.bytes = layout.bytes();
   return p;
 }
 
@@ -311,27 +306,24 @@ int device_for(const isc_contrastive_args& a) {
   return device;
 }
 
-int sms(int device) {
-  int n = 0;
-  check(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
-  return n;
-}
-
 unsigned warps_grid(int64_t rows) { return static_cast<unsigned>((rows * 32 + 255) / 256); }
+
+// The plan of a call on `device`, after checking that the workspace holds it.
+Plan checked_plan(const isc_contrastive_args& a, int device) {
+  const Plan plan = make_plan(a, multiprocessors(device));
+  require_workspace(a.workspace, a.workspace_bytes, plan.bytes);
+  return plan;
+}
 
 void forward(const isc_contrastive_args& a) {
   const int device = device_for(a);
   DeviceGuard guard(device);
-  const Plan plan = make_plan(a, sms(device));
-  if (a.workspace == nullptr || a.workspace_bytes < plan.bytes) {
-    fail(ISC_INVALID_ARGUMENT, "workspace of %zu bytes is too small: %zu needed", a.workspace_bytes, plan.bytes);
-  }
-  auto* ws = static_cast<unsigned char*>(a.workspace);
-  auto* unit = reinterpret_cast<float*>(ws + plan.unit);
-  auto* unit_sq = reinterpret_cast<float*>(ws + plan.unit_sq);
-  auto* norms = reinterpret_cast<float*>(ws + plan.norms);
-  auto* memory_sq = reinterpret_cast<float*>(ws + plan.memory_sq);
-  auto* partials = reinterpret_cast<double*>(ws + plan.partials);
+  const Plan plan = checked_plan(a, device);
+  auto* unit = region<float>(a.workspace, plan.unit);
+  auto* unit_sq = region<float>(a.workspace, plan.unit_sq);
+  auto* norms = region<float>(a.workspace, plan.norms);
+  auto* memory_sq = region<float>(a.workspace, plan.memory_sq);
+  auto* partials = region<double>(a.workspace, plan.partials);
   const auto stream = static_cast<cudaStream_t>(a.stream);
   normalize_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(a.embeddings, a.batch, a.dim, unit, unit_sq, norms,
                                                             a.memory, a.memory_labels, a.memory_size, a.labels,
@@ -354,16 +346,12 @@ void backward(const isc_contrastive_args& a) {
     fail(ISC_INVALID_ARGUMENT, "grad_embeddings and grad_loss must be on the device of embeddings");
   }
   DeviceGuard guard(device);
-  const Plan plan = make_plan(a, sms(device));
-  if (a.workspace == nullptr || a.workspace_bytes < plan.bytes) {
-    fail(ISC_INVALID_ARGUMENT, "workspace of %zu bytes is too small: %zu needed", a.workspace_bytes, plan.bytes);
-  }
-  auto* ws = static_cast<unsigned char*>(a.workspace);
-  auto* unit = reinterpret_cast<float*>(ws + plan.unit);
-  auto* unit_sq = reinterpret_cast<float*>(ws + plan.unit_sq);
-  auto* norms = reinterpret_cast<float*>(ws + plan.norms);
-  auto* sums = reinterpret_cast<float*>(ws + plan.sums);
-  auto* weighted = reinterpret_cast<float*>(ws + plan.weighted);
+  const Plan plan = checked_plan(a, device);
+  auto* unit = region<float>(a.workspace, plan.unit);
+  auto* unit_sq = region<float>(a.workspace, plan.unit_sq);
+  auto* norms = region<float>(a.workspace, plan.norms);
+  auto* sums = region<float>(a.workspace, plan.sums);
+  auto* weighted = region<float>(a.workspace, plan.weighted);
   const auto stream = static_cast<cudaStream_t>(a.stream);
   normalize_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(a.embeddings, a.batch, a.dim, unit, unit_sq, norms,
                                                             nullptr, nullptr, 0, nullptr, nullptr);
@@ -393,7 +381,7 @@ int32_t isc_cuda_contrastive_workspace_size(const isc_contrastive_args* args, si
     isc::check_contrastive(args, false);
     if (bytes == nullptr) isc::fail(ISC_INVALID_ARGUMENT, "bytes is NULL");
     const int device = isc::cuda::device_of(args->embeddings, "embeddings");
-    *bytes = isc::cuda::make_plan(*args, isc::cuda::sms(device)).bytes;
+    *bytes = isc::cuda::make_plan(*args, isc::cuda::multiprocessors(device)).bytes;
   });
 }
 

@@ -29,6 +29,12 @@ inline int device_of(const void* ptr, const char* name) {
   return attributes.device;
 }
 
+inline int multiprocessors(int device) {
+  int n = 0;
+  check(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+  return n;
+}
+
 // Makes `device` current for the guard's lifetime.
 class DeviceGuard {
  public:

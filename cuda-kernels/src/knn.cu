@@ -23,6 +23,7 @@
 #include "cuda_check.cuh"
 #include "isc/knn.h"
 #include "tile_gemm.cuh"
+#include "workspace.cuh"
 
 namespace isc::cuda {
 namespace {
@@ -476,8 +477,6 @@ struct Plan {
          merged_id = 0, bytes = 0;
 };
 
-size_t aligned(size_t n) { return (n + 255) / 256 * 256; }
-
 Plan make_plan(const isc_knn_args& a, int multiprocessors) {
   Plan plan;
   plan.rerank = a.precision != ISC_KNN_FP32;
@@ -499,21 +498,16 @@ Plan make_plan(const isc_knn_args& a, int multiprocessors) {
   const int64_t per_chunk = (a.nr + plan.nchunks - 1) / plan.nchunks;
   plan.chunk = (per_chunk + tile::kTile - 1) / tile::kTile * tile::kTile;
   const bool l2 = a.metric == ISC_METRIC_L2;
-  size_t at = 0;
-  auto take = [&](size_t bytes) {
-    const size_t here = at;
-    at += aligned(bytes);
-    return here;
-  };
   const size_t lists = size_t(plan.pass) * plan.nchunks * 2 * plan.kk;
-  plan.ref_norm = take(l2 ? sizeof(float) * a.nr : 0);
-  plan.query_norm = take(l2 ? sizeof(float) * plan.pass : 0);
-  plan.list_score = take(sizeof(float) * lists);
-  plan.list_id = take(sizeof(long long) * lists);
-  plan.list_parity = take(sizeof(int) * plan.pass * plan.nchunks);
-  plan.merged_score = take(plan.rerank ? sizeof(float) * plan.pass * plan.kk : 0);
-  plan.merged_id = take(plan.rerank ? sizeof(long long) * plan.pass * plan.kk : 0);
-  plan.bytes = at;
+  WorkspaceLayout layout;
+  plan.ref_norm = layout.take(l2 ? sizeof(float) * a.nr : 0);
+  plan.query_norm = layout.take(l2 ? sizeof(float) * plan.pass : 0);
+  plan.list_score = layout.take(sizeof(float) * lists);
+  plan.list_id = layout.take(sizeof(long long) * lists);
+  plan.list_parity = layout.take(sizeof(int) * plan.pass * plan.nchunks);
+  plan.merged_score = layout.take(plan.rerank ? sizeof(float) * plan.pass * plan.kk : 0);
+  plan.merged_id = layout.take(plan.rerank ? sizeof(long long) * plan.pass * plan.kk : 0);
+  plan.bytes = layout.bytes();
   return plan;
 }
 
@@ -527,12 +521,6 @@ void check_args(const isc_knn_args* a) {
   if (a->metric != ISC_METRIC_INNER_PRODUCT && a->metric != ISC_METRIC_L2) fail(ISC_INVALID_ARGUMENT, "unknown metric code %d", a->metric);
   if (a->precision < ISC_KNN_FP32 || a->precision > ISC_KNN_BF16) fail(ISC_INVALID_ARGUMENT, "unknown precision code %d", a->precision);
   if (a->rerank < 0) fail(ISC_INVALID_ARGUMENT, "rerank must be >= 0, got %d", a->rerank);
-}
-
-int multiprocessors(int device) {
-  int sms = 0;
-  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
-  return sms;
 }
 
 template <int kPrecision>
@@ -557,14 +545,11 @@ void knn(const isc_knn_args& a) {
     if (major < 8) fail(ISC_UNSUPPORTED, "TF32 and BF16 search need a GPU of compute capability 8.0 or newer (this one is %d.x)", major);
   }
   const Plan plan = make_plan(a, multiprocessors(device));
-  if (a.workspace == nullptr || a.workspace_bytes < plan.bytes) {
-    fail(ISC_INVALID_ARGUMENT, "workspace of %zu bytes is too small: %zu needed", a.workspace_bytes, plan.bytes);
-  }
-  auto* ws = static_cast<unsigned char*>(a.workspace);
+  require_workspace(a.workspace, a.workspace_bytes, plan.bytes);
   const auto stream = static_cast<cudaStream_t>(a.stream);
   const bool l2 = a.metric == ISC_METRIC_L2;
-  auto* ref_norm = reinterpret_cast<float*>(ws + plan.ref_norm);
-  auto* query_norm = reinterpret_cast<float*>(ws + plan.query_norm);
+  auto* ref_norm = region<float>(a.workspace, plan.ref_norm);
+  auto* query_norm = region<float>(a.workspace, plan.query_norm);
   if (l2) {
     row_norms_kernel<<<static_cast<unsigned>((a.nr * 32 + 255) / 256), 256, 0, stream>>>(a.refs, a.nr, a.d, ref_norm);
     check(cudaGetLastError(), "row norms launch");
@@ -577,8 +562,8 @@ void knn(const isc_knn_args& a) {
       check(cudaGetLastError(), "row norms launch");
     }
     ScanParams sp{queries, a.refs, nq, a.nr, a.d, a.id_offset, l2 ? 1 : 0, plan.kk, plan.chunk, plan.nchunks,
-                  ref_norm, query_norm, reinterpret_cast<float*>(ws + plan.list_score),
-                  reinterpret_cast<long long*>(ws + plan.list_id), reinterpret_cast<int*>(ws + plan.list_parity)};
+                  ref_norm, query_norm, region<float>(a.workspace, plan.list_score),
+                  region<long long>(a.workspace, plan.list_id), region<int>(a.workspace, plan.list_parity)};
     const dim3 grid(static_cast<unsigned>((nq + tile::kTile - 1) / tile::kTile), static_cast<unsigned>(plan.nchunks));
     switch (a.precision) {
       case ISC_KNN_TF32: launch_scan<ISC_KNN_TF32>(sp, grid, stream); break;
@@ -589,8 +574,8 @@ void knn(const isc_knn_args& a) {
     int64_t* out_ids = a.ids + q0 * a.k;
     MergeParams mp{nq, plan.kk, a.k, plan.nchunks, l2 ? 1 : 0, a.accumulate ? 1 : 0, sp.list_score, sp.list_id,
                    sp.list_parity, out_scores, out_ids,
-                   plan.rerank ? reinterpret_cast<float*>(ws + plan.merged_score) : nullptr,
-                   plan.rerank ? reinterpret_cast<long long*>(ws + plan.merged_id) : nullptr};
+                   plan.rerank ? region<float>(a.workspace, plan.merged_score) : nullptr,
+                   plan.rerank ? region<long long>(a.workspace, plan.merged_id) : nullptr};
     const size_t merge_smem = size_t(plan.kk) * 2 * (sizeof(float) + sizeof(long long));
     check(cudaFuncSetAttribute(merge_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(merge_smem)),
           "cudaFuncSetAttribute(merge)");

@@ -64,6 +64,15 @@ public final class Knn {
     return ReferenceKnn.search(queries, refs, k, metric, 0);
   }
 
+  /**
+   * The full [nq, nr] matrix from LibTorch ops: inner products, or squared distances clamped at 0.
+   * For small problems and range searches; its memory grows with nq * nr.
+   */
+  public static Tensor scoreMatrix(Tensor queries, Tensor refs, Metric metric) {
+    TensorChecks.sameDimension(queries, refs);
+    return ReferenceKnn.scoreMatrix(queries, refs, metric);
+  }
+
   static boolean useNative(Tensor queries, KnnPrecision precision) {
     boolean nativeKernel = NativeKnn.supports(queries, precision);
     String key = GemChecks.deviceName(queries) + "/" + precision;

@@ -2,6 +2,7 @@ package org.iscengine.kernels;
 
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -61,19 +62,33 @@ final class ReferenceKnn {
 
   /** Higher is better: q.r, or minus the squared distance. */
   private static Tensor ranking(Tensor queries, Tensor refs, Metric metric) {
+    Tensor scores = scoreMatrix(queries, refs, metric);
+    if (metric == Metric.INNER_PRODUCT) {
+      return scores;
+    }
+    try (scores) {
+      return scores.neg();
+    }
+  }
+
+  /** [nq, nr] inner products, or squared distances |q|^2 + |r|^2 - 2 q.r clamped at 0. */
+  static Tensor scoreMatrix(Tensor queries, Tensor refs, Metric metric) {
     try (Tensor refsT = refs.t();
         Tensor dots = queries.mm(refsT)) {
       if (metric == Metric.INNER_PRODUCT) {
         return new Tensor(dots);
       }
-      try (Tensor q2 = queries.mul(queries);
-          Tensor qn = q2.sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
+      try (ScalarTypeOptional same = new ScalarTypeOptional();
+          Tensor q2 = queries.mul(queries);
+          Tensor qn = q2.sum(new long[] {1}, true, same);
           Tensor r2 = refs.mul(refs);
-          Tensor rn = r2.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+          Tensor rn = r2.sum(new long[] {1}, false, same);
           Scalar two = new Scalar(2.0);
           Tensor twice = dots.mul(two);
-          Tensor partial = twice.sub(qn)) {
-        return partial.sub(rn);
+          Tensor partial = qn.sub(twice);
+          Tensor squared = partial.add(rn);
+          Scalar zero = new Scalar(0.0)) {
+        return squared.clamp_min(zero);
       }
     }
   }

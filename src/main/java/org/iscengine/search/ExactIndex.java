@@ -14,14 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -53,7 +50,7 @@ public final class ExactIndex implements VectorIndex {
 
   private static final int RANGE_REF_BLOCK = 1 << 16;
 
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final IndexLock lock = new IndexLock("exact index");
   private final int dim;
   private final Metric metric;
   private final ComputeDevice device;
@@ -61,7 +58,6 @@ public final class ExactIndex implements VectorIndex {
   private Tensor storage;  // [capacity, dim]; rows [0, size) in use
   private long size;
   private long[] ids;      // null while every id equals its row number
-  private boolean closed;
 
   /** An empty exact index on the CPU. */
   public ExactIndex(int dim, Metric metric) {
@@ -92,7 +88,7 @@ public final class ExactIndex implements VectorIndex {
 
   @Override
   public long size() {
-    return read(() -> size);
+    return lock.read(() -> size);
   }
 
   @Override
@@ -130,7 +126,7 @@ public final class ExactIndex implements VectorIndex {
     if (newIds != null && newIds.length != n) {
       throw new IllegalArgumentException("got " + newIds.length + " ids for " + n + " vectors");
     }
-    write(() -> {
+    lock.write(() -> {
       reserve(size + n);
       try (Tensor target = storage.narrow(0, size, n)) {
         target.copy_(vectors);
@@ -154,7 +150,7 @@ public final class ExactIndex implements VectorIndex {
     if (queries.size(1) != dim) {
       throw new IllegalArgumentException("dimension mismatch: queries have d=" + queries.size(1) + ", the index d=" + dim);
     }
-    return read(() -> {
+    return lock.read(() -> {
       if (k > size) {
         throw new IllegalArgumentException("k=" + k + " exceeds the number of vectors in the index (" + size + ")");
       }
@@ -184,7 +180,7 @@ public final class ExactIndex implements VectorIndex {
     if (queries.size(1) != dim) {
       throw new IllegalArgumentException("dimension mismatch: queries have d=" + queries.size(1) + ", the index d=" + dim);
     }
-    return read(() -> {
+    return lock.read(() -> {
       int n = (int) queries.size(0);
       List<List<Long>> hitIds = new ArrayList<>();
       List<List<Float>> hitScores = new ArrayList<>();
@@ -200,7 +196,7 @@ public final class ExactIndex implements VectorIndex {
             int nr = (int) Math.min(RANGE_REF_BLOCK, size - r0);
             try (Tensor qb = q.narrow(0, q0, nq);
                 Tensor rb = storage.narrow(0, r0, nr);
-                Tensor scores = RangeScores.of(qb, rb, metric);
+                Tensor scores = Knn.scoreMatrix(qb, rb, metric);
                 Tensor cpu = scores.cpu().contiguous();
                 FloatPointer p = new FloatPointer(cpu.data_ptr())) {
               float[] block = new float[nq * nr];
@@ -241,7 +237,7 @@ public final class ExactIndex implements VectorIndex {
 
   @Override
   public void reset() {
-    write(() -> {
+    lock.write(() -> {
       size = 0;
       ids = null;
       return null;
@@ -251,7 +247,7 @@ public final class ExactIndex implements VectorIndex {
   /** Writes magic, dimension, metric, count, the vectors, the ids (or none), then a CRC-32. */
   @Override
   public void save(Path path) {
-    read(() -> {
+    lock.read(() -> {
       AtomicFile.write(path, temporary -> {
         CRC32 crc = new CRC32();
         try (OutputStream file = Files.newOutputStream(temporary);
@@ -352,15 +348,7 @@ public final class ExactIndex implements VectorIndex {
 
   @Override
   public void close() {
-    lock.writeLock().lock();
-    try {
-      if (!closed) {
-        closed = true;
-        storage.close();
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
+    lock.close(storage::close);
   }
 
   private Tensor allocate(long rows) {
@@ -403,54 +391,5 @@ public final class ExactIndex implements VectorIndex {
       rows[i] = i;
     }
     return rows;
-  }
-
-  private <T> T read(Supplier<T> body) {
-    lock.readLock().lock();
-    try {
-      requireOpen();
-      return body.get();
-    } finally {
-      lock.readLock().unlock();
-    }
-  }
-
-  private <T> T write(Supplier<T> body) {
-    lock.writeLock().lock();
-    try {
-      requireOpen();
-      return body.get();
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("the exact index is closed");
-    }
-  }
-
-  /** Full score matrices for range search (inner products, or squared distances). */
-  private static final class RangeScores {
-    static Tensor of(Tensor queries, Tensor refs, Metric metric) {
-      try (Tensor refsT = refs.t();
-          Tensor dots = queries.mm(refsT)) {
-        if (metric == Metric.INNER_PRODUCT) {
-          return new Tensor(dots);
-        }
-        try (Tensor q2 = queries.mul(queries);
-            Tensor qn = q2.sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
-            Tensor r2 = refs.mul(refs);
-            Tensor rn = r2.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
-            Scalar two = new Scalar(2.0);
-            Tensor twice = dots.mul(two);
-            Tensor partial = qn.sub(twice);
-            Tensor squared = partial.add(rn);
-            Scalar zero = new Scalar(0.0)) {
-          return squared.clamp_min(zero);
-        }
-      }
-    }
   }
 }

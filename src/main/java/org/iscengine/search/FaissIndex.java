@@ -2,7 +2,6 @@ package org.iscengine.search;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -21,8 +20,8 @@ import org.iscengine.kernels.binding.IscFaiss;
  * map) come back as {@link KernelException} with FAISS's message.
  */
 public final class FaissIndex implements VectorIndex {
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private IscFaiss.Index handle;
+  private final IndexLock lock = new IndexLock("FAISS index");
+  private final IscFaiss.Index handle;
 
   private FaissIndex(IscFaiss.Index handle) {
     this.handle = handle;
@@ -82,7 +81,7 @@ public final class FaissIndex implements VectorIndex {
 
   /** Sets a search parameter through faiss::ParameterSpace, e.g. "nprobe" or "efSearch". */
   public void setParameter(String name, double value) {
-    write(() -> {
+    lock.write(() -> {
       try (IscAbi.Status status = new IscAbi.Status()) {
         check(IscFaiss.setParameter(handle, name, value, status), status, () -> "parameter " + name);
       }
@@ -92,27 +91,27 @@ public final class FaissIndex implements VectorIndex {
 
   @Override
   public int dimension() {
-    return read(() -> IscFaiss.dim(handle));
+    return lock.read(() -> IscFaiss.dim(handle));
   }
 
   @Override
   public Metric metric() {
-    return read(() -> Metric.ofCode(IscFaiss.metric(handle)));
+    return lock.read(() -> Metric.ofCode(IscFaiss.metric(handle)));
   }
 
   @Override
   public long size() {
-    return read(() -> IscFaiss.ntotal(handle));
+    return lock.read(() -> IscFaiss.ntotal(handle));
   }
 
   @Override
   public boolean isTrained() {
-    return read(() -> IscFaiss.isTrained(handle) != 0);
+    return lock.read(() -> IscFaiss.isTrained(handle) != 0);
   }
 
   @Override
   public void train(Tensor vectors) {
-    write(() -> {
+    lock.write(() -> {
       try (Tensor host = Vectors.host("training vectors", vectors, IscFaiss.dim(handle));
           FloatPointer x = new FloatPointer(host.data_ptr());
           IscAbi.Status status = new IscAbi.Status()) {
@@ -136,7 +135,7 @@ public final class FaissIndex implements VectorIndex {
   }
 
   private void addWithIds(Tensor vectors, long[] ids) {
-    write(() -> {
+    lock.write(() -> {
       try (Tensor host = Vectors.host("vectors", vectors, IscFaiss.dim(handle));
           FloatPointer x = new FloatPointer(host.data_ptr());
           LongPointer idPointer = ids == null ? null : new LongPointer(ids);
@@ -156,7 +155,7 @@ public final class FaissIndex implements VectorIndex {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
-    return read(() -> {
+    return lock.read(() -> {
       long total = IscFaiss.ntotal(handle);
       if (k > total) {
         throw new IllegalArgumentException("k=" + k + " exceeds the number of vectors in the index (" + total + ")");
@@ -180,7 +179,7 @@ public final class FaissIndex implements VectorIndex {
 
   @Override
   public RangeNeighbors rangeSearch(Tensor queries, float radius) {
-    return read(() -> {
+    return lock.read(() -> {
       try (Tensor host = Vectors.host("queries", queries, IscFaiss.dim(handle));
           FloatPointer x = new FloatPointer(host.data_ptr());
           IscAbi.Status status = new IscAbi.Status()) {
@@ -208,7 +207,7 @@ public final class FaissIndex implements VectorIndex {
 
   @Override
   public void reset() {
-    write(() -> {
+    lock.write(() -> {
       try (IscAbi.Status status = new IscAbi.Status()) {
         check(IscFaiss.reset(handle, status), status, () -> "reset");
       }
@@ -218,7 +217,7 @@ public final class FaissIndex implements VectorIndex {
 
   @Override
   public void save(Path path) {
-    read(() -> {
+    lock.read(() -> {
       AtomicFile.write(path, temporary -> {
         try (IscAbi.Status status = new IscAbi.Status()) {
           check(IscFaiss.write(handle, temporary.toString(), status), status, () -> "write_index");
@@ -230,41 +229,7 @@ public final class FaissIndex implements VectorIndex {
 
   @Override
   public void close() {
-    lock.writeLock().lock();
-    try {
-      if (handle != null) {
-        IscFaiss.free(handle);
-        handle = null;
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  private <T> T read(Supplier<T> body) {
-    lock.readLock().lock();
-    try {
-      requireOpen();
-      return body.get();
-    } finally {
-      lock.readLock().unlock();
-    }
-  }
-
-  private <T> T write(Supplier<T> body) {
-    lock.writeLock().lock();
-    try {
-      requireOpen();
-      return body.get();
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  private void requireOpen() {
-    if (handle == null) {
-      throw new IllegalStateException("the FAISS index is closed");
-    }
+    lock.close(() -> IscFaiss.free(handle));
   }
 
   private static void check(int code, IscAbi.Status status, Supplier<String> what) {
