@@ -1,0 +1,22 @@
+package org.iscengine.augment;
+
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/** Mixup (SSCD): image * lambda + other * (1 - lambda), lambda in [minLambda, maxLambda]. */
+public record Mixup(double minLambda, double maxLambda) implements Transform {
+  public Mixup {
+    Check.range("lambda", minLambda, maxLambda, 0, 1);
+  }
+
+  @Override
+  public Mat apply(Mat image, Rng rng, Resources res) {
+    double lambda = rng.uniform(minLambda, maxLambda);
+    Mat out = new Mat();
+    try (Mat other = res.others().draw(rng);
+        Mat fitted = Ops.resize(other, image.cols(), image.rows())) {
+      opencv_core.addWeighted(image, lambda, fitted, 1 - lambda, 0, out);
+    }
+    return out;
+  }
+}

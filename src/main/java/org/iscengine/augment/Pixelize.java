@@ -1,0 +1,21 @@
+package org.iscengine.augment;
+
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/** AugLy's pixelization: down to a fraction in [minRatio, maxRatio] of the size, back up with blocks. */
+public record Pixelize(double minRatio, double maxRatio) implements Transform {
+  public Pixelize {
+    Check.range("ratio", minRatio, maxRatio, 0.01, 1);
+  }
+
+  @Override
+  public Mat apply(Mat image, Rng rng, Resources res) {
+    double ratio = rng.uniform(minRatio, maxRatio);
+    int w = Math.max(1, (int) Math.round(image.cols() * ratio));
+    int h = Math.max(1, (int) Math.round(image.rows() * ratio));
+    try (Mat small = Ops.resize(image, w, h, opencv_imgproc.INTER_AREA)) {
+      return Ops.resize(small, image.cols(), image.rows(), opencv_imgproc.INTER_NEAREST);
+    }
+  }
+}
