@@ -2,6 +2,7 @@ package org.iscengine.augment;
 
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
+import org.iscengine.image.ImageOps;
 
 /** CutMix (SSCD): a box of area fraction in [minArea, maxArea] taken from another image at the same place. */
 public record CutMix(double minArea, double maxArea) implements Transform {
@@ -20,7 +21,7 @@ public record CutMix(double minArea, double maxArea) implements Transform {
     int y = rng.between(0, h - bh);
     Mat out = image.clone();
     try (Mat other = res.others().draw(rng);
-        Mat fitted = Ops.resize(other, w, h);
+        Mat fitted = ImageOps.resize(other, w, h);
         Rect box = new Rect(x, y, bw, bh);
         Mat from = new Mat(fitted, box);
         Mat to = new Mat(out, box)) {

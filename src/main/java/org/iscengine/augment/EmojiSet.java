@@ -13,6 +13,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 import org.iscengine.io.IscCache;
 
 /**
@@ -59,7 +60,7 @@ public final class EmojiSet {
       if (pngs.isEmpty()) {
         throw new IllegalArgumentException("no colour bitmaps (CBDT) in " + font);
       }
-      return new EmojiSet(pngs, font.toString());
+      return new EmojiSet(pngs, font.getFileName() + " (" + pngs.size() + " glyphs)");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read emoji font " + font, e);
     }
@@ -69,7 +70,7 @@ public final class EmojiSet {
     return glyphs.isEmpty() ? 3 : glyphs.size();
   }
 
-  /** The font file, or "generated icons". */
+  /** The font file's name and glyph count, or "generated icons" (no paths: manifests stay portable). */
   public String source() {
     return source;
   }
@@ -94,7 +95,7 @@ public final class EmojiSet {
     }
     try (Mat original = bgra) {
       int s = Math.max(8, size);
-      return Ops.resize(original, s, s);
+      return ImageOps.resize(original, s, s);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
+import org.iscengine.image.ImageOps;
 
 /**
  * AugLy's meme_format: a band of height fraction in [minHeight, maxHeight] above the image,
@@ -43,7 +44,7 @@ public record MemeCaption(double minHeight, double maxHeight, boolean randomColo
     try (Mat mask = res.fonts().render(caption.toString().toUpperCase(java.util.Locale.ROOT), font, band * 2 / 3)) {
       // Shrink a caption wider than the image to fit.
       Mat fitted = mask.cols() > image.cols()
-          ? Ops.resize(mask, image.cols(), Math.max(1, mask.rows() * image.cols() / mask.cols()))
+          ? ImageOps.resize(mask, image.cols(), Math.max(1, mask.rows() * image.cols() / mask.cols()))
           : mask;
       try {
         Ops.paint(out, fitted, (image.cols() - fitted.cols()) / 2, Math.max(0, (band - fitted.rows()) / 2), ink, 1.0);

@@ -2,6 +2,7 @@ package org.iscengine.augment;
 
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 
 /** Mixup (SSCD): image * lambda + other * (1 - lambda), lambda in [minLambda, maxLambda]. */
 public record Mixup(double minLambda, double maxLambda) implements Transform {
@@ -14,7 +15,7 @@ public record Mixup(double minLambda, double maxLambda) implements Transform {
     double lambda = rng.uniform(minLambda, maxLambda);
     Mat out = new Mat();
     try (Mat other = res.others().draw(rng);
-        Mat fitted = Ops.resize(other, image.cols(), image.rows())) {
+        Mat fitted = ImageOps.resize(other, image.cols(), image.rows())) {
       opencv_core.addWeighted(image, lambda, fitted, 1 - lambda, 0, out);
     }
     return out;

@@ -1,6 +1,7 @@
 package org.iscengine.augment;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 
 /**
  * AugLy's overlay_image: another image from the pool, scaled to a width fraction in
@@ -20,7 +21,7 @@ public record OverlayImage(double minSize, double maxSize, double minOpacity, do
       int w = Math.max(1, (int) Math.round(other.cols() * scale));
       int h = Math.max(1, Math.min(image.rows(), (int) Math.round(other.rows() * scale)));
       double opacity = rng.uniform(minOpacity, maxOpacity);
-      try (Mat small = Ops.resize(other, w, h)) {
+      try (Mat small = ImageOps.resize(other, w, h)) {
         Ops.paste(out, small, rng.between(0, Math.max(0, image.cols() - w)), rng.between(0, Math.max(0, image.rows() - h)),
             opacity);
       }

@@ -1,6 +1,7 @@
 package org.iscengine.augment;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 
 /**
  * AugLy's overlay_onto_background_image (the "underlay" of D2LV): the image, scaled to a width
@@ -21,7 +22,7 @@ public record OverlayOntoBackground(double minSize, double maxSize, double minOp
     int w = Math.max(1, (int) Math.round(image.cols() * scale));
     int h = Math.max(1, Math.min(background.rows(), (int) Math.round(image.rows() * scale)));
     double opacity = rng.uniform(minOpacity, maxOpacity);
-    try (Mat small = Ops.resize(image, w, h)) {
+    try (Mat small = ImageOps.resize(image, w, h)) {
       int x = rng.between(0, Math.max(0, background.cols() - w));
       int y = rng.between(0, Math.max(0, background.rows() - h));
       Ops.paste(background, small, x, y, opacity);

@@ -2,6 +2,7 @@ package org.iscengine.augment;
 
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 
 /** AugLy's pixelization: down to a fraction in [minRatio, maxRatio] of the size, back up with blocks. */
 public record Pixelize(double minRatio, double maxRatio) implements Transform {
@@ -14,8 +15,8 @@ public record Pixelize(double minRatio, double maxRatio) implements Transform {
     double ratio = rng.uniform(minRatio, maxRatio);
     int w = Math.max(1, (int) Math.round(image.cols() * ratio));
     int h = Math.max(1, (int) Math.round(image.rows() * ratio));
-    try (Mat small = Ops.resize(image, w, h, opencv_imgproc.INTER_AREA)) {
-      return Ops.resize(small, image.cols(), image.rows(), opencv_imgproc.INTER_NEAREST);
+    try (Mat small = ImageOps.resize(image, w, h, opencv_imgproc.INTER_AREA)) {
+      return ImageOps.resize(small, image.cols(), image.rows(), opencv_imgproc.INTER_NEAREST);
     }
   }
 }

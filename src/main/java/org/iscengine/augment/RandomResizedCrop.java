@@ -1,6 +1,7 @@
 package org.iscengine.augment;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 
 /**
  * torchvision's RandomResizedCrop: a crop covering a random fraction in [scaleMin, scaleMax] of
@@ -56,12 +57,12 @@ public record RandomResizedCrop(double scaleMin, double scaleMax, double ratioMi
       x = (w - cw) / 2;
       y = (h - ch) / 2;
     }
-    Mat crop = Ops.crop(image, x, y, cw, ch);
+    Mat crop = ImageOps.crop(image, x, y, cw, ch);
     if (size == 0) {
       return crop;
     }
     try (crop) {
-      return Ops.resize(crop, size, size);
+      return ImageOps.resize(crop, size, size);
     }
   }
 }

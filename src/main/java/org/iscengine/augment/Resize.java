@@ -1,6 +1,7 @@
 package org.iscengine.augment;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 
 /** Resizes to width x height, aspect ratio not kept (the winner's square resize). */
 public record Resize(int width, int height) implements Transform {
@@ -19,6 +20,6 @@ public record Resize(int width, int height) implements Transform {
     if (image.cols() == width && image.rows() == height) {
       return image;
     }
-    return Ops.resize(image, width, height);
+    return ImageOps.resize(image, width, height);
   }
 }

@@ -7,6 +7,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Point2f;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
+import org.iscengine.image.ImageOps;
 
 /**
  * Rotation by an angle uniform in [minDegrees, maxDegrees] (positive: counter-clockwise). With
@@ -61,7 +62,7 @@ public record Rotate(double minDegrees, double maxDegrees, boolean crop) impleme
     int iw = Math.max(1, (int) Math.floor(Math.min(cw, outW)));
     int ih = Math.max(1, (int) Math.floor(Math.min(chh, outH)));
     try (rotated) {
-      return Ops.crop(rotated, (outW - iw) / 2, (outH - ih) / 2, iw, ih);
+      return ImageOps.crop(rotated, (outW - iw) / 2, (outH - ih) / 2, iw, ih);
     }
   }
 }

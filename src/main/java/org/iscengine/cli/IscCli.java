@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = IscCli.VersionProvider.class,
     description = "Image copy detection: kernels, models, descriptors, search and evaluation.",
-    subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InfoCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
 public final class IscCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Writes a file so that readers see either the old content or the new one, whole: the content
@@ -23,6 +27,20 @@ public final class AtomicFile {
 
   private AtomicFile() {}
 
+  /**
+   * Temporary files are private (rw-------); the result gets the permissions of the file it
+   * replaces, or the usual rw-r--r-- for a new one.
+   */
+  private static void permit(Path temporary, Path target) throws IOException {
+    if (!Files.getFileStore(temporary).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      return;
+    }
+    Set<PosixFilePermission> permissions = Files.exists(target)
+        ? Files.getPosixFilePermissions(target)
+        : PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(temporary, permissions);
+  }
+
   public static void write(Path target, Writer writer) {
     Path absolute = target.toAbsolutePath();
     Path folder = absolute.getParent();
@@ -30,6 +48,7 @@ public final class AtomicFile {
     try {
       Files.createDirectories(folder);
       temporary = Files.createTempFile(folder, "." + absolute.getFileName() + ".", ".tmp");
+      permit(temporary, absolute);
       writer.writeTo(temporary);
       try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
         channel.force(true);

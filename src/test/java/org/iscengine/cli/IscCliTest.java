@@ -1,13 +1,20 @@
 package org.iscengine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.Images;
+import org.iscengine.testing.TestImages;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class IscCliTest {
   private final StringWriter out = new StringWriter();
@@ -49,5 +56,35 @@ class IscCliTest {
     assertTrue(out.toString().contains("info"));
     assertEquals(0, run("--version"));
     assertTrue(out.toString().contains("isc-engine"));
+  }
+
+  @Test
+  void dataNeedsASubcommandAndMiniDiscNeedsAPhotoLibrary(@TempDir Path dir) {
+    assertEquals(2, run("data"));
+    assertEquals(1, run("data", "mini-disc", "--photos", dir.resolve("none").toString(), "--out",
+        dir.resolve("disc").toString()));
+    assertTrue(err.toString().contains("isc data photos"), err::toString);
+    assertFalse(Files.exists(dir.resolve("disc")));
+  }
+
+  @Test
+  void trainSetBuildsClassFoldersFromAnImageFolder(@TempDir Path dir) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      try (Mat image = TestImages.natural(i, 120, 90)) {
+        Images.write(dir.resolve("images/sub/" + i + ".jpg"), image, 90);
+      }
+    }
+    Path set = dir.resolve("set");
+    assertEquals(0, run("data", "train-set", "--images", dir.resolve("images").toString(), "--out", set.toString(),
+        "--copies", "2", "--size", "48", "--preset", "moderate", "--threads", "2"), err::toString);
+    assertTrue(out.toString().contains("3 classes x 2 images"), out::toString);
+    for (int c = 0; c < 3; c++) {
+      assertTrue(Files.isRegularFile(set.resolve(String.format("%06d/01.jpg", c))));
+    }
+    assertEquals(1, run("data", "train-set", "--images", dir.resolve("nothing").toString(), "--out", set.toString()));
+    assertTrue(err.toString().contains("is not a folder"), err::toString);
+    assertEquals(1, run("data", "train-set", "--images", dir.resolve("images").toString(), "--out",
+        set.toString(), "--threads", "0"));
+    assertTrue(err.toString().contains("--threads must be >= 1"), err::toString);
   }
 }

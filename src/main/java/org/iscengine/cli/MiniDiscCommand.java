@@ -1,0 +1,103 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.iscengine.augment.EmojiSet;
+import org.iscengine.augment.Fonts;
+import org.iscengine.augment.ImagePool;
+import org.iscengine.augment.Presets;
+import org.iscengine.augment.Resources;
+import org.iscengine.data.MiniDiscBuilder;
+import org.iscengine.data.PhotoLibrary;
+import org.iscengine.progress.ConsoleProgress;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isc data mini-disc}. */
+@Command(
+    name = "mini-disc",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Build a copy-detection benchmark in the DISC21 layout from the photo library (run 'isc data photos' first):",
+      "reference_images/R000000.jpg, query_images/Q00000.jpg, training_images/T000000.jpg, ground_truth.csv.",
+      "Copy queries are edited copies of references; distractor queries come from photos that are not references.",
+      "Deterministic for a seed; an interrupted build resumes where it stopped."
+    })
+final class MiniDiscCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--photos", description = "Photo library (default: $ISC_CACHE/photos or ~/.cache/isc/photos).")
+  Path photos;
+
+  @Option(names = "--out", defaultValue = "mini-disc", description = "Output folder (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--references", defaultValue = "2000", description = "Reference images (default: ${DEFAULT-VALUE}).")
+  int references;
+
+  @Option(names = "--queries", defaultValue = "500", description = "Query images (default: ${DEFAULT-VALUE}).")
+  int queries;
+
+  @Option(names = "--copy-fraction", defaultValue = "0.5",
+      description = "Share of queries that copy a reference; the rest are distractors (default: ${DEFAULT-VALUE}).")
+  double copyFraction;
+
+  @Option(names = "--training", defaultValue = "-1",
+      description = "Training images from the training pool; -1 takes all of it (default: ${DEFAULT-VALUE}).")
+  int training;
+
+  @Option(names = "--preset", defaultValue = "disc-query",
+      description = "Augmentation making the queries, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+      completionCandidates = PresetNames.class)
+  String preset;
+
+  @Option(names = "--size", description = "Query side in pixels (default: the preset's own).")
+  Integer size;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @CommandLine.Mixin Workers workers;
+
+  @Option(names = "--json", description = "Print the summary as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    PhotoLibrary library = PhotoLibrary.open(photos != null ? photos : PhotoLibrary.defaultRoot());
+    var options = new MiniDiscBuilder.Options(references, queries, copyFraction, training, seed, preset,
+        size != null ? size : Presets.defaultSize(preset));
+    var builder = new MiniDiscBuilder(library, resources(library), options, workers.count(),
+        ConsoleProgress.factory("img"));
+    MiniDiscBuilder.Result result = builder.build(out);
+    var m = result.manifest();
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("root", out.toAbsolutePath().toString());
+      summary.put("references", m.referenceCount());
+      summary.put("queries", m.queryCount());
+      summary.put("copyQueries", m.copyQueries());
+      summary.put("distractorQueries", m.distractorQueries());
+      summary.put("training", m.trainingCount());
+      summary.put("failures", result.failures());
+      stdout.println(new ObjectMapper().writeValueAsString(summary));
+    } else {
+      stdout.printf("mini-DISC in %s: %d references, %d queries (%d copies, %d distractors), %d training images%n",
+          out, m.referenceCount(), m.queryCount(), m.copyQueries(), m.distractorQueries(), m.trainingCount());
+    }
+    stdout.flush();
+    return Workers.reportFailures(spec, result.failures());
+  }
+
+  /** This machine's fonts, and the library's colour-emoji font when it has one. */
+  static Resources resources(PhotoLibrary library) {
+    EmojiSet emoji = library.emojiFont().map(EmojiSet::fromFont).orElseGet(EmojiSet::system);
+    return new Resources(ImagePool.empty(), Fonts.system(), emoji);
+  }
+}

@@ -1,0 +1,113 @@
+package org.iscengine.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Debian packages fetched and unpacked without root: {@code apt-get download} into a cache
+ * folder, then {@code dpkg -x} into a folder of their own. Nothing is installed.
+ */
+public final class DebianPackages {
+  private static final Logger log = LoggerFactory.getLogger(DebianPackages.class);
+
+  private final Path cache;
+
+  /** Packages go to cache/debs (the .deb files) and cache/packages/NAME (their content). */
+  public DebianPackages(Path cache) {
+    this.cache = cache;
+  }
+
+  /** The folder holding the unpacked package, fetching and unpacking it first if needed. */
+  public Path unpacked(String name) {
+    Path target = cache.resolve("packages").resolve(name);
+    if (Files.isDirectory(target)) {
+      return target;
+    }
+    Path deb = download(name);
+    Path partial = cache.resolve("packages").resolve(name + ".partial");
+    try {
+      deleteTree(partial);
+      Files.createDirectories(partial);
+      run(List.of("dpkg", "-x", deb.toString(), partial.toString()), cache, "dpkg -x " + deb.getFileName());
+      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot unpack " + deb + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The .deb of the package, downloaded with apt-get when not already in the cache. */
+  Path download(String name) {
+    Path debs = cache.resolve("debs");
+    try {
+      Files.createDirectories(debs);
+      Optional<Path> existing = find(debs, name);
+      if (existing.isPresent()) {
+        return existing.get();
+      }
+      log.info("downloading Debian package {}", name);
+      run(List.of("apt-get", "download", name), debs, "apt-get download " + name);
+      return find(debs, name).orElseThrow(() -> new IllegalStateException(
+          "apt-get download " + name + " reported success but left no " + name + "_*.deb in " + debs));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot download " + name + " into " + debs + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<Path> find(Path debs, String name) throws IOException {
+    try (Stream<Path> files = Files.list(debs)) {
+      return files.filter(p -> p.getFileName().toString().startsWith(name + "_") && p.toString().endsWith(".deb"))
+          .sorted().findFirst();
+    }
+  }
+
+  private static void run(List<String> command, Path dir, String what) throws IOException {
+    Process process;
+    try {
+      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new IllegalStateException(what + " failed: " + command.get(0) + " is not available on this machine"
+          + " (a Debian system with apt and dpkg is needed)", e);
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (!process.waitFor(30, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(what + " did not finish in 30 minutes");
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(what + " was interrupted", e);
+    }
+    if (process.exitValue() != 0) {
+      String hint = output.contains("Unable to locate package") || output.contains("has no installation candidate")
+          ? " (the package lists may be missing: run 'apt-get update' as root, or toolchain/bootstrap)"
+          : "";
+      throw new IllegalStateException(what + " failed with exit code " + process.exitValue() + hint + ":\n"
+          + output.strip());
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

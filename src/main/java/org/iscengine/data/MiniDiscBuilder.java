@@ -1,0 +1,221 @@
+package org.iscengine.data;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.augment.Augmenter;
+import org.iscengine.augment.ImagePool;
+import org.iscengine.augment.Presets;
+import org.iscengine.augment.Resources;
+import org.iscengine.augment.Rng;
+import org.iscengine.image.ContactSheet;
+import org.iscengine.image.Images;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.progress.Progress;
+import org.iscengine.runtime.Versions;
+
+/**
+ * A small copy-detection benchmark in the DISC21 layout: reference_images/R000000.jpg ...,
+ * query_images/Q00000.jpg ..., training_images/T000000.jpg ..., and ground_truth.csv
+ * ("query_id,reference_id", the reference empty for distractor queries). References are
+ * benchmark photos; copy queries are edited copies of some of them; distractor queries are edited
+ * benchmark photos that are not references; training images come from the disjoint training pool
+ * (which also gives the overlay backgrounds). preview.png shows some queries beside their
+ * references. Deterministic for a seed; resumable.
+ */
+public final class MiniDiscBuilder {
+  /** Settings of a build. */
+  public record Options(
+      int references, int queries, double copyFraction, int training, long seed, String preset, int querySize) {
+    public Options {
+      if (references < 1 || queries < 1) {
+        throw new IllegalArgumentException("references and queries must be >= 1, got " + references + ", " + queries);
+      }
+      if (!(copyFraction >= 0 && copyFraction <= 1)) {
+        throw new IllegalArgumentException("copy fraction must be in [0, 1], got " + copyFraction);
+      }
+      Presets.named(preset, Math.max(1, querySize));  // fails early on an unknown preset
+    }
+
+    int copies() {
+      return (int) Math.round(queries * copyFraction);
+    }
+  }
+
+  /** The manifest: settings, sources and counts (no time stamps: equal builds give equal files). */
+  public record Manifest(
+      String layout,
+      String engineVersion,
+      Options options,
+      int referenceCount,
+      int queryCount,
+      int copyQueries,
+      int distractorQueries,
+      int trainingCount,
+      List<String> references,
+      List<String> queries,
+      List<String> training,
+      List<String> fonts,
+      String emoji) {}
+
+  /** What a build wrote. */
+  public record Result(Path root, Manifest manifest, List<String> failures) {}
+
+  private static final int PREVIEW_PAIRS = 9;
+  private static final int PREVIEW_COLUMNS = 6;
+
+  private final PhotoLibrary library;
+  private final Resources resources;
+  private final Options options;
+  private final int threads;
+  private final Progress.Factory progress;
+
+  /** The thread count changes nothing in the output, so it is not part of the options. */
+  public MiniDiscBuilder(
+      PhotoLibrary library, Resources resources, Options options, int threads, Progress.Factory progress) {
+    this.library = library;
+    this.resources = resources.withOthers(ImagePool.of(library.training()));
+    this.options = options;
+    this.threads = threads;
+    this.progress = progress;
+  }
+
+  public Result build(Path out) {
+    List<Path> bench = library.benchmark();
+    List<Double> graphic = library.units(PhotoLibrary.BENCH).stream().map(PhotoLibrary.Unit::dominantShare).toList();
+    List<Path> train = library.training();
+    int copies = options.copies();
+    int distractors = options.queries() - copies;
+    int needed = options.references() + distractors;
+    if (needed > bench.size()) {
+      throw new IllegalArgumentException("the benchmark pool has " + bench.size() + " photos, but "
+          + options.references() + " references and " + distractors + " distractor queries need " + needed
+          + ": ask for fewer, or collect with a smaller --bench-tile");
+    }
+    if (copies > options.references()) {
+      throw new IllegalArgumentException(copies + " copy queries need at least as many references");
+    }
+    // The most photo-like units play the parts (documentation screenshots and diagrams come last);
+    // which one plays which part is fixed by the seed.
+    int[] benchOrder = IntStream.range(0, bench.size()).boxed()
+        .sorted(Comparator.comparingDouble(graphic::get))
+        .limit(needed)
+        .mapToInt(Integer::intValue)
+        .sorted()
+        .toArray();
+    BuildFolder.shuffle(benchOrder, Rng.of(options.seed(), 1));
+    int[] copied = BuildFolder.range(options.references());
+    BuildFolder.shuffle(copied, Rng.of(options.seed(), 2));
+    int[] queryOrder = BuildFolder.range(options.queries());
+    BuildFolder.shuffle(queryOrder, Rng.of(options.seed(), 3));
+    int trainingCount = options.training() < 0 ? train.size() : Math.min(options.training(), train.size());
+    int[] trainOrder = BuildFolder.range(train.size());
+    BuildFolder.shuffle(trainOrder, Rng.of(options.seed(), 4));
+
+    List<String> referenceSources = new ArrayList<>();
+    for (int r = 0; r < options.references(); r++) {
+      referenceSources.add(name(bench.get(benchOrder[r])));
+    }
+    // Query q's source: a reference (q < copies in the drawing order) or a distractor photo.
+    int[] querySource = new int[options.queries()];
+    int[] queryReference = new int[options.queries()];
+    List<String> querySources = new ArrayList<>();
+    for (int q = 0; q < options.queries(); q++) {
+      int slot = queryOrder[q];
+      if (slot < copies) {
+        queryReference[q] = copied[slot];
+        querySource[q] = benchOrder[copied[slot]];
+      } else {
+        queryReference[q] = -1;
+        querySource[q] = benchOrder[options.references() + (slot - copies)];
+      }
+      querySources.add(name(bench.get(querySource[q])));
+    }
+    List<String> trainingSources = new ArrayList<>();
+    for (int t = 0; t < trainingCount; t++) {
+      trainingSources.add(name(train.get(trainOrder[t])));
+    }
+    Manifest manifest = new Manifest("DISC21", Versions.engine(), options, options.references(), options.queries(),
+        copies, distractors, trainingCount, referenceSources, querySources, trainingSources,
+        resources.fonts().files().stream().map(p -> p.getFileName().toString()).toList(), resources.emoji().source());
+    BuildFolder.claim(out, manifest);
+
+    Path references = out.resolve("reference_images");
+    Path queries = out.resolve("query_images");
+    Path training = out.resolve("training_images");
+    List<String> failures = new ArrayList<>();
+    Parallel.run("references", options.references(), threads, progress,
+        r -> BuildFolder.copy(bench.get(benchOrder[r]), references.resolve(String.format("R%06d.jpg", r))))
+        .forEach(f -> failures.add("R" + f.index() + ": " + f.message()));
+    Augmenter augmenter = Augmenter.preset(options.preset(), options.querySize(), resources);
+    Parallel.run("queries", options.queries(), threads, progress, q -> {
+      Path target = queries.resolve(String.format("Q%05d.jpg", q));
+      if (Files.exists(target)) {
+        return;
+      }
+      try (Mat source = Images.read(bench.get(querySource[q]));
+          Mat edited = augmenter.apply(source, Rng.of(options.seed(), 1_000_000L + q).nextLong())) {
+        Images.write(target, edited, 90);
+      }
+    }).forEach(f -> failures.add(String.format("Q%05d", f.index()) + ": " + f.message()));
+    Parallel.run("training", trainingCount, threads, progress,
+        t -> BuildFolder.copy(train.get(trainOrder[t]), training.resolve(String.format("T%06d.jpg", t))))
+        .forEach(f -> failures.add("T" + f.index() + ": " + f.message()));
+
+    StringBuilder csv = new StringBuilder("query_id,reference_id\n");
+    for (int q = 0; q < options.queries(); q++) {
+      csv.append(String.format("Q%05d,", q));
+      if (queryReference[q] >= 0) {
+        csv.append(String.format("R%06d", queryReference[q]));
+      }
+      csv.append('\n');
+    }
+    byte[] groundTruth = csv.toString().getBytes(StandardCharsets.US_ASCII);
+    AtomicFile.write(out.resolve("ground_truth.csv"), tmp -> Files.write(tmp, groundTruth));
+    preview(out, queryReference);
+    return new Result(out, manifest, failures);
+  }
+
+  /** preview.png: the first copy queries beside their references, then distractor queries. */
+  private static void preview(Path out, int[] queryReference) {
+    List<ContactSheet.Cell> cells = new ArrayList<>();
+    List<Integer> distractors = new ArrayList<>();
+    for (int q = 0; q < queryReference.length && cells.size() < 2 * PREVIEW_PAIRS; q++) {
+      if (queryReference[q] < 0) {
+        distractors.add(q);
+        continue;
+      }
+      String r = String.format("R%06d", queryReference[q]);
+      String query = String.format("Q%05d", q);
+      Path rf = out.resolve("reference_images/" + r + ".jpg");
+      Path qf = out.resolve("query_images/" + query + ".jpg");
+      if (Files.exists(rf) && Files.exists(qf)) {
+        cells.add(new ContactSheet.Cell(Images.read(rf), r));
+        cells.add(new ContactSheet.Cell(Images.read(qf), query + " copy"));
+      }
+    }
+    for (int q : distractors.subList(0, Math.min(PREVIEW_COLUMNS, distractors.size()))) {
+      Path qf = out.resolve(String.format("query_images/Q%05d.jpg", q));
+      if (Files.exists(qf)) {
+        cells.add(new ContactSheet.Cell(Images.read(qf), String.format("Q%05d none", q)));
+      }
+    }
+    if (cells.isEmpty()) {
+      return;
+    }
+    try (Mat sheet = ContactSheet.of(cells, PREVIEW_COLUMNS, 160)) {
+      Images.write(out.resolve("preview.png"), sheet, Images.DEFAULT_JPEG_QUALITY);
+    } finally {
+      cells.forEach(c -> c.image().close());
+    }
+  }
+
+  private String name(Path file) {
+    return library.root().relativize(file).toString();
+  }
+}

@@ -1,0 +1,164 @@
+package org.iscengine.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.augment.EmojiSet;
+import org.iscengine.augment.Fonts;
+import org.iscengine.augment.ImagePool;
+import org.iscengine.augment.Resources;
+import org.iscengine.image.Images;
+import org.iscengine.progress.Progress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MiniDiscBuilderTest {
+  @TempDir static Path work;
+  static PhotoLibrary library;
+  static final Resources RESOURCES = new Resources(ImagePool.empty(), Fonts.hershey(), EmojiSet.generated());
+  static final MiniDiscBuilder.Options OPTIONS =
+      new MiniDiscBuilder.Options(12, 10, 0.6, 5, 7, "disc-query", 96);
+
+  @BeforeAll
+  static void library() {
+    library = SyntheticPhotos.library(work, 8, 20);
+  }
+
+  private static MiniDiscBuilder.Result build(Path out, MiniDiscBuilder.Options options, int threads) {
+    return new MiniDiscBuilder(library, RESOURCES, options, threads, Progress.none()).build(out);
+  }
+
+  /** Every file under root by relative path, with its bytes. */
+  private static Map<String, byte[]> files(Path root) throws Exception {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        files.put(root.relativize(p).toString(), Files.readAllBytes(p));
+      }
+    }
+    return files;
+  }
+
+  private static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+    assertEquals(expected.keySet(), actual.keySet());
+    expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
+  }
+
+  @Test
+  void writesTheDisc21LayoutWithTheCountsAskedFor() throws Exception {
+    Path out = work.resolve("disc");
+    MiniDiscBuilder.Result result = build(out, OPTIONS, 2);
+    assertEquals(List.of(), result.failures());
+
+    Set<String> references = Set.copyOf(names(out.resolve("reference_images")));
+    Set<String> queries = Set.copyOf(names(out.resolve("query_images")));
+    assertEquals(12, references.size());
+    assertTrue(references.contains("R000000.jpg") && references.contains("R000011.jpg"), references::toString);
+    assertEquals(10, queries.size());
+    assertTrue(queries.contains("Q00000.jpg") && queries.contains("Q00009.jpg"), queries::toString);
+    assertEquals(5, names(out.resolve("training_images")).size());
+    assertTrue(Files.exists(out.resolve("training_images/T000004.jpg")));
+    assertTrue(Files.isRegularFile(out.resolve("preview.png")));
+
+    List<String> lines = Files.readAllLines(out.resolve("ground_truth.csv"), StandardCharsets.US_ASCII);
+    assertEquals("query_id,reference_id", lines.get(0));
+    assertEquals(11, lines.size());
+    int copies = 0;
+    MiniDiscBuilder.Manifest m = result.manifest();
+    for (int q = 0; q < 10; q++) {
+      String[] row = lines.get(q + 1).split(",", -1);
+      assertEquals(String.format("Q%05d", q), row[0]);
+      if (!row[1].isEmpty()) {
+        copies++;
+        assertTrue(references.contains(row[1] + ".jpg"), row[1]);
+        int r = Integer.parseInt(row[1].substring(1));
+        assertEquals(m.references().get(r), m.queries().get(q), "a copy query is made from its reference");
+      } else {
+        assertFalse(m.references().contains(m.queries().get(q)), "a distractor's source is not a reference");
+      }
+      try (Mat query = Images.read(out.resolve("query_images").resolve(row[0] + ".jpg"))) {
+        assertEquals(96, query.cols());
+        assertEquals(96, query.rows());
+      }
+    }
+    assertEquals(6, copies);
+    assertEquals(6, m.copyQueries());
+    assertEquals(4, m.distractorQueries());
+    // References are the benchmark pool's photos, byte for byte; training images the training pool's.
+    Set<String> bench = new HashSet<>(library.units(PhotoLibrary.BENCH).stream().map(PhotoLibrary.Unit::file).toList());
+    assertTrue(bench.containsAll(m.references()), m.references()::toString);
+    Set<String> train = new HashSet<>(library.units(PhotoLibrary.TRAIN).stream().map(PhotoLibrary.Unit::file).toList());
+    assertTrue(train.containsAll(m.training()), m.training()::toString);
+    assertArrayEquals(Files.readAllBytes(library.root().resolve(m.references().get(3))),
+        Files.readAllBytes(out.resolve("reference_images/R000003.jpg")));
+  }
+
+  @Test
+  void theSameSeedGivesIdenticalFilesAndAnotherSeedDoesNot() throws Exception {
+    Map<String, byte[]> a = files(build(work.resolve("seed-a"), OPTIONS, 1).root());
+    Map<String, byte[]> b = files(build(work.resolve("seed-b"), OPTIONS, 3).root());
+    assertSameFiles(a, b);
+    var other = new MiniDiscBuilder.Options(12, 10, 0.6, 5, 8, "disc-query", 96);
+    Map<String, byte[]> c = files(build(work.resolve("seed-c"), other, 2).root());
+    assertFalse(java.util.Arrays.equals(a.get("ground_truth.csv"), c.get("ground_truth.csv"))
+        && java.util.Arrays.equals(a.get("query_images/Q00000.jpg"), c.get("query_images/Q00000.jpg")));
+  }
+
+  @Test
+  void anInterruptedBuildResumesToTheSameFiles() throws Exception {
+    Path out = work.resolve("resume");
+    Map<String, byte[]> whole = files(build(out, OPTIONS, 2).root());
+    // As if stopped half way: some outputs never written, a temporary left over.
+    Files.delete(out.resolve("query_images/Q00003.jpg"));
+    Files.delete(out.resolve("reference_images/R000007.jpg"));
+    Files.delete(out.resolve("ground_truth.csv"));
+    Files.write(out.resolve("query_images/.Q00003.jpg.12345.tmp"), new byte[] {1, 2, 3});
+    Path finished = out.resolve("query_images/Q00004.jpg");
+    long before = Files.getLastModifiedTime(finished).toMillis();
+    Files.setLastModifiedTime(finished, java.nio.file.attribute.FileTime.fromMillis(before - 60_000));
+    build(out, OPTIONS, 2);
+    assertSameFiles(whole, files(out));
+    assertEquals(before - 60_000, Files.getLastModifiedTime(finished).toMillis(), "finished files are not redone");
+  }
+
+  @Test
+  void aFolderHoldingAnotherBuildIsRefusedUntouched() throws Exception {
+    Path out = work.resolve("other");
+    build(out, OPTIONS, 2);
+    Map<String, byte[]> before = files(out);
+    var changed = new MiniDiscBuilder.Options(12, 10, 0.6, 5, 7, "moderate", 96);
+    var e = assertThrows(IllegalArgumentException.class, () -> build(out, changed, 2));
+    assertTrue(e.getMessage().contains("manifest.json differs"), e.getMessage());
+    assertSameFiles(before, files(out));
+  }
+
+  @Test
+  void askingForMorePhotosThanThePoolHoldsSaysHowMany() {
+    var tooMany = new MiniDiscBuilder.Options(18, 10, 0.5, 5, 7, "disc-query", 96);
+    var e = assertThrows(IllegalArgumentException.class, () -> build(work.resolve("too-many"), tooMany, 2));
+    assertTrue(e.getMessage().contains("has 20 photos") && e.getMessage().contains("need 23"), e.getMessage());
+    assertFalse(Files.exists(work.resolve("too-many")), "nothing is written");
+    assertThrows(IllegalArgumentException.class, () -> new MiniDiscBuilder.Options(5, 5, 1.5, 0, 0, "disc-query", 96));
+    assertThrows(IllegalArgumentException.class, () -> new MiniDiscBuilder.Options(5, 5, 0.5, 0, 0, "no-such", 96));
+  }
+
+  private static List<String> names(Path dir) throws Exception {
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+}
