@@ -5,13 +5,12 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The memory-bank contrastive loss from LibTorch ops, with masks in place of the pair lists of
@@ -19,7 +18,6 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * embeddings, so float64 gives the tests their reference.
  */
 final class ReferenceContrastive implements ContrastiveForward.Saved {
-  private static final double NORM_EPS = 1e-12;
 
   private final Tensor input;
   private final Tensor loss;
@@ -35,7 +33,7 @@ final class ReferenceContrastive implements ContrastiveForward.Saved {
         Tensor detached = embeddings.detach();
         Tensor leafView = detached.requires_grad_(true);
         Tensor slots = Tensors.longsLike(embeddings, slotIds);
-        Tensor unit = normalize(leafView)) {
+        Tensor unit = Tensors.l2Normalize(leafView)) {
       Tensor leaf = new Tensor(leafView);
       enqueue(bank, unit, labels, slots);
       try (Tensor memory = bank.embeddings().narrow(0, 0, rows).to(Tensors.dtype(embeddings));
@@ -101,17 +99,6 @@ final class ReferenceContrastive implements ContrastiveForward.Saved {
   public void close() {
     input.close();
     loss.close();
-  }
-
-  /** x / max(|x|, eps), per row, as F.normalize. */
-  static Tensor normalize(Tensor x) {
-    try (Scalar p = new Scalar(2.0);
-        ScalarOptional two = new ScalarOptional(p);
-        Tensor norms = x.norm(two, new long[] {1}, true);
-        Scalar eps = new Scalar(NORM_EPS);
-        Tensor safe = norms.clamp_min(eps)) {
-      return x.div(safe);
-    }
   }
 
   /** sqrt(max(|x|^2 + |m|^2 - 2 x.m, 0)), with a zero gradient where it is clamped. */

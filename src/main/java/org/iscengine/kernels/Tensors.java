@@ -2,11 +2,12 @@ package org.iscengine.kernels;
 
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Small LibTorch helpers that free their native temporaries at once (the binding would otherwise
@@ -59,6 +60,17 @@ public final class Tensors {
     try (TensorOptions options = t.options();
         Scalar s = new Scalar(value)) {
       return torch.full(new long[0], s, options);
+    }
+  }
+
+  /** x / max(|x|, 1e-12) per row, as PyTorch's F.normalize; a new tensor (autograd follows it). */
+  public static Tensor l2Normalize(Tensor x) {
+    try (Scalar p = new Scalar(2.0);
+        ScalarOptional two = new ScalarOptional(p);
+        Tensor norms = x.norm(two, new long[] {1}, true);
+        Scalar eps = new Scalar(1e-12);
+        Tensor safe = norms.clamp_min(eps)) {
+      return x.div(safe);
     }
   }
 }

@@ -72,4 +72,10 @@ public final class TensorAssert {
       fail(what + ": relative error " + error + " >= " + tolerance);
     }
   }
+
+  /** Same shape and bit-for-bit the same values. */
+  public static void assertEqual(Tensor expected, Tensor actual) {
+    assertArrayEquals(shape(expected), shape(actual), "shape");
+    assertArrayEquals(values(expected), values(actual), 0.0, "values");
+  }
 }

@@ -1,0 +1,113 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.iscengine.eval.GroundTruth;
+import org.iscengine.eval.IscEvaluation;
+import org.iscengine.eval.IscMetrics;
+import org.iscengine.eval.PrCurvePlot;
+import org.iscengine.eval.RevisitedEvaluation.Protocol;
+import org.iscengine.eval.RevisitedEvaluation.ProtocolMetrics;
+import org.iscengine.eval.RevisitedEvaluation;
+import org.iscengine.eval.RevisitedGroundTruth;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code isc evaluate}. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Evaluate predictions (CSV query_id,reference_id,score). With an ISC21 ground truth (CSV",
+      "query_id,reference_id): μAP, recall@P90, recall@rank1/10, and the precision-recall curve as PNG. With a",
+      "revisited Oxford/Paris ground truth (gnd_*.pkl, or the same structure in .json): mAP and mP@1,5,10 for",
+      "the Easy, Medium and Hard protocols. Metrics are written as JSON."
+    })
+final class EvaluateCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--predictions", required = true, description = "Predictions CSV.")
+  Path predictions;
+
+  @Option(names = "--ground-truth", required = true, description = "ISC21 CSV, or revisited gnd .pkl / .json.")
+  Path groundTruth;
+
+  @Option(names = "--metrics", description = "Metrics JSON (default: <predictions>.metrics.json).")
+  Path metricsFile;
+
+  @Option(names = "--plot", description = "Precision-recall PNG, ISC21 only (default: <predictions>.pr.png).")
+  Path plot;
+
+  @Option(names = "--json", description = "Print the metrics as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Predictions p = PredictionsCsv.read(predictions);
+    String name = groundTruth.getFileName().toString().toLowerCase(Locale.ROOT);
+    boolean revisited = name.endsWith(".pkl") || name.endsWith(".json");
+    Map<String, Object> report = revisited ? revisited(p) : isc(p);
+    Path file = metricsFile != null ? metricsFile : sibling(predictions, ".metrics.json");
+    byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report);
+    AtomicFile.write(file, tmp -> Files.write(tmp, bytes));
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().writeValueAsString(report));
+    } else if (revisited) {
+      @SuppressWarnings("unchecked")
+      Map<Protocol, ProtocolMetrics> m = (Map<Protocol, ProtocolMetrics>) report.get("protocols");
+      m.forEach((protocol, pm) -> out.printf(Locale.ROOT, "%-6s mAP %6.2f  mP@1,5,10 %6.2f %6.2f %6.2f  (%d queries)%n",
+          protocol, 100 * pm.meanAveragePrecision(), 100 * pm.meanPrecisionAt()[0], 100 * pm.meanPrecisionAt()[1],
+          100 * pm.meanPrecisionAt()[2], pm.queries()));
+      out.printf("metrics: %s%n", file);
+    } else {
+      IscMetrics m = (IscMetrics) report.get("metrics");
+      out.printf(Locale.ROOT, "μAP            %.5f%n", m.microAveragePrecision());
+      out.printf(Locale.ROOT, "recall@P90     %s%n", m.recallAtP90() == null ? "not reached"
+          : String.format(Locale.ROOT, "%.5f (threshold %g)", m.recallAtP90(), m.thresholdAtP90()));
+      out.printf(Locale.ROOT, "recall@rank1   %.5f%nrecall@rank10  %.5f%n", m.recallAtRank1(), m.recallAtRank10());
+      out.printf("%d predictions, %d true positives, %d ground-truth matches%s%n", m.predictions(),
+          m.truePositives(), m.groundTruthMatches(), m.ignored() > 0 ? ", " + m.ignored() + " ignored" : "");
+      out.printf("metrics: %s, curve: %s%n", file, report.get("plot"));
+    }
+    out.flush();
+    return 0;
+  }
+
+  private Map<String, Object> isc(Predictions p) {
+    IscEvaluation.Result result = IscEvaluation.evaluate(p, GroundTruth.read(groundTruth));
+    Path png = plot != null ? plot : sibling(predictions, ".pr.png");
+    PrCurvePlot.write(png, "Precision-recall: " + predictions.getFileName(), result);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("predictions", predictions.toString());
+    report.put("groundTruth", groundTruth.toString());
+    report.put("metrics", result.metrics());
+    report.put("plot", png.toString());
+    report.put("curve", result.curve().sampled(200));
+    return report;
+  }
+
+  private Map<String, Object> revisited(Predictions p) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("predictions", predictions.toString());
+    report.put("groundTruth", groundTruth.toString());
+    report.put("protocols", RevisitedEvaluation.evaluate(p, RevisitedGroundTruth.read(groundTruth)));
+    return report;
+  }
+
+  private static Path sibling(Path file, String suffix) {
+    String base = file.getFileName().toString().replaceFirst("\\.csv$", "");
+    return file.resolveSibling(base + suffix);
+  }
+}

@@ -1,0 +1,135 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.descriptor.DescriptorFiles;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.Metric;
+import org.iscengine.match.Matcher;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code isc match}. */
+@Command(
+    name = "match",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Match query descriptors against reference descriptors by exact search and write the predictions",
+      "(query_id,reference_id,score; higher is more similar) as CSV. By default the globally best 500 000",
+      "pairs, as the ISC21 descriptor-track matcher; --k keeps each query's k best instead."
+    })
+final class MatchCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  static final class Inputs {
+    @ArgGroup(exclusive = false)
+    Separate separate;
+
+    @Option(names = "--submission", required = true, description = "An ISC21 submission file (query + reference).")
+    Path submission;
+  }
+
+  static final class Separate {
+    @Option(names = "--queries", required = true, split = ",", description = "Query descriptor file(s).")
+    List<Path> queries;
+
+    @Option(names = "--references", required = true, split = ",", description = "Reference descriptor file(s).")
+    List<Path> references;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Inputs inputs;
+
+  @Option(names = "--metric", defaultValue = "l2",
+      description = "l2 (score: minus the squared distance, as the official matcher) or ip (inner product; use it"
+          + " after score normalization) (default: ${DEFAULT-VALUE}).")
+  String metric;
+
+  @Option(names = "--max-results", defaultValue = "500000",
+      description = "Number of globally best pairs (default: ${DEFAULT-VALUE}).")
+  int maxResults;
+
+  @Option(names = "--k", description = "Each query's k best references instead of the global best pairs.")
+  Integer k;
+
+  @Option(names = "--out", required = true, description = "Output CSV.")
+  Path out;
+
+  @CommandLine.Mixin DeviceOption device;
+
+  @Option(names = "--json", description = "Print the summary as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Metric m = switch (metric.toLowerCase(Locale.ROOT)) {
+      case "l2" -> Metric.L2;
+      case "ip", "inner_product" -> Metric.INNER_PRODUCT;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--metric must be l2 or ip, got "
+          + metric);
+    };
+    ComputeDevice where = device.select();
+    Predictions predictions;
+    try (Loaded loaded = load(where)) {
+      Matcher matcher = new Matcher(m);
+      predictions = k != null ? matcher.knn(loaded.queries, loaded.references, k)
+          : matcher.top(loaded.queries, loaded.references, maxResults);
+    }
+    PredictionsCsv.write(out, predictions);
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (json) {
+      stdout.println(new ObjectMapper().writeValueAsString(Map.of("predictions", predictions.size(), "out",
+          out.toString(), "device", where.name())));
+    } else {
+      stdout.printf("%d predictions written to %s%n", predictions.size(), out);
+    }
+    stdout.flush();
+    return 0;
+  }
+
+  /** Queries and references on the device. */
+  private record Loaded(Descriptors queries, Descriptors references) implements AutoCloseable {
+    @Override
+    public void close() {
+      queries.close();
+      references.close();
+    }
+  }
+
+  private Loaded load(ComputeDevice where) {
+    Descriptors q;
+    Descriptors r;
+    if (inputs.submission != null) {
+      DescriptorFiles.Submission s = DescriptorFiles.readSubmission(inputs.submission, false);
+      q = s.queries();
+      r = s.references();
+    } else {
+      q = DescriptorFiles.read(inputs.separate.queries);
+      r = DescriptorFiles.read(inputs.separate.references);
+    }
+    return new Loaded(moved(q, where), moved(r, where));
+  }
+
+  private static Descriptors moved(Descriptors d, ComputeDevice where) {
+    if (!where.isCuda()) {
+      return d;
+    }
+    try (d;
+        Device target = where.torchDevice()) {
+      Tensor v = d.vectors().to(target, d.vectors().scalar_type());
+      return d.with(v);
+    }
+  }
+}

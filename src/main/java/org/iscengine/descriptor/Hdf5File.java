@@ -1,0 +1,454 @@
+package org.iscengine.descriptor;
+
+import static org.bytedeco.hdf5.global.hdf5.H5Dclose;
+import static org.bytedeco.hdf5.global.hdf5.H5Dcreate2;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_space;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_type;
+import static org.bytedeco.hdf5.global.hdf5.H5Dopen2;
+import static org.bytedeco.hdf5.global.hdf5.H5Dread;
+import static org.bytedeco.hdf5.global.hdf5.H5Dwrite;
+import static org.bytedeco.hdf5.global.hdf5.H5E_DEFAULT;
+import static org.bytedeco.hdf5.global.hdf5.H5Eset_auto2;
+import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY;
+import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_TRUNC;
+import static org.bytedeco.hdf5.global.hdf5.H5Fclose;
+import static org.bytedeco.hdf5.global.hdf5.H5Fcreate;
+import static org.bytedeco.hdf5.global.hdf5.H5Fopen;
+import static org.bytedeco.hdf5.global.hdf5.H5Lexists;
+import static org.bytedeco.hdf5.global.hdf5.H5P_DEFAULT;
+import static org.bytedeco.hdf5.global.hdf5.H5S_ALL;
+import static org.bytedeco.hdf5.global.hdf5.H5Sclose;
+import static org.bytedeco.hdf5.global.hdf5.H5Screate_simple;
+import static org.bytedeco.hdf5.global.hdf5.H5Sget_simple_extent_dims;
+import static org.bytedeco.hdf5.global.hdf5.H5Sget_simple_extent_ndims;
+import static org.bytedeco.hdf5.global.hdf5.H5T_C_S1_g;
+import static org.bytedeco.hdf5.global.hdf5.H5T_FLOAT;
+import static org.bytedeco.hdf5.global.hdf5.H5T_INTEGER;
+import static org.bytedeco.hdf5.global.hdf5.H5T_NATIVE_DOUBLE_g;
+import static org.bytedeco.hdf5.global.hdf5.H5T_NATIVE_FLOAT_g;
+import static org.bytedeco.hdf5.global.hdf5.H5T_STRING;
+import static org.bytedeco.hdf5.global.hdf5.H5T_STR_NULLPAD;
+import static org.bytedeco.hdf5.global.hdf5.H5T_VARIABLE;
+import static org.bytedeco.hdf5.global.hdf5.H5Tclose;
+import static org.bytedeco.hdf5.global.hdf5.H5Tcopy;
+import static org.bytedeco.hdf5.global.hdf5.H5Tget_class;
+import static org.bytedeco.hdf5.global.hdf5.H5Tget_cset;
+import static org.bytedeco.hdf5.global.hdf5.H5Tget_size;
+import static org.bytedeco.hdf5.global.hdf5.H5Tis_variable_str;
+import static org.bytedeco.hdf5.global.hdf5.H5Treclaim;
+import static org.bytedeco.hdf5.global.hdf5.H5Tset_cset;
+import static org.bytedeco.hdf5.global.hdf5.H5Tset_size;
+import static org.bytedeco.hdf5.global.hdf5.H5Tset_strpad;
+import static org.bytedeco.hdf5.global.hdf5.H5open;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * An HDF5 file through the HDF5 C library (1.14, JavaCPP preset): float matrices, string arrays
+ * and small double arrays, the pieces of descriptor files. Errors name the file, the dataset and
+ * what is wrong; HDF5's own error printing is switched off. The library is not built
+ * thread-safe, so every call holds one process-wide lock: files can be used from any thread, one
+ * call at a time.
+ */
+public final class Hdf5File implements AutoCloseable {
+  private static final ReentrantLock LOCK = new ReentrantLock();
+  private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+  static {
+    LOCK.lock();
+    try {
+      H5open();
+      H5Eset_auto2(H5E_DEFAULT(), null, null);
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  private final Path path;
+  private long file;
+
+  private Hdf5File(Path path, long file) {
+    this.path = path;
+    this.file = file;
+  }
+
+  /** Opens an existing file for reading. */
+  public static Hdf5File open(Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalArgumentException(path + ": no such file");
+    }
+    if (!hasSignature(path)) {
+      throw new IllegalArgumentException(path + ": not an HDF5 file (no HDF5 signature)");
+    }
+    LOCK.lock();
+    try {
+      long id = H5Fopen(path.toString(), H5F_ACC_RDONLY(), H5P_DEFAULT);
+      if (id < 0) {
+        throw new IllegalArgumentException(path + ": HDF5 cannot open it (truncated or corrupt?)");
+      }
+      return new Hdf5File(path, id);
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /** Creates (or truncates) a file for writing. Callers wanting atomic files write to a temporary one. */
+  public static Hdf5File create(Path path) {
+    LOCK.lock();
+    try {
+      long id = H5Fcreate(path.toString(), H5F_ACC_TRUNC(), H5P_DEFAULT, H5P_DEFAULT);
+      if (id < 0) {
+        throw new IllegalArgumentException(path + ": HDF5 cannot create it");
+      }
+      return new Hdf5File(path, id);
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public boolean contains(String dataset) {
+    LOCK.lock();
+    try {
+      return H5Lexists(id(), dataset, H5P_DEFAULT) > 0;
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /** The dataset's dimensions. */
+  public long[] shape(String dataset) {
+    LOCK.lock();
+    try (Dataset d = new Dataset(dataset)) {
+      return d.shape();
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /** A 2-D numeric dataset as a new [rows, cols] float32 CPU tensor (HDF5 converts other types). */
+  public Tensor readFloatMatrix(String dataset) {
+    LOCK.lock();
+    try (Dataset d = new Dataset(dataset)) {
+      long[] shape = d.shape();
+      if (shape.length != 2) {
+        throw d.error("expected a 2-D matrix, found shape " + Arrays.toString(shape));
+      }
+      d.requireNumeric();
+      Tensor out = torch.empty(shape[0], shape[1]);
+      if (out.numel() > 0 && H5Dread(d.id, H5T_NATIVE_FLOAT_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()) < 0) {
+        out.close();
+        throw d.error("cannot read its values (truncated or corrupt file?)");
+      }
+      return out;
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /** A 1-D numeric dataset as doubles. */
+  public double[] readDoubles(String dataset) {
+    LOCK.lock();
+    try (Dataset d = new Dataset(dataset)) {
+      long[] shape = d.shape();
+      if (shape.length != 1) {
+        throw d.error("expected a 1-D array, found shape " + Arrays.toString(shape));
+      }
+      d.requireNumeric();
+      try (DoublePointer buffer = new DoublePointer(Math.max(1, shape[0]))) {
+        if (shape[0] > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0) {
+          throw d.error("cannot read its values (truncated or corrupt file?)");
+        }
+        double[] out = new double[(int) shape[0]];
+        buffer.get(out);
+        return out;
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /**
+   * A 1-D string dataset, fixed-length (numpy 'S', trailing NULs or spaces dropped) or
+   * variable-length (h5py string_dtype).
+   */
+  public List<String> readStrings(String dataset) {
+    LOCK.lock();
+    try (Dataset d = new Dataset(dataset)) {
+      long[] shape = d.shape();
+      if (shape.length != 1) {
+        throw d.error("expected a 1-D array of strings, found shape " + Arrays.toString(shape));
+      }
+      if (H5Tget_class(d.type) != H5T_STRING) {
+        throw d.error("expected strings, found " + typeName(H5Tget_class(d.type)));
+      }
+      int n = Math.toIntExact(shape[0]);
+      return H5Tis_variable_str(d.type) > 0 ? d.variableStrings(n) : d.fixedStrings(n, H5Tget_size(d.type));
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /** Writes a [rows, cols] tensor as a float32 dataset. */
+  public void writeFloatMatrix(String dataset, Tensor matrix) {
+    if (matrix.dim() != 2) {
+      throw new IllegalArgumentException(dataset + ": expected a 2-D tensor, got " + matrix.dim() + "-D");
+    }
+    try (Tensor cpu = matrix.to(ScalarType.Float).cpu().contiguous()) {
+      write(dataset, H5T_NATIVE_FLOAT_g(), new long[] {cpu.size(0), cpu.size(1)}, cpu.data_ptr());
+    }
+  }
+
+  public void writeDoubles(String dataset, double[] values) {
+    try (DoublePointer p = new DoublePointer(values)) {
+      write(dataset, H5T_NATIVE_DOUBLE_g(), new long[] {values.length}, p);
+    }
+  }
+
+  /** Writes ASCII strings as fixed-length, NUL-padded byte strings (numpy dtype 'S'). */
+  public void writeStrings(String dataset, List<String> values) {
+    int width = 1;
+    for (String v : values) {
+      if (!StandardCharsets.US_ASCII.newEncoder().canEncode(v)) {
+        throw new IllegalArgumentException(dataset + ": '" + v + "' is not ASCII");
+      }
+      width = Math.max(width, v.length());
+    }
+    byte[] bytes = new byte[values.size() * width];
+    for (int i = 0; i < values.size(); i++) {
+      byte[] b = values.get(i).getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(b, 0, bytes, i * width, b.length);
+    }
+    LOCK.lock();
+    try (BytePointer p = new BytePointer(Math.max(1, bytes.length))) {
+      p.put(bytes);
+      long type = H5Tcopy(H5T_C_S1_g());
+      try {
+        H5Tset_size(type, width);
+        H5Tset_strpad(type, H5T_STR_NULLPAD);
+        write(dataset, type, new long[] {values.size()}, p);
+      } finally {
+        H5Tclose(type);
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  private void write(String dataset, long type, long[] shape, Pointer data) {
+    LOCK.lock();
+    try {
+      long space = H5Screate_simple(shape.length, shape, (long[]) null);
+      if (space < 0) {
+        throw new IllegalStateException(path + ": HDF5 cannot make a dataspace of shape " + Arrays.toString(shape));
+      }
+      try {
+        long d = H5Dcreate2(id(), dataset, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (d < 0) {
+          throw new IllegalStateException(path + ": HDF5 cannot create dataset '" + dataset + "' (does it exist already?)");
+        }
+        try {
+          long total = 1;
+          for (long s : shape) {
+            total *= s;
+          }
+          if (total > 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+            throw new IllegalStateException(path + ": HDF5 cannot write dataset '" + dataset + "' (disk full?)");
+          }
+        } finally {
+          H5Dclose(d);
+        }
+      } finally {
+        H5Sclose(space);
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    LOCK.lock();
+    try {
+      if (file >= 0) {
+        int rc = H5Fclose(file);
+        file = -1;
+        if (rc < 0) {
+          throw new IllegalStateException(path + ": HDF5 could not close (and flush) the file");
+        }
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  private long id() {
+    if (file < 0) {
+      throw new IllegalStateException(path + " is closed");
+    }
+    return file;
+  }
+
+  private static boolean hasSignature(Path path) {
+    // The signature is at 0, or at 512, 1024, 2048... after a user block.
+    try (InputStream in = Files.newInputStream(path)) {
+      byte[] head = in.readNBytes(SIGNATURE.length);
+      if (Arrays.equals(head, SIGNATURE)) {
+        return true;
+      }
+      long offset = SIGNATURE.length;
+      for (long block = 512; block <= Files.size(path) - SIGNATURE.length; block *= 2) {
+        in.skipNBytes(block - offset);
+        head = in.readNBytes(SIGNATURE.length);
+        offset = block + SIGNATURE.length;
+        if (Arrays.equals(head, SIGNATURE)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new IllegalArgumentException(path + ": cannot read it: " + e.getMessage(), e);
+    }
+  }
+
+  private static String typeName(int typeClass) {
+    if (typeClass == H5T_INTEGER) {
+      return "integers";
+    } else if (typeClass == H5T_FLOAT) {
+      return "floating-point numbers";
+    } else if (typeClass == H5T_STRING) {
+      return "strings";
+    }
+    return "HDF5 type class " + typeClass;
+  }
+
+  /** An open dataset with its type and dataspace (called with the lock held). */
+  private final class Dataset implements AutoCloseable {
+    final String name;
+    final long id;
+    final long type;
+    final long space;
+
+    Dataset(String name) {
+      this.name = name;
+      if (H5Lexists(id(), name, H5P_DEFAULT) <= 0) {
+        throw new IllegalArgumentException(path + ": no dataset '" + name + "'");
+      }
+      id = H5Dopen2(file, name, H5P_DEFAULT);
+      if (id < 0) {
+        throw new IllegalArgumentException(path + ": HDF5 cannot open dataset '" + name + "'");
+      }
+      type = H5Dget_type(id);
+      space = H5Dget_space(id);
+      if (type < 0 || space < 0) {
+        close();
+        throw new IllegalArgumentException(path + ": HDF5 cannot read the header of dataset '" + name + "'");
+      }
+    }
+
+    long[] shape() {
+      int rank = H5Sget_simple_extent_ndims(space);
+      if (rank < 0) {
+        throw error("HDF5 cannot read its shape");
+      }
+      long[] dims = new long[rank];
+      if (rank > 0) {
+        H5Sget_simple_extent_dims(space, dims, (long[]) null);
+      }
+      return dims;
+    }
+
+    void requireNumeric() {
+      int c = H5Tget_class(type);
+      if (c != H5T_FLOAT && c != H5T_INTEGER) {
+        throw error("expected numbers, found " + typeName(c));
+      }
+    }
+
+    List<String> fixedStrings(int n, long width) {
+      long memType = H5Tcopy(H5T_C_S1_g());
+      try (BytePointer buffer = new BytePointer(Math.max(1, n * width))) {
+        H5Tset_size(memType, width);
+        H5Tset_strpad(memType, H5T_STR_NULLPAD);
+        H5Tset_cset(memType, H5Tget_cset(type));  // ASCII or UTF-8, as stored: HDF5 converts neither way
+        if (n > 0 && H5Dread(id, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0) {
+          throw error("cannot read its strings (truncated or corrupt file?)");
+        }
+        byte[] bytes = new byte[(int) (n * width)];
+        buffer.get(bytes);
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          int start = (int) (i * width);
+          int end = start;
+          while (end < start + width && bytes[end] != 0) {
+            end++;
+          }
+          while (end > start && bytes[end - 1] == ' ') {
+            end--;  // space-padded (Fortran-style) strings
+          }
+          out.add(new String(bytes, start, end - start, StandardCharsets.UTF_8));
+        }
+        return out;
+      } finally {
+        H5Tclose(memType);
+      }
+    }
+
+    List<String> variableStrings(int n) {
+      long memType = H5Tcopy(H5T_C_S1_g());
+      try (PointerPointer<BytePointer> buffer = new PointerPointer<>(Math.max(1, n))) {
+        H5Tset_size(memType, H5T_VARIABLE());
+        H5Tset_cset(memType, H5Tget_cset(type));
+        if (n > 0 && H5Dread(id, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0) {
+          throw error("cannot read its strings (truncated or corrupt file?)");
+        }
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          BytePointer s = buffer.get(BytePointer.class, i);
+          out.add(s == null || s.isNull() ? "" : s.getString(StandardCharsets.UTF_8));
+        }
+        if (n > 0) {
+          H5Treclaim(memType, space, H5P_DEFAULT, buffer);
+        }
+        return out;
+      } finally {
+        H5Tclose(memType);
+      }
+    }
+
+    IllegalArgumentException error(String what) {
+      return new IllegalArgumentException(path + ", dataset '" + name + "': " + what);
+    }
+
+    @Override
+    public void close() {
+      if (space >= 0) {
+        H5Sclose(space);
+      }
+      if (type >= 0) {
+        H5Tclose(type);
+      }
+      if (id >= 0) {
+        H5Dclose(id);
+      }
+    }
+  }
+}

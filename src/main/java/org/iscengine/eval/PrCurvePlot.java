@@ -1,0 +1,47 @@
+package org.iscengine.eval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.iscengine.io.AtomicFile;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The precision-recall curve of an ISC evaluation as a PNG (XChart, headless). */
+public final class PrCurvePlot {
+  private static final int POINTS = 1000;
+
+  private PrCurvePlot() {}
+
+  public static void write(Path png, String title, IscEvaluation.Result result) {
+    System.setProperty("java.awt.headless", "true");
+    PrCurve curve = result.curve().sampled(POINTS);
+    IscMetrics m = result.metrics();
+    XYChart chart = new XYChartBuilder().width(800).height(600).title(title)
+        .xAxisTitle("recall").yAxisTitle("precision").build();
+    chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
+    chart.getStyler().setChartTitleVisible(true);
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
+    double[] x = new double[Math.max(1, curve.size())];
+    double[] y = new double[x.length];
+    for (int i = 0; i < curve.size(); i++) {
+      x[i] = curve.recall()[i];
+      y[i] = curve.precision()[i];
+    }
+    String label = String.format(Locale.ROOT, "μAP %.4f, recall@P90 %s", m.microAveragePrecision(),
+        m.recallAtP90() == null ? "none" : String.format(Locale.ROOT, "%.4f", m.recallAtP90()));
+    XYSeries series = chart.addSeries(label, x, y);
+    series.setMarker(SeriesMarkers.NONE);
+    try {
+      byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+      AtomicFile.write(png, tmp -> Files.write(tmp, bytes));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot draw " + png + ": " + e.getMessage(), e);
+    }
+  }
+}

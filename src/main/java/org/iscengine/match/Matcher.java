@@ -1,0 +1,240 @@
+package org.iscengine.match;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.kernels.Knn;
+import org.iscengine.kernels.KnnResult;
+import org.iscengine.kernels.Metric;
+import org.iscengine.kernels.Tensors;
+
+/**
+ * Matches query descriptors against reference descriptors with the exact kNN kernel (CPU, or
+ * CUDA for tensors on a GPU), as the ISC21 matcher does: per-query k nearest, or the globally
+ * best N (query, reference) pairs. Scores are inner products, or negated squared L2 distances,
+ * so higher is always better. Equal scores come by lower query, then lower reference index.
+ */
+public final class Matcher {
+  /** The descriptor track's number of predictions. */
+  public static final int OFFICIAL_MAX_RESULTS = 500_000;
+
+  /** Score-matrix rows computed at once when a query needs more than the kernel's k. */
+  private static final long FULL_ROWS_ELEMENTS = 1L << 26;
+
+  private final Metric metric;
+
+  public Matcher(Metric metric) {
+    this.metric = metric;
+  }
+
+  /** The k best references of every query (k at most 1024 and the number of references). */
+  public Predictions knn(Descriptors queries, Descriptors references, int k) {
+    int nq = queries.size();
+    if (k < 1 || k > Math.min(Knn.MAX_K, references.size())) {
+      throw new IllegalArgumentException("k must be in [1, " + Math.min(Knn.MAX_K, references.size()) + "], got " + k);
+    }
+    try (KnnResult nn = Knn.search(queries.vectors(), references.vectors(), k, metric)) {
+      long[] ids = nn.idArray();
+      float[] scores = nn.scoreArray();
+      int[] q = new int[nq * k];
+      int[] r = new int[nq * k];
+      for (int i = 0; i < q.length; i++) {
+        q[i] = i / k;
+        r[i] = (int) ids[i];
+        scores[i] = score(scores[i]);
+      }
+      return new Predictions(queries.ids(), references.ids(), q, r, scores);
+    }
+  }
+
+  /**
+   * The maxResults best pairs over all queries (all pairs if there are fewer), best first. Exact:
+   * each query's list grows until its worst kept score is below the global cut-off.
+   */
+  public Predictions top(Descriptors queries, Descriptors references, int maxResults) {
+    if (maxResults < 1) {
+      throw new IllegalArgumentException("the number of results must be >= 1, got " + maxResults);
+    }
+    int nq = queries.size();
+    int nr = references.size();
+    int wanted = (int) Math.min(maxResults, (long) nq * nr);
+    Candidates candidates = new Candidates(nq);
+    int[] everyQuery = new int[nq];
+    Arrays.setAll(everyQuery, i -> i);
+    int k = (int) Math.min(Math.min(nr, Knn.MAX_K), Math.max(1, (2L * wanted + nq - 1) / nq));
+    search(queries, references, everyQuery, k, candidates);
+    while (true) {
+      float cut = candidates.cutOff(wanted);
+      int[] open = candidates.open(cut);
+      if (open.length == 0) {
+        break;
+      }
+      k = (int) Math.min(nr, 4L * k);
+      if (k <= Knn.MAX_K) {
+        search(queries, references, open, k, candidates);
+      } else {
+        fullRows(queries, references, open, cut, candidates);
+      }
+    }
+    return candidates.best(wanted, queries.ids(), references.ids());
+  }
+
+  private float score(float raw) {
+    return metric == Metric.L2 ? -raw : raw;
+  }
+
+  /** The k best of the given queries replace their candidates. */
+  private void search(Descriptors queries, Descriptors references, int[] subset, int k, Candidates candidates) {
+    try (Tensor rows = select(queries.vectors(), subset);
+        KnnResult nn = Knn.search(rows, references.vectors(), k, metric)) {
+      long[] ids = nn.idArray();
+      float[] scores = nn.scoreArray();
+      for (int s = 0; s < subset.length; s++) {
+        int[] refs = new int[k];
+        float[] sc = new float[k];
+        for (int j = 0; j < k; j++) {
+          refs[j] = (int) ids[s * k + j];
+          sc[j] = score(scores[s * k + j]);
+        }
+        candidates.set(subset[s], refs, sc, k == references.size());
+      }
+    }
+  }
+
+  /** Every reference scoring at least cut, for queries that need more than the kernel's k. */
+  private void fullRows(Descriptors queries, Descriptors references, int[] subset, float cut, Candidates candidates) {
+    int nr = references.size();
+    int chunk = (int) Math.max(1, FULL_ROWS_ELEMENTS / nr);
+    for (int start = 0; start < subset.length; start += chunk) {
+      int[] part = Arrays.copyOfRange(subset, start, Math.min(subset.length, start + chunk));
+      try (Tensor rows = select(queries.vectors(), part);
+          Tensor matrix = Knn.scoreMatrix(rows, references.vectors(), metric);
+          Tensor cpu = matrix.cpu().contiguous();
+          FloatPointer p = new FloatPointer(cpu.data_ptr())) {
+        float[] row = new float[nr];
+        for (int s = 0; s < part.length; s++) {
+          p.position((long) s * nr).get(row);
+          int kept = 0;
+          int[] refs = new int[nr];
+          float[] sc = new float[nr];
+          for (int j = 0; j < nr; j++) {
+            float v = score(row[j]);
+            if (v >= cut) {
+              refs[kept] = j;
+              sc[kept++] = v;
+            }
+          }
+          candidates.set(part[s], Arrays.copyOf(refs, kept), Arrays.copyOf(sc, kept), true);
+        }
+      }
+    }
+  }
+
+  private static Tensor select(Tensor matrix, int[] rows) {
+    if (rows.length == matrix.size(0)) {
+      return new Tensor(matrix);
+    }
+    long[] ids = new long[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      ids[i] = rows[i];
+    }
+    try (Tensor index = Tensors.longsLike(matrix, ids)) {
+      return matrix.index_select(0, index);
+    }
+  }
+
+  /** Each query's best references so far, and whether its list is complete. */
+  private static final class Candidates {
+    final int[][] refs;
+    final float[][] scores;
+    final boolean[] complete;
+
+    Candidates(int nq) {
+      refs = new int[nq][];
+      scores = new float[nq][];
+      complete = new boolean[nq];
+    }
+
+    void set(int query, int[] r, float[] s, boolean whole) {
+      refs[query] = r;
+      scores[query] = s;
+      complete[query] = whole;
+    }
+
+    /** The wanted-th best score among the candidates (-infinity if there are fewer). */
+    float cutOff(int wanted) {
+      int total = 0;
+      for (float[] s : scores) {
+        total += s.length;
+      }
+      if (total < wanted) {
+        return Float.NEGATIVE_INFINITY;
+      }
+      float[] all = new float[total];
+      int o = 0;
+      for (float[] s : scores) {
+        System.arraycopy(s, 0, all, o, s.length);
+        o += s.length;
+      }
+      Arrays.sort(all);
+      return all[total - wanted];
+    }
+
+    /** Queries whose unseen references may still reach the cut-off (their worst kept one does). */
+    int[] open(float cut) {
+      List<Integer> open = new ArrayList<>();
+      for (int q = 0; q < refs.length; q++) {
+        float[] s = scores[q];
+        if (!complete[q] && s.length > 0 && s[s.length - 1] >= cut) {
+          open.add(q);
+        }
+      }
+      return open.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** A long that sorts by score descending, then by row: the score's order bits, then the row. */
+    static long descendingKey(float score, int row) {
+      int bits = Float.floatToIntBits(score + 0.0f);  // -0.0 as 0.0
+      int ascending = bits < 0 ? bits ^ 0x7fffffff : bits;
+      return ((long) ~ascending << 32) | row;
+    }
+
+    Predictions best(int wanted, List<String> queryIds, List<String> referenceIds) {
+      int total = 0;
+      for (float[] s : scores) {
+        total += s.length;
+      }
+      int[] q = new int[total];
+      int[] r = new int[total];
+      float[] sc = new float[total];
+      long[] keys = new long[total];
+      int o = 0;
+      for (int query = 0; query < refs.length; query++) {
+        for (int j = 0; j < refs[query].length; j++) {
+          q[o] = query;
+          r[o] = refs[query][j];
+          sc[o] = scores[query][j];
+          keys[o] = descendingKey(sc[o], o);
+          o++;
+        }
+      }
+      // Rows are in query order and, within a query, equal scores are in reference order, so
+      // sorting by (score descending, row) gives score, then query, then reference.
+      Arrays.sort(keys);
+      int n = Math.min(wanted, total);
+      int[] bq = new int[n];
+      int[] br = new int[n];
+      float[] bs = new float[n];
+      for (int i = 0; i < n; i++) {
+        int row = (int) keys[i];
+        bq[i] = q[row];
+        br[i] = r[row];
+        bs[i] = sc[row];
+      }
+      return new Predictions(queryIds, referenceIds, bq, br, bs);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package org.iscengine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.descriptor.DescriptorFiles;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.testing.RandomTensors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** isc postprocess, isc match and isc evaluate, chained on a small synthetic case. */
+class DescriptorCommandsTest {
+  @TempDir Path dir;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    return IscCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  private String path(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  /** 40 references; queries 0-9 are noisy copies of references 0-9, queries 10-14 distractors. */
+  @BeforeEach
+  void writeCase() {
+    long seed = RandomTensors.freshSeed();
+    try (Tensor refs = RandomTensors.uniform(seed, -1, 1, 40, 16);
+        Tensor noise = RandomTensors.uniform(seed + 1, -0.3, 0.3, 10, 16);
+        Tensor distractors = RandomTensors.uniform(seed + 2, -1, 1, 5, 16);
+        Tensor train = RandomTensors.uniform(seed + 3, -1, 1, 60, 16);
+        Tensor head = refs.narrow(0, 0, 10);
+        Tensor copies = head.add(noise, new Scalar(1.0));
+        Tensor queries = org.bytedeco.pytorch.global.torch.cat(new org.bytedeco.pytorch.TensorVector(copies,
+            distractors))) {
+      write("q.h5", ids("Q%05d", 15), queries);
+      write("r.h5", ids("R%06d", 40), refs);
+      write("t.h5", ids("T%06d", 60), train);
+    }
+    StringBuilder gt = new StringBuilder("query_id,reference_id\n");
+    for (int q = 0; q < 15; q++) {
+      gt.append(String.format("Q%05d,%s%n", q, q < 10 ? String.format("R%06d", q) : ""));
+    }
+    try {
+      Files.writeString(dir.resolve("gt.csv"), gt);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void write(String name, List<String> ids, Tensor vectors) {
+    try (Descriptors d = new Descriptors(ids, vectors.clone())) {
+      DescriptorFiles.write(dir.resolve(name), d);
+    }
+  }
+
+  private static List<String> ids(String format, int n) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(String.format(format, i));
+    }
+    return ids;
+  }
+
+  @Test
+  void postprocessMatchAndEvaluateChain() throws Exception {
+    assertEquals(0, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
+        path("t.h5"), "--recipe", "sscd", "--dba-k", "5", "--nes-k", "5", "--submission", path("sub.h5"),
+        "--save-pca", path("pca.h5"), "--device", "cpu", "--json"), err::toString);
+    JsonNode summary = new ObjectMapper().readTree(out.toString());
+    assertEquals(17, summary.get("dimension").asInt(), "16 + the score normalization dimension");
+    assertTrue(Files.isRegularFile(dir.resolve("pca.h5")));
+
+    assertEquals(0, run("descriptors", path("sub.h5"), "--json"), err::toString);
+    JsonNode described = new ObjectMapper().readTree(out.toString());
+    assertEquals("submission", described.get("kind").asText());
+    assertEquals(40, described.get("references").asInt());
+    assertEquals(1, run("descriptors", path("q.h5"), "--rules"), "rules apply to submissions only");
+    assertTrue(err.toString().contains("split file"), err::toString);
+    assertEquals(0, run("descriptors", path("sub.h5"), "--rules"), err::toString);
+
+    assertEquals(0, run("match", "--submission", path("sub.h5"), "--metric", "ip", "--max-results", "100", "--out",
+        path("pred.csv"), "--device", "cpu"), err::toString);
+    assertEquals(101, Files.readAllLines(dir.resolve("pred.csv")).size());
+
+    assertEquals(0, run("evaluate", "--predictions", path("pred.csv"), "--ground-truth", path("gt.csv"), "--json"),
+        err::toString);
+    JsonNode metrics = new ObjectMapper().readTree(out.toString()).get("metrics");
+    double ap = metrics.get("microAveragePrecision").asDouble();
+    assertTrue(ap > 0.5 && ap <= 1, "the copies are found: " + metrics);
+    assertEquals(10, metrics.get("groundTruthMatches").asInt());
+    byte[] png = Files.readAllBytes(dir.resolve("pred.pr.png"));
+    assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+    assertTrue(Files.isRegularFile(dir.resolve("pred.metrics.json")));
+
+    assertEquals(0, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--out",
+        path("knn.csv")), err::toString);
+    assertEquals(1 + 15 * 3, Files.readAllLines(dir.resolve("knn.csv")).size());
+  }
+
+  @Test
+  void badInputsFailWithTheirNameAndWriteNothing() {
+    assertEquals(1, run("postprocess", "--queries", path("missing.h5"), "--references", path("r.h5"), "--training",
+        path("t.h5"), "--out-queries", path("a.h5"), "--out-references", path("b.h5")));
+    assertTrue(err.toString().contains("missing.h5: no such file"), err::toString);
+    assertFalse(Files.exists(dir.resolve("a.h5")));
+    assertEquals(1, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
+        path("t.h5"), "--score-norm", "2(0)", "--out-queries", path("a.h5"), "--out-references", path("b.h5")));
+    assertTrue(err.toString().contains("'2(0)'"), err::toString);
+    assertEquals(2, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5")));
+    assertEquals(2, run("match", "--queries", path("q.h5"), "--submission", path("s.h5"), "--out", path("p.csv")));
+    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--metric", "cosine",
+        "--out", path("p.csv")));
+    assertTrue(err.toString().contains("cosine"), err::toString);
+    assertEquals(1, run("evaluate", "--predictions", path("none.csv"), "--ground-truth", path("gt.csv")));
+    assertTrue(err.toString().contains("none.csv: no such file"), err::toString);
+  }
+}

@@ -1,0 +1,99 @@
+package org.iscengine.descriptor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.Tensors;
+import org.iscengine.testing.RandomTensors;
+import org.iscengine.testing.TensorAssert;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PostProcessorTest {
+  private final long seed = RandomTensors.freshSeed();
+
+  private static Descriptors random(long seed, String prefix, int n, int d) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(prefix + i);
+    }
+    return new Descriptors(ids, RandomTensors.uniform(seed, -1, 1, n, d));
+  }
+
+  @Test
+  void theWinnersRecipeEqualsItsStepsRunByHand() {
+    try (Descriptors q = random(seed, "q", 19, 12);
+        Descriptors r = random(seed + 1, "r", 33, 12);
+        Descriptors t = random(seed + 2, "t", 57, 12);
+        PostProcessor.Output out = new PostProcessor(PostProcessConfig.recipe("lyakaap"), ComputeDevice.CPU)
+            .run(q, r, t);
+        Tensor qn = Tensors.l2Normalize(q.vectors());
+        Tensor tn = Tensors.l2Normalize(t.vectors());
+        Tensor tDba = Dba.winner().apply(tn);
+        Tensor expected = NegativeEmbeddingSubtraction.winner().apply(qn, tDba)) {
+      TensorAssert.assertMaxRelativeError(out.queries().vectors(), expected, 1e-6, "queries (seed " + seed + ")");
+      assertEquals(q.ids(), out.queries().ids());
+      assertEquals(12, out.references().dim());
+      assertTrue(out.pca().isEmpty());
+    }
+  }
+
+  @Test
+  void sscdRecipeWhitensAndAddsTheScoreNormalizationDimension() {
+    try (Descriptors q = random(seed, "q", 10, 8);
+        Descriptors r = random(seed + 1, "r", 14, 8);
+        Descriptors t = random(seed + 2, "t", 40, 8);
+        PostProcessor.Output out = new PostProcessor(PostProcessConfig.recipe("sscd"), ComputeDevice.CPU)
+            .run(q, r, t)) {
+      assertEquals(9, out.queries().dim());
+      assertEquals(9, out.references().dim());
+      assertEquals(8, out.pca().orElseThrow().outputDim());
+      double[] refs = TensorAssert.values(out.references().vectors());
+      for (int i = 0; i < 14; i++) {
+        assertEquals(1.0, refs[i * 9 + 8], 0.0, "references end with 1");
+      }
+    }
+  }
+
+  @Test
+  void missingTrainingAndMismatchedDimensionsAreNamed() {
+    try (Descriptors q = random(seed, "q", 4, 8);
+        Descriptors r = random(seed + 1, "r", 4, 6)) {
+      var processor = new PostProcessor(PostProcessConfig.recipe("lyakaap"), ComputeDevice.CPU);
+      var e = assertThrows(IllegalArgumentException.class, () -> processor.run(q, q, null));
+      assertTrue(e.getMessage().contains("need training descriptors"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> new PostProcessor(PostProcessConfig.recipe("none"), ComputeDevice.CPU).run(q, r, null));
+      assertTrue(e.getMessage().contains("queries 8, references 6"), e.getMessage());
+    }
+  }
+
+  @Test
+  void yamlConfigsStartFromTheirRecipeAndRejectUnknownKeys(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("pp.yaml");
+    Files.writeString(yaml, "recipe: sscd\npcaDimension: 64\nscoreNormalization: 2.0[0,9]\n");
+    PostProcessConfig c = PostProcessConfig.read(yaml, "lyakaap");
+    assertEquals(64, c.pcaDimension());
+    assertTrue(c.whiten());
+    assertEquals("2.0[0,9]", c.scoreNormalization());
+    assertEquals(0, c.dbaK());
+    Files.writeString(yaml, "nesBeta: 0.5\n");
+    PostProcessConfig lyakaap = PostProcessConfig.read(yaml, "lyakaap");
+    assertEquals(0.5, lyakaap.nesBeta());
+    assertEquals(10, lyakaap.dbaK());
+    Files.writeString(yaml, "nesbeta: 0.5\n");
+    var e = assertThrows(IllegalArgumentException.class, () -> PostProcessConfig.read(yaml, "lyakaap"));
+    assertTrue(e.getMessage().contains("unknown key 'nesbeta'") && e.getMessage().contains("nesBeta"),
+        e.getMessage());
+    Files.writeString(yaml, "scoreNormalization: 1.0(0,2)\n");
+    assertThrows(IllegalArgumentException.class, () -> PostProcessConfig.read(yaml, "lyakaap"));
+    assertThrows(IllegalArgumentException.class, () -> PostProcessConfig.recipe("best"));
+  }
+}

@@ -1,0 +1,154 @@
+package org.iscengine.match;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.kernels.Metric;
+import org.iscengine.testing.RandomTensors;
+import org.iscengine.testing.TensorAssert;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MatcherTest {
+  private final long seed = RandomTensors.freshSeed();
+
+  /** Small-integer vectors: exact scores in float32, many ties. */
+  private static Descriptors integers(long seed, String prefix, int n, int d) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(prefix + i);
+    }
+    return new Descriptors(ids, RandomTensors.integers(seed, -2, 2, n, d));
+  }
+
+  private record Pair(int q, int r, double score) {}
+
+  /** Every pair scored in Java, best first (score, then query, then reference). */
+  private static List<Pair> bruteForce(Descriptors queries, Descriptors refs, Metric metric) {
+    double[] q = TensorAssert.values(queries.vectors());
+    double[] r = TensorAssert.values(refs.vectors());
+    int d = queries.dim();
+    List<Pair> pairs = new ArrayList<>();
+    for (int i = 0; i < queries.size(); i++) {
+      for (int j = 0; j < refs.size(); j++) {
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+          double a = q[i * d + c];
+          double b = r[j * d + c];
+          s += metric == Metric.L2 ? -(a - b) * (a - b) : a * b;
+        }
+        pairs.add(new Pair(i, j, s));
+      }
+    }
+    pairs.sort(Comparator.comparingDouble((Pair p) -> -p.score()).thenComparingInt(Pair::q).thenComparingInt(Pair::r));
+    return pairs;
+  }
+
+  private static void assertSame(List<Pair> expected, Predictions actual, String what) {
+    assertEquals(expected.size(), actual.size(), what + ": count");
+    for (int i = 0; i < expected.size(); i++) {
+      Pair p = expected.get(i);
+      String at = what + ", row " + i;
+      assertEquals(p.score(), actual.score(i), 0.0, at);
+      assertEquals(p.q(), actual.queryIndex(i), at);
+      assertEquals(p.r(), actual.referenceIndex(i), at);
+    }
+  }
+
+  @Test
+  void globalTopPairsEqualBruteForceTiesIncluded() {
+    for (Metric metric : Metric.values()) {
+      try (Descriptors q = integers(seed, "Q", 29, 7);
+          Descriptors r = integers(seed + 1, "R", 61, 7)) {
+        List<Pair> all = bruteForce(q, r, metric);
+        for (int n : new int[] {1, 17, 100, 29 * 61 - 5, 5000}) {
+          Predictions top = new Matcher(metric).top(q, r, n);
+          assertSame(all.subList(0, Math.min(n, all.size())), top, metric + " top " + n + " (seed " + seed + ")");
+        }
+      }
+    }
+  }
+
+  @Test
+  void queriesNeedingMoreThanTheKernelsKAreScoredInFull() {
+    try (Descriptors q = integers(seed, "Q", 3, 5);
+        Descriptors r = integers(seed + 1, "R", 1500, 5)) {
+      List<Pair> all = bruteForce(q, r, Metric.INNER_PRODUCT);
+      Predictions top = new Matcher(Metric.INNER_PRODUCT).top(q, r, 4000);
+      assertSame(all.subList(0, 4000), top, "top 4000 of 3 x 1500 (seed " + seed + ")");
+    }
+  }
+
+  @Test
+  void perQueryKnnKeepsEachQuerysBestInOrder() {
+    try (Descriptors q = integers(seed, "Q", 13, 6);
+        Descriptors r = integers(seed + 1, "R", 40, 6)) {
+      List<Pair> all = bruteForce(q, r, Metric.L2);
+      Predictions knn = new Matcher(Metric.L2).knn(q, r, 5);
+      assertEquals(13 * 5, knn.size());
+      for (int i = 0; i < 13; i++) {
+        int query = i;
+        List<Pair> mine = all.stream().filter(p -> p.q() == query).limit(5).toList();
+        for (int j = 0; j < 5; j++) {
+          assertEquals(mine.get(j).r(), knn.referenceIndex(i * 5 + j), "query " + i + " rank " + j);
+          assertEquals(mine.get(j).score(), knn.score(i * 5 + j), 0.0);
+          assertEquals("Q" + i, knn.queryId(i * 5 + j));
+        }
+      }
+      assertThrows(IllegalArgumentException.class, () -> new Matcher(Metric.L2).knn(q, r, 41));
+      assertThrows(IllegalArgumentException.class, () -> new Matcher(Metric.L2).top(q, r, 0));
+    }
+  }
+
+  @Test
+  void csvRoundTripsAndBadRowsNameTheirLine(@TempDir Path dir) throws Exception {
+    try (Descriptors q = integers(seed, "Q", 4, 3);
+        Descriptors r = integers(seed + 1, "R", 9, 3)) {
+      Predictions p = new Matcher(Metric.INNER_PRODUCT).knn(q, r, 3);
+      Path file = dir.resolve("predictions.csv");
+      PredictionsCsv.write(file, p);
+      assertEquals(PredictionsCsv.HEADER, Files.readAllLines(file).get(0));
+      Predictions back = PredictionsCsv.read(file);
+      assertEquals(p.size(), back.size());
+      for (int i = 0; i < p.size(); i++) {
+        assertEquals(p.queryId(i), back.queryId(i));
+        assertEquals(p.referenceId(i), back.referenceId(i));
+        assertEquals(p.score(i), back.score(i), 0.0);
+      }
+    }
+    Path bad = dir.resolve("bad.csv");
+    Files.writeString(bad, "query_id,reference_id,score\nQ1,R1,0.5\nQ2,R2\n");
+    var e = assertThrows(IllegalArgumentException.class, () -> PredictionsCsv.read(bad));
+    assertTrue(e.getMessage().contains("bad.csv:3"), e.getMessage());
+    Files.writeString(bad, "Q1,R1,high\n");
+    e = assertThrows(IllegalArgumentException.class, () -> PredictionsCsv.read(bad));
+    assertTrue(e.getMessage().contains("bad.csv:1") && e.getMessage().contains("'high'"), e.getMessage());
+    Files.writeString(bad, "Q1,R1,NaN\n");
+    assertThrows(IllegalArgumentException.class, () -> PredictionsCsv.read(bad));
+  }
+
+  @Test
+  void scoresOfL2AreNegatedSquaredDistances() {
+    try (Descriptors q = new Descriptors(List.of("q"), tensor(new float[] {1, 2}));
+        Descriptors r = new Descriptors(List.of("r"), tensor(new float[] {4, -2}))) {
+      assertEquals(-25f, new Matcher(Metric.L2).knn(q, r, 1).score(0));
+      assertEquals(0f, new Matcher(Metric.INNER_PRODUCT).knn(q, r, 1).score(0));
+    }
+  }
+
+  private static Tensor tensor(float[] row) {
+    Tensor t = org.bytedeco.pytorch.global.torch.empty(1, row.length);
+    try (org.bytedeco.javacpp.FloatPointer p = new org.bytedeco.javacpp.FloatPointer(t.data_ptr())) {
+      p.put(row);
+    }
+    return t;
+  }
+}
