@@ -3,8 +3,8 @@ package org.iscengine.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.iscengine.runtime.Versions;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code isc} command line. Exit codes: 0 success, 1 failure, 2 usage error. */
 @Command(
@@ -12,8 +12,9 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     versionProvider = IscCli.VersionProvider.class,
     description = "Image copy detection: kernels, models, descriptors, search and evaluation.",
-    subcommands = {InfoCommand.class, DataCommand.class, DescriptorsCommand.class, PostprocessCommand.class,
-      MatchCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class,
+      DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EvaluateCommand.class,
+      CommandLine.HelpCommand.class})
 public final class IscCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

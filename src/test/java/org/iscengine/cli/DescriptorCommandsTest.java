@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,13 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** isc postprocess, isc match and isc evaluate, chained on a small synthetic case. */
 class DescriptorCommandsTest {
   @TempDir Path dir;
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CliRunner cli = new CliRunner();
 
   private int run(String... args) {
-    out.getBuffer().setLength(0);
-    err.getBuffer().setLength(0);
-    return IscCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return cli.run(args);
   }
 
   private String path(String name) {
@@ -83,26 +78,26 @@ class DescriptorCommandsTest {
   void postprocessMatchAndEvaluateChain() throws Exception {
     assertEquals(0, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
         path("t.h5"), "--recipe", "sscd", "--dba-k", "5", "--nes-k", "5", "--submission", path("sub.h5"),
-        "--save-pca", path("pca.h5"), "--device", "cpu", "--json"), err::toString);
-    JsonNode summary = new ObjectMapper().readTree(out.toString());
+        "--save-pca", path("pca.h5"), "--device", "cpu", "--json"), cli::err);
+    JsonNode summary = new ObjectMapper().readTree(cli.out());
     assertEquals(17, summary.get("dimension").asInt(), "16 + the score normalization dimension");
     assertTrue(Files.isRegularFile(dir.resolve("pca.h5")));
 
-    assertEquals(0, run("descriptors", path("sub.h5"), "--json"), err::toString);
-    JsonNode described = new ObjectMapper().readTree(out.toString());
+    assertEquals(0, run("descriptors", path("sub.h5"), "--json"), cli::err);
+    JsonNode described = new ObjectMapper().readTree(cli.out());
     assertEquals("submission", described.get("kind").asText());
     assertEquals(40, described.get("references").asInt());
     assertEquals(1, run("descriptors", path("q.h5"), "--rules"), "rules apply to submissions only");
-    assertTrue(err.toString().contains("split file"), err::toString);
-    assertEquals(0, run("descriptors", path("sub.h5"), "--rules"), err::toString);
+    assertTrue(cli.err().contains("split file"), cli::err);
+    assertEquals(0, run("descriptors", path("sub.h5"), "--rules"), cli::err);
 
     assertEquals(0, run("match", "--submission", path("sub.h5"), "--metric", "ip", "--max-results", "100", "--out",
-        path("pred.csv"), "--device", "cpu"), err::toString);
+        path("pred.csv"), "--device", "cpu"), cli::err);
     assertEquals(101, Files.readAllLines(dir.resolve("pred.csv")).size());
 
     assertEquals(0, run("evaluate", "--predictions", path("pred.csv"), "--ground-truth", path("gt.csv"), "--json"),
-        err::toString);
-    JsonNode metrics = new ObjectMapper().readTree(out.toString()).get("metrics");
+        cli::err);
+    JsonNode metrics = new ObjectMapper().readTree(cli.out()).get("metrics");
     double ap = metrics.get("microAveragePrecision").asDouble();
     assertTrue(ap > 0.5 && ap <= 1, "the copies are found: " + metrics);
     assertEquals(10, metrics.get("groundTruthMatches").asInt());
@@ -111,7 +106,7 @@ class DescriptorCommandsTest {
     assertTrue(Files.isRegularFile(dir.resolve("pred.metrics.json")));
 
     assertEquals(0, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--out",
-        path("knn.csv")), err::toString);
+        path("knn.csv")), cli::err);
     assertEquals(1 + 15 * 3, Files.readAllLines(dir.resolve("knn.csv")).size());
   }
 
@@ -119,17 +114,17 @@ class DescriptorCommandsTest {
   void badInputsFailWithTheirNameAndWriteNothing() {
     assertEquals(1, run("postprocess", "--queries", path("missing.h5"), "--references", path("r.h5"), "--training",
         path("t.h5"), "--out-queries", path("a.h5"), "--out-references", path("b.h5")));
-    assertTrue(err.toString().contains("missing.h5: no such file"), err::toString);
+    assertTrue(cli.err().contains("missing.h5: no such file"), cli::err);
     assertFalse(Files.exists(dir.resolve("a.h5")));
     assertEquals(1, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
         path("t.h5"), "--score-norm", "2(0)", "--out-queries", path("a.h5"), "--out-references", path("b.h5")));
-    assertTrue(err.toString().contains("'2(0)'"), err::toString);
+    assertTrue(cli.err().contains("'2(0)'"), cli::err);
     assertEquals(2, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5")));
     assertEquals(2, run("match", "--queries", path("q.h5"), "--submission", path("s.h5"), "--out", path("p.csv")));
     assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--metric", "cosine",
         "--out", path("p.csv")));
-    assertTrue(err.toString().contains("cosine"), err::toString);
+    assertTrue(cli.err().contains("cosine"), cli::err);
     assertEquals(1, run("evaluate", "--predictions", path("none.csv"), "--ground-truth", path("gt.csv")));
-    assertTrue(err.toString().contains("none.csv: no such file"), err::toString);
+    assertTrue(cli.err().contains("none.csv: no such file"), cli::err);
   }
 }

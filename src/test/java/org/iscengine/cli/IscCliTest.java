@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -17,35 +15,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IscCliTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CliRunner cli = new CliRunner();
 
   private int run(String... args) {
-    return IscCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return cli.run(args);
   }
 
   @Test
   void infoReportsTheNativeLibrariesAsJson() throws Exception {
-    assertEquals(0, run("info", "--json"), err::toString);
-    JsonNode report = new ObjectMapper().readTree(out.toString());
-    assertTrue(report.at("/cpuKernels/loaded").asBoolean(), out::toString);
+    assertEquals(0, run("info", "--json"), cli::err);
+    JsonNode report = new ObjectMapper().readTree(cli.out());
+    assertTrue(report.at("/cpuKernels/loaded").asBoolean(), cli::out);
     assertTrue(report.at("/cpuKernels/threads").asInt() >= 1);
-    assertTrue(report.at("/libtorch/version").asText().startsWith("2."), out::toString);
-    assertTrue(report.at("/defaultDevice").asText().startsWith("c"), out::toString);
+    assertTrue(report.at("/libtorch/version").asText().startsWith("2."), cli::out);
+    assertTrue(report.at("/defaultDevice").asText().startsWith("c"), cli::out);
     assertTrue(report.has("cudaKernels"));
   }
 
   @Test
   void infoInPlainText() {
-    assertEquals(0, run("info"), err::toString);
-    assertTrue(out.toString().contains("CPU kernels   libisc_cpu"), out::toString);
-    assertTrue(out.toString().contains("CUDA devices") || out.toString().contains("CUDA device "), out::toString);
+    assertEquals(0, run("info"), cli::err);
+    assertTrue(cli.out().contains("CPU kernels   libisc_cpu"), cli::out);
+    assertTrue(cli.out().contains("CUDA devices") || cli.out().contains("CUDA device "), cli::out);
   }
 
   @Test
   void usageErrorsExitWithTwo() {
     assertEquals(2, run("no-such-command"));
-    assertTrue(err.toString().contains("no-such-command"), err::toString);
+    assertTrue(cli.err().contains("no-such-command"), cli::err);
     assertEquals(2, run());
     assertEquals(2, run("info", "--no-such-option"));
   }
@@ -53,9 +50,9 @@ class IscCliTest {
   @Test
   void helpAndVersionExitWithZero() {
     assertEquals(0, run("--help"));
-    assertTrue(out.toString().contains("info"));
+    assertTrue(cli.out().contains("info"));
     assertEquals(0, run("--version"));
-    assertTrue(out.toString().contains("isc-engine"));
+    assertTrue(cli.out().contains("isc-engine"));
   }
 
   @Test
@@ -63,7 +60,7 @@ class IscCliTest {
     assertEquals(2, run("data"));
     assertEquals(1, run("data", "mini-disc", "--photos", dir.resolve("none").toString(), "--out",
         dir.resolve("disc").toString()));
-    assertTrue(err.toString().contains("isc data photos"), err::toString);
+    assertTrue(cli.err().contains("isc data photos"), cli::err);
     assertFalse(Files.exists(dir.resolve("disc")));
   }
 
@@ -76,15 +73,15 @@ class IscCliTest {
     }
     Path set = dir.resolve("set");
     assertEquals(0, run("data", "train-set", "--images", dir.resolve("images").toString(), "--out", set.toString(),
-        "--copies", "2", "--size", "48", "--preset", "moderate", "--threads", "2"), err::toString);
-    assertTrue(out.toString().contains("3 classes x 2 images"), out::toString);
+        "--copies", "2", "--size", "48", "--preset", "moderate", "--threads", "2"), cli::err);
+    assertTrue(cli.out().contains("3 classes x 2 images"), cli::out);
     for (int c = 0; c < 3; c++) {
       assertTrue(Files.isRegularFile(set.resolve(String.format("%06d/01.jpg", c))));
     }
     assertEquals(1, run("data", "train-set", "--images", dir.resolve("nothing").toString(), "--out", set.toString()));
-    assertTrue(err.toString().contains("is not a folder"), err::toString);
+    assertTrue(cli.err().contains("is not a folder"), cli::err);
     assertEquals(1, run("data", "train-set", "--images", dir.resolve("images").toString(), "--out",
         set.toString(), "--threads", "0"));
-    assertTrue(err.toString().contains("--threads must be >= 1"), err::toString);
+    assertTrue(cli.err().contains("--threads must be >= 1"), cli::err);
   }
 }

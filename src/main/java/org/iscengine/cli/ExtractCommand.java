@@ -1,0 +1,125 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.extract.ExtractOptions;
+import org.iscengine.extract.Extractor;
+import org.iscengine.extract.ImageList;
+import org.iscengine.extract.Preprocess;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.model.DescriptorNetwork;
+import org.iscengine.progress.ConsoleProgress;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isc extract}. */
+@Command(
+    name = "extract",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Describe images with a model and write a descriptor file (HDF5: vectors + image_names). Images come from",
+      "a folder (recursively) or a list file; ids are their paths without the extension. A bad image is skipped",
+      "and listed; an interrupted run resumes from its finished parts (OUT.parts/)."
+    })
+final class ExtractCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Mixin ModelOptions model;
+
+  @Option(names = "--images", required = true, description = "Folder of images, or a text file listing them.")
+  Path images;
+
+  @Option(names = "--out", required = true, description = "Output descriptor file (.h5).")
+  Path out;
+
+  @Option(names = "--resize", defaultValue = "square",
+      description = "square (aspect not kept, the winner's) or crop (short side, then centre) (default: ${DEFAULT-VALUE}).")
+  String resize;
+
+  @Option(names = "--scales", split = ",", defaultValue = "1",
+      description = "Input scales summed (test-time augmentation), e.g. 1,1.41421,0.70711 (default: ${DEFAULT-VALUE}).")
+  double[] scales;
+
+  @Option(names = "--flip", description = "Also describe the mirrored images (summed with the others).")
+  boolean flip;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--workers", description = "Image decoding threads (default: all processors).")
+  Integer workers;
+
+  @Option(names = "--precision", defaultValue = "fp32",
+      description = "fp32, or fp16 / bf16 on a GPU (default: ${DEFAULT-VALUE}).")
+  String precision;
+
+  @CommandLine.Mixin DeviceOption device;
+
+  @Option(names = "--json", description = "Print the summary as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    ImageList list = ImageList.of(images);
+    ScalarType dtype = switch (precision.toLowerCase(Locale.ROOT)) {
+      case "fp32" -> ScalarType.Float;
+      case "fp16" -> ScalarType.Half;
+      case "bf16" -> ScalarType.BFloat16;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32, fp16 or"
+          + " bf16, got " + precision);
+    };
+    Preprocess.Resize mode = switch (resize.toLowerCase(Locale.ROOT)) {
+      case "square" -> Preprocess.Resize.SQUARE;
+      case "crop" -> Preprocess.Resize.CENTER_CROP;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--resize must be square or crop");
+    };
+    int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+    ExtractOptions options = new ExtractOptions(batch, threads, mode, scales, flip, 8192);
+    ComputeDevice where = device.select();
+    Extractor.Result result;
+    try (DescriptorNetwork network = model.open()) {
+      network.moveTo(where, dtype);
+      result = new Extractor(network, model.model, options, where, dtype, ConsoleProgress.factory("img"))
+          .run(list, out);
+    }
+    Path failuresFile = out.resolveSibling(out.getFileName() + ".failures.txt");
+    if (!result.failures().isEmpty()) {
+      StringBuilder text = new StringBuilder();
+      result.failures().forEach(f -> text.append(f.file()).append('\t').append(f.reason()).append('\n'));
+      AtomicFile.write(failuresFile, tmp -> Files.writeString(tmp, text));
+    }
+    PrintWriter stdout = spec.commandLine().getOut();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("out", out.toString());
+    summary.put("described", result.described());
+    summary.put("failed", result.failures().size());
+    summary.put("imagesPerSecond", result.imagesPerSecond());
+    summary.put("device", where.name());
+    summary.put("glueShare", result.timing().glueShare());
+    if (json) {
+      stdout.println(new ObjectMapper().writeValueAsString(summary));
+    } else {
+      stdout.printf(Locale.ROOT, "%d images described into %s (%.1f images/s on %s)%n", result.described(), out,
+          result.imagesPerSecond(), where.name());
+    }
+    stdout.flush();
+    if (!result.failures().isEmpty()) {
+      // The descriptor file is complete for every readable image: report the others, do not fail.
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf("%d images could not be read and were skipped (listed in %s):%n", result.failures().size(),
+          failuresFile);
+      result.failures().stream().limit(20).forEach(f -> err.println("  " + f.file() + ": " + f.reason()));
+      err.flush();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,142 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Tensor;
+import org.iscengine.model.DescriptorModel;
+import org.iscengine.model.DescriptorNetwork;
+import org.iscengine.model.ModelConfig;
+import org.iscengine.model.ModelFile;
+import org.iscengine.model.Models;
+import org.iscengine.model.PyTorchCheckpoint;
+import org.iscengine.model.TorchScriptModel;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code isc model}: inspect and convert model files. */
+@Command(
+    name = "model",
+    mixinStandardHelpOptions = true,
+    description = "Inspect model files and convert PyTorch checkpoints into isc model files.",
+    subcommands = {ModelCommand.Info.class, ModelCommand.Convert.class})
+final class ModelCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a model command is required (info, convert)");
+  }
+
+  @Command(name = "info", mixinStandardHelpOptions = true,
+      description = "Architecture, parameter count, input size and where the weights came from, for an isc model"
+          + " file, a TorchScript file or a PyTorch checkpoint.")
+  static final class Info implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Option(names = "--json", description = "Print as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> info = new LinkedHashMap<>();
+      info.put("file", file.toString());
+      Models.Kind kind = Models.kind(file);
+      info.put("kind", kind.toString().toLowerCase(java.util.Locale.ROOT));
+      switch (kind) {
+        case ISC_MODEL -> {
+          ModelFile.Manifest m = ModelFile.manifest(file);
+          info.put("architecture", m.config().architecture());
+          info.put("head", m.config().head());
+          info.put("dimension", m.config().dimension());
+          info.put("gemP", m.config().gemP());
+          info.put("inputSize", m.config().inputSize());
+          info.put("parameters", m.parameters());
+          info.put("source", m.source());
+          info.put("engineVersion", m.engineVersion());
+        }
+        case TORCHSCRIPT -> {
+          try (TorchScriptModel ts = TorchScriptModel.load(file, ModelConfig.torchScript(288))) {
+            info.put("dimension", ts.dimension());
+          }
+        }
+        case PYTORCH_CHECKPOINT -> {
+          Map<String, Tensor> state = PyTorchCheckpoint.stateDict(file);
+          long params = state.values().stream().mapToLong(Tensor::numel).sum();
+          info.put("tensors", state.size());
+          info.put("elements", params);
+          info.put("looksLike", guess(state.keySet().stream().toList()));
+          info.put("firstKeys", state.keySet().stream().limit(5).toList());
+          state.values().forEach(Tensor::close);
+        }
+        default -> throw new IllegalArgumentException(file + ": no such file");
+      }
+      info.put("bytes", Files.size(file));
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+      } else {
+        info.forEach((k, v) -> out.printf("%-13s %s%n", k, v));
+      }
+      out.flush();
+      return 0;
+    }
+
+    private static String guess(List<String> keys) {
+      String k = String.join(" ", keys);
+      if (k.contains("conv_stem.weight")) {
+        return "timm EfficientNet (" + (k.contains("blocks.6.") ? "V2-M-sized" : "V2-S-sized") + ")";
+      }
+      if (k.contains("layer4.") && k.contains("conv1.weight")) {
+        long blocks = keys.stream().filter(s -> s.matches(".*layer3\\.\\d+\\.conv1\\.weight")).count();
+        return "torchvision-style ResNet (" + blocks + " blocks in layer3)";
+      }
+      return "unknown";
+    }
+  }
+
+  @Command(name = "convert", mixinStandardHelpOptions = true,
+      description = "Build an isc model file from an architecture and a PyTorch checkpoint (--weights), or with"
+          + " seeded random weights (--random).")
+  static final class Convert implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin ModelOptions model;
+
+    @Option(names = "--random", description = "No checkpoint: seeded random weights (an untrained network).")
+    boolean random;
+
+    @Option(names = "--out", required = true, description = "Output isc model file.")
+    Path out;
+
+    @Override
+    public Integer call() {
+      if (model.weights == null && !random) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give --weights CHECKPOINT, or --random for an"
+            + " untrained network");
+      }
+      try (DescriptorNetwork network = model.open()) {
+        if (!(network instanceof DescriptorModel m)) {
+          throw new IllegalArgumentException(model.model + " is not an architecture: convert takes one");
+        }
+        String source = model.weights != null ? "PyTorch checkpoint " + model.weights.getFileName()
+            : "random initialisation, seed " + model.seed;
+        ModelFile.save(out, m, source);
+        spec.commandLine().getOut().printf("%s: %s, %s%n", out, m.config().architecture(), source);
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package org.iscengine.extract;
+
+import java.util.Arrays;
+
+/**
+ * How extraction runs.
+ *
+ * @param batchSize images per forward pass
+ * @param workers threads decoding and resizing images
+ * @param resize how images become square
+ * @param scales input sizes as multiples of the model's (1 = its input size); the winner's
+ *     multi-scale test uses 1, sqrt(2) and 1/sqrt(2)
+ * @param flip also describe the mirrored image; all variants are summed, then L2-normalised
+ * @param shardSize images per resumable part (a finished part is kept when a run stops)
+ */
+public record ExtractOptions(int batchSize, int workers, Preprocess.Resize resize, double[] scales, boolean flip,
+    int shardSize) {
+  public ExtractOptions {
+    if (batchSize < 1 || workers < 1 || shardSize < 1) {
+      throw new IllegalArgumentException("batch size, workers and shard size must be >= 1");
+    }
+    if (scales.length == 0 || Arrays.stream(scales).anyMatch(s -> !(s > 0.05 && s <= 8))) {
+      throw new IllegalArgumentException("scales must be in (0.05, 8], got " + Arrays.toString(scales));
+    }
+    scales = scales.clone();
+  }
+
+  /** Single scale, no flip, square resize; batch 32, all processors decoding, parts of 8192 images. */
+  public static ExtractOptions defaults() {
+    return new ExtractOptions(32, Math.max(1, Runtime.getRuntime().availableProcessors()), Preprocess.Resize.SQUARE,
+        new double[] {1.0}, false, 8192);
+  }
+
+  @Override
+  public double[] scales() {
+    return scales.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ExtractOptions e && batchSize == e.batchSize && workers == e.workers && resize == e.resize
+        && Arrays.equals(scales, e.scales) && flip == e.flip && shardSize == e.shardSize;
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(scales) * 31 + batchSize;
+  }
+}

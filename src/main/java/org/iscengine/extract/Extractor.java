@@ -1,0 +1,375 @@
+package org.iscengine.extract;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.descriptor.DescriptorFiles;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.image.Images;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.Tensors;
+import org.iscengine.model.DescriptorNetwork;
+import org.iscengine.model.ModelConfig;
+import org.iscengine.progress.Progress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Batched descriptor extraction: images are decoded and resized by a pool of threads (OpenCV)
+ * into a bounded queue; the calling thread forms batches, copies them to the model's device
+ * (pinned host memory and an asynchronous copy on a GPU), normalises them there, runs the
+ * network once per scale and flip, and sums and L2-normalises the variants. The output is a
+ * descriptor file (vectors + image_names, in list order). A bad image is skipped and listed;
+ * work is kept in parts ({@code OUT.parts/}) so that an interrupted run resumes where it stopped.
+ */
+public final class Extractor {
+  private static final Logger log = LoggerFactory.getLogger(Extractor.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final DescriptorNetwork model;
+  private final String modelName;
+  private final ExtractOptions options;
+  private final ComputeDevice device;
+  private final ScalarType precision;
+  private final Progress.Factory progress;
+
+  /** An image that could not be described, and why. */
+  public record Failure(String id, String file, String reason) {}
+
+  /** Time spent, in seconds: model forward passes, and the Java side of batching (filling, copying out). */
+  public record Timing(double total, double forward, double glue) {
+    /** Share of the model thread's time spent outside forward passes. */
+    public double glueShare() {
+      return forward + glue == 0 ? 0 : glue / (forward + glue);
+    }
+  }
+
+  /** What a run produced. */
+  public record Result(Path out, int described, List<Failure> failures, Timing timing) {
+    public double imagesPerSecond() {
+      return timing.total() == 0 ? 0 : described / timing.total();
+    }
+  }
+
+  /** The network must already sit on device, in precision (float32; float16 or bfloat16 on a GPU). */
+  public Extractor(DescriptorNetwork model, String modelName, ExtractOptions options, ComputeDevice device,
+      ScalarType precision, Progress.Factory progress) {
+    if (precision != ScalarType.Float && !device.isCuda()) {
+      throw new IllegalArgumentException("half precision (" + precision + ") runs on a GPU only; use float32 on the"
+          + " CPU");
+    }
+    this.model = model;
+    this.modelName = modelName;
+    this.options = options;
+    this.device = device;
+    this.precision = precision;
+    this.progress = progress;
+  }
+
+  /** The parts folder's manifest: a resumed run must describe the same images the same way. */
+  record PartsManifest(String model, ModelConfig config, ExtractOptions options, String precision, int images,
+      String idsSha256) {}
+
+  public Result run(ImageList images, Path out) {
+    long start = System.nanoTime();
+    Path parts = out.resolveSibling(out.getFileName() + ".parts");
+    claim(parts, images);
+    int shards = (images.size() + options.shardSize() - 1) / options.shardSize();
+    double[] timing = new double[2];
+    List<Failure> failures = new ArrayList<>();
+    int done = 0;
+    try (Progress bar = progress.start("describing", images.size())) {
+      for (int s = 0; s < shards; s++) {
+        int from = s * options.shardSize();
+        int to = Math.min(images.size(), from + options.shardSize());
+        Path part = parts.resolve(String.format("part-%05d.h5", s));
+        Path partFailures = parts.resolve(String.format("part-%05d.failures.json", s));
+        if (!Files.exists(part)) {
+          shard(images, from, to, part, partFailures, bar, timing);
+        } else {
+          for (int i = from; i < to; i++) {
+            bar.step();
+          }
+        }
+        failures.addAll(readFailures(partFailures));
+      }
+    }
+    List<Path> partFiles = new ArrayList<>();
+    for (int s = 0; s < shards; s++) {
+      partFiles.add(parts.resolve(String.format("part-%05d.h5", s)));
+    }
+    done = merge(partFiles, out);
+    deleteTree(parts);
+    double total = (System.nanoTime() - start) / 1e9;
+    return new Result(out, done, failures, new Timing(total, timing[0], timing[1]));
+  }
+
+  private void claim(Path parts, ImageList images) {
+    try {
+      Files.createDirectories(parts);
+      byte[] wanted = JSON.writeValueAsBytes(new PartsManifest(modelName, model.config(), options,
+          precision.toString(), images.size(), sha256(images.ids())));
+      Path file = parts.resolve("manifest.json");
+      if (Files.exists(file)) {
+        if (!Arrays.equals(Files.readAllBytes(file), wanted)) {
+          throw new IllegalArgumentException(parts + " holds parts of another extraction (other images, model or"
+              + " settings): delete it to start over");
+        }
+        log.info("resuming the extraction in {}", parts);
+        return;
+      }
+      AtomicFile.write(file, tmp -> Files.write(tmp, wanted));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + parts + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One prepared image: its inputs per variant, or why it failed. */
+  private record Prepared(int index, float[][] inputs, String error) {}
+
+  private void shard(ImageList images, int from, int to, Path part, Path partFailures, Progress bar, double[] timing) {
+    int[] sizes = variantSizes();
+    boolean[] flips = variantFlips();
+    BlockingQueue<Prepared> queue = new ArrayBlockingQueue<>(Math.max(4, 2 * options.batchSize()));
+    AtomicInteger next = new AtomicInteger(from);
+    ExecutorService decoders = Executors.newFixedThreadPool(options.workers(), r -> {
+      Thread t = new Thread(r, "isc-decode");
+      t.setDaemon(true);
+      return t;
+    });
+    opencv_core.setNumThreads(1);  // one image per decoding thread
+    for (int w = 0; w < options.workers(); w++) {
+      decoders.submit(() -> {
+        for (int i = next.getAndIncrement(); i < to; i = next.getAndIncrement()) {
+          queue.put(prepare(images, i, sizes, flips));
+        }
+        return null;
+      });
+    }
+    int count = to - from;
+    float[][] vectors = new float[count][];
+    List<Failure> failures = new ArrayList<>();
+    try {
+      List<Prepared> batch = new ArrayList<>();
+      for (int received = 0; received < count; received++) {
+        Prepared p = queue.poll(10, TimeUnit.MINUTES);
+        if (p == null) {
+          throw new IllegalStateException("image decoding stalled for 10 minutes");
+        }
+        if (p.error() != null) {
+          failures.add(new Failure(images.ids().get(p.index()), images.files().get(p.index()).toString(), p.error()));
+          bar.step();
+        } else {
+          batch.add(p);
+        }
+        if (batch.size() == options.batchSize() || (received == count - 1 && !batch.isEmpty())) {
+          describe(batch, sizes, vectors, from, timing);
+          batch.forEach(b -> bar.step());
+          batch.clear();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("extraction interrupted", e);
+    } finally {
+      decoders.shutdownNow();
+    }
+    writePart(images, from, vectors, part);
+    try {
+      byte[] json = JSON.writeValueAsBytes(failures);
+      AtomicFile.write(partFailures, tmp -> Files.write(tmp, json));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Prepared prepare(ImageList images, int i, int[] sizes, boolean[] flips) {
+    try (Mat image = Images.read(images.files().get(i))) {
+      float[][] inputs = new float[sizes.length][];
+      for (int v = 0; v < sizes.length; v++) {
+        inputs[v] = Preprocess.chw(image, sizes[v], options.resize(), flips[v]);
+      }
+      return new Prepared(i, inputs, null);
+    } catch (RuntimeException e) {
+      return new Prepared(i, null, e.getMessage());
+    }
+  }
+
+  /** Runs one batch through every variant and stores the summed, normalised descriptors. */
+  private void describe(List<Prepared> batch, int[] sizes, float[][] vectors, int from, double[] timing) {
+    int b = batch.size();
+    ModelConfig config = model.config();
+    try (PointerScope scope = new PointerScope();
+        Device target = device.torchDevice()) {
+      Tensor sum = null;
+      for (int v = 0; v < sizes.length; v++) {
+        long t0 = System.nanoTime();
+        int s = sizes[v];
+        Tensor host = hostBatch(b, s);
+        try (FloatPointer p = new FloatPointer(host.data_ptr())) {
+          for (int i = 0; i < b; i++) {
+            p.position((long) i * 3 * s * s).put(batch.get(i).inputs()[v]);
+          }
+        }
+        Tensor x = device.isCuda() ? host.to(target, ScalarType.Float, true, false, new MemoryFormatOptional()) : host;
+        x = normalise(x, config).to(precision);
+        long t1 = System.nanoTime();
+        Tensor f;
+        try (Tensor d = model.describe(x)) {  // describe's result belongs to the caller
+          f = d.to(ScalarType.Float);
+        }
+        sum = sum == null ? f : sum.add(f);
+        long t2 = System.nanoTime();
+        timing[0] += (t2 - t1) / 1e9;
+        timing[1] += (t1 - t0) / 1e9;
+      }
+      long t3 = System.nanoTime();
+      try (Tensor unit = Tensors.l2Normalize(sum);
+          Tensor cpu = unit.cpu().contiguous();
+          FloatPointer out = new FloatPointer(cpu.data_ptr())) {
+        int d = (int) cpu.size(1);
+        for (int i = 0; i < b; i++) {
+          float[] row = new float[d];
+          out.position((long) i * d).get(row);
+          vectors[batch.get(i).index() - from] = row;
+        }
+      }
+      timing[1] += (System.nanoTime() - t3) / 1e9;
+    }
+  }
+
+  private Tensor hostBatch(int b, int s) {
+    Tensor t = torch.empty(b, 3, s, s);
+    if (!device.isCuda()) {
+      return t;
+    }
+    Tensor pinned = t.pin_memory();
+    t.close();
+    return pinned;
+  }
+
+  /** (x - mean) / std per RGB channel, on the device. */
+  private static Tensor normalise(Tensor x, ModelConfig config) {
+    try (Tensor mean = channels(x, config.mean());
+        Tensor std = channels(x, config.std());
+        Tensor centred = x.sub(mean)) {
+      return centred.div(std);
+    }
+  }
+
+  private static Tensor channels(Tensor like, double[] values) {
+    Tensor t = like.new_empty(new long[] {1, 3, 1, 1});
+    for (int c = 0; c < 3; c++) {
+      try (Tensor slot = t.select(1, c);
+          Scalar value = new Scalar(values[c])) {
+        slot.fill_(value);
+      }
+    }
+    return t;
+  }
+
+  private int[] variantSizes() {
+    double[] scales = options.scales();
+    int n = scales.length * (options.flip() ? 2 : 1);
+    int[] sizes = new int[n];
+    for (int i = 0; i < n; i++) {
+      sizes[i] = Math.max(32, (int) Math.round(model.config().inputSize() * scales[i % scales.length]));
+    }
+    return sizes;
+  }
+
+  private boolean[] variantFlips() {
+    int n = options.scales().length * (options.flip() ? 2 : 1);
+    boolean[] flips = new boolean[n];
+    for (int i = options.scales().length; i < n; i++) {
+      flips[i] = true;
+    }
+    return flips;
+  }
+
+  private void writePart(ImageList images, int from, float[][] vectors, Path part) {
+    List<String> ids = new ArrayList<>();
+    List<float[]> rows = new ArrayList<>();
+    for (int i = 0; i < vectors.length; i++) {
+      if (vectors[i] != null) {
+        ids.add(images.ids().get(from + i));
+        rows.add(vectors[i]);
+      }
+    }
+    int d = rows.isEmpty() ? model.dimension() : rows.get(0).length;
+    Tensor matrix = torch.empty(rows.size(), Math.max(1, d));
+    try (FloatPointer p = new FloatPointer(matrix.data_ptr())) {
+      for (int i = 0; i < rows.size(); i++) {
+        p.position((long) i * d).put(rows.get(i));
+      }
+    }
+    try (Descriptors part2 = new Descriptors(ids, matrix)) {
+      DescriptorFiles.write(part, part2);
+    }
+  }
+
+  private static int merge(List<Path> parts, Path out) {
+    try (Descriptors all = DescriptorFiles.read(parts)) {
+      DescriptorFiles.write(out, all);
+      return all.size();
+    }
+  }
+
+  private static List<Failure> readFailures(Path file) {
+    try {
+      return Files.exists(file) ? List.of(JSON.readValue(file.toFile(), Failure[].class)) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String sha256(List<String> ids) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (String id : ids) {
+        md.update(id.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) '\n');
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      log.warn("could not remove {}: {}", dir, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package org.iscengine.extract;
+
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
+
+/**
+ * Turns a decoded BGR image into model input: resized (square, as the descriptor-track winner,
+ * or aspect kept and centre-cropped), optionally mirrored, as RGB floats in [0, 1] laid out
+ * channel by channel (C x S x S). Mean and standard deviation are applied to the whole batch
+ * later, on the model's device.
+ */
+public final class Preprocess {
+  /** How an image becomes S x S. */
+  public enum Resize {
+    /** Resized to S x S, the aspect ratio not kept (the winner's inference). */
+    SQUARE,
+    /** The short side resized to S, then the centre S x S. */
+    CENTER_CROP
+  }
+
+  private Preprocess() {}
+
+  public static float[] chw(Mat bgr, int size, Resize resize, boolean flip) {
+    try (Mat fitted = fit(bgr, size, resize)) {
+      if (flip) {
+        opencv_core.flip(fitted, fitted, 1);
+      }
+      float[] out = new float[3 * size * size];
+      int plane = size * size;
+      byte[] bytes = new byte[plane * 3];
+      Mat dense = fitted.isContinuous() ? fitted : fitted.clone();
+      try {
+        dense.data().position(0).get(bytes);
+      } finally {
+        if (dense != fitted) {
+          dense.close();
+        }
+      }
+      for (int o = 0, b = 0; o < plane; o++, b += 3) {
+        out[o] = (bytes[b + 2] & 0xff) / 255f;
+        out[plane + o] = (bytes[b + 1] & 0xff) / 255f;
+        out[2 * plane + o] = (bytes[b] & 0xff) / 255f;
+      }
+      return out;
+    }
+  }
+
+  private static Mat fit(Mat bgr, int size, Resize resize) {
+    if (resize == Resize.SQUARE) {
+      return ImageOps.resize(bgr, size, size);
+    }
+    double scale = (double) size / Math.min(bgr.cols(), bgr.rows());
+    int w = Math.max(size, (int) Math.round(bgr.cols() * scale));
+    int h = Math.max(size, (int) Math.round(bgr.rows() * scale));
+    try (Mat scaled = ImageOps.resize(bgr, w, h)) {
+      return ImageOps.crop(scaled, (w - size) / 2, (h - size) / 2, size, size);
+    }
+  }
+}

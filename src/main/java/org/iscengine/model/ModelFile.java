@@ -1,0 +1,191 @@
+package org.iscengine.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.Tensors;
+import org.iscengine.runtime.Versions;
+
+/**
+ * The engine's model file: a zip holding {@code model.json} (the {@link ModelConfig}, where the
+ * weights came from, and the tensor table) and one little-endian entry per tensor. Written
+ * atomically; the zip's CRCs catch corruption when reading.
+ */
+public final class ModelFile {
+  public static final String FORMAT = "isc-model";
+  static final int VERSION = 1;
+  private static final String MANIFEST = "model.json";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ModelFile() {}
+
+  /** One stored tensor. */
+  public record Entry(String name, String dtype, long[] shape, String file) {}
+
+  /** What model.json holds. */
+  public record Manifest(String format, int version, String engineVersion, ModelConfig config, String source,
+      long parameters, List<Entry> tensors) {}
+
+  public static void save(Path file, DescriptorModel model, String source) {
+    Map<String, Tensor> state = StateDicts.of(model);
+    try {
+      List<Entry> entries = new ArrayList<>();
+      long parameters = 0;
+      int i = 0;
+      for (Map.Entry<String, Tensor> e : state.entrySet()) {
+        entries.add(new Entry(e.getKey(), Tensors.dtype(e.getValue()).toString(), e.getValue().shape(),
+            "tensors/" + i++));
+      }
+      try (var params = model.parameters()) {
+        for (long p = 0; p < params.size(); p++) {
+          parameters += params.get(p).numel();
+        }
+      }
+      Manifest manifest = new Manifest(FORMAT, VERSION, Versions.engine(), model.config(), source, parameters,
+          entries);
+      AtomicFile.write(file, tmp -> {
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp))) {
+          zip.putNextEntry(new ZipEntry(MANIFEST));
+          zip.write(JSON.writeValueAsBytes(manifest));
+          zip.closeEntry();
+          int k = 0;
+          for (Tensor t : state.values()) {
+            zip.putNextEntry(new ZipEntry(entries.get(k++).file()));
+            write(zip, t);
+            zip.closeEntry();
+          }
+        }
+      });
+    } finally {
+      state.values().forEach(Tensor::close);
+    }
+  }
+
+  /** The manifest alone (for isc model info). */
+  public static Manifest manifest(Path file) {
+    try (ZipFile zip = open(file)) {
+      return manifest(zip, file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
+    }
+  }
+
+  /** The model, its weights loaded strictly. */
+  public static DescriptorModel load(Path file) {
+    try (ZipFile zip = open(file)) {
+      Manifest m = manifest(zip, file);
+      DescriptorModel model = new DescriptorModel(m.config());
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      try {
+        for (Entry e : m.tensors()) {
+          ZipEntry z = zip.getEntry(e.file());
+          if (z == null) {
+            throw new IllegalArgumentException(file + ": tensor " + e.name() + " is missing (truncated file?)");
+          }
+          try (InputStream in = zip.getInputStream(z)) {
+            tensors.put(e.name(), read(in, e, file));
+          }
+        }
+        StateDicts.load(model, tensors, false);
+        return model;
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
+      } finally {
+        tensors.values().forEach(Tensor::close);
+      }
+    } catch (java.util.zip.ZipException e) {
+      throw new IllegalArgumentException(file + ": corrupt model file: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the file is one of ours (a zip with model.json). */
+  public static boolean isModelFile(Path file) {
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      return zip.getEntry(MANIFEST) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static ZipFile open(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(file + ": no such file");
+    }
+    try {
+      return new ZipFile(file.toFile());
+    } catch (java.util.zip.ZipException e) {
+      throw new IllegalArgumentException(file + ": not an isc model file (not a zip archive; truncated?)", e);
+    }
+  }
+
+  private static Manifest manifest(ZipFile zip, Path file) throws IOException {
+    ZipEntry entry = zip.getEntry(MANIFEST);
+    if (entry == null) {
+      throw new IllegalArgumentException(file + ": not an isc model file (no " + MANIFEST + ")");
+    }
+    Manifest m;
+    try (InputStream in = zip.getInputStream(entry)) {
+      m = JSON.readValue(in, Manifest.class);
+    }
+    if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
+      throw new IllegalArgumentException(file + ": model file format " + m.format() + " v" + m.version()
+          + ", this engine reads " + FORMAT + " v" + VERSION);
+    }
+    return m;
+  }
+
+  private static void write(OutputStream out, Tensor t) throws IOException {
+    try (Tensor cpu = t.cpu().contiguous();
+        BytePointer p = new BytePointer(cpu.data_ptr())) {
+      long bytes = cpu.numel() * cpu.element_size();
+      byte[] chunk = new byte[1 << 20];
+      for (long o = 0; o < bytes; o += chunk.length) {
+        int n = (int) Math.min(chunk.length, bytes - o);
+        p.position(o).get(chunk, 0, n);
+        out.write(chunk, 0, n);
+      }
+    }
+  }
+
+  private static Tensor read(InputStream in, Entry e, Path file) throws IOException {
+    ScalarType dtype = ScalarType.valueOf(e.dtype());
+    try (Device cpu = new Device("cpu");
+        TensorOptions options = Tensors.options(cpu, dtype);
+        MemoryFormatOptional format = new MemoryFormatOptional()) {
+      Tensor t = torch.empty(e.shape(), options, format);
+      long bytes = t.numel() * t.element_size();
+      byte[] data = in.readAllBytes();
+      if (data.length != bytes) {
+        t.close();
+        throw new IllegalArgumentException(file + ": tensor " + e.name() + " has " + data.length + " bytes, "
+            + bytes + " expected");
+      }
+      try (BytePointer p = new BytePointer(t.data_ptr())) {
+        p.put(data, 0, data.length);
+      }
+      return t;
+    }
+  }
+}
