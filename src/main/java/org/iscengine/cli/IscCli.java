@@ -11,9 +11,9 @@ import picocli.CommandLine.Command;
     name = "isc",
     mixinStandardHelpOptions = true,
     versionProvider = IscCli.VersionProvider.class,
-    description = "Image copy detection: kernels, models, descriptors, search and evaluation.",
-    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class,
-      DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EvaluateCommand.class,
+    description = "Image copy detection: datasets, models, training, descriptors, search and evaluation.",
+    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class, TrainCommand.class,
+      ReproduceCommand.class, DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EvaluateCommand.class,
       CommandLine.HelpCommand.class})
 public final class IscCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -19,24 +19,32 @@ public final class PrCurvePlot {
   private PrCurvePlot() {}
 
   public static void write(Path png, String title, IscEvaluation.Result result) {
+    write(png, title, java.util.Map.of("", result));
+  }
+
+  /** Several runs' curves on one chart, each labelled with its name, μAP and recall@P90. */
+  public static void write(Path png, String title, java.util.Map<String, IscEvaluation.Result> results) {
     System.setProperty("java.awt.headless", "true");
-    PrCurve curve = result.curve().sampled(POINTS);
-    IscMetrics m = result.metrics();
     XYChart chart = new XYChartBuilder().width(800).height(600).title(title)
         .xAxisTitle("recall").yAxisTitle("precision").build();
     chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
     chart.getStyler().setChartTitleVisible(true);
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
-    double[] x = new double[Math.max(1, curve.size())];
-    double[] y = new double[x.length];
-    for (int i = 0; i < curve.size(); i++) {
-      x[i] = curve.recall()[i];
-      y[i] = curve.precision()[i];
-    }
-    String label = String.format(Locale.ROOT, "μAP %.4f, recall@P90 %s", m.microAveragePrecision(),
-        m.recallAtP90() == null ? "none" : String.format(Locale.ROOT, "%.4f", m.recallAtP90()));
-    XYSeries series = chart.addSeries(label, x, y);
-    series.setMarker(SeriesMarkers.NONE);
+    results.forEach((name, result) -> {
+      PrCurve curve = result.curve().sampled(POINTS);
+      IscMetrics m = result.metrics();
+      double[] x = new double[Math.max(1, curve.size())];
+      double[] y = new double[x.length];
+      for (int i = 0; i < curve.size(); i++) {
+        x[i] = curve.recall()[i];
+        y[i] = curve.precision()[i];
+      }
+      String label = String.format(Locale.ROOT, "%sμAP %.4f, recall@P90 %s", name.isEmpty() ? "" : name + ": ",
+          m.microAveragePrecision(),
+          m.recallAtP90() == null ? "none" : String.format(Locale.ROOT, "%.4f", m.recallAtP90()));
+      XYSeries series = chart.addSeries(label, x, y);
+      series.setMarker(SeriesMarkers.NONE);
+    });
     try {
       byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
       AtomicFile.write(png, tmp -> Files.write(tmp, bytes));

@@ -239,7 +239,7 @@ public final class Extractor {
           }
         }
         Tensor x = device.isCuda() ? host.to(target, ScalarType.Float, true, false, new MemoryFormatOptional()) : host;
-        x = normalise(x, config).to(precision);
+        x = Preprocess.normalise(x, config).to(precision);
         long t1 = System.nanoTime();
         Tensor f;
         try (Tensor d = model.describe(x)) {  // describe's result belongs to the caller
@@ -273,26 +273,6 @@ public final class Extractor {
     Tensor pinned = t.pin_memory();
     t.close();
     return pinned;
-  }
-
-  /** (x - mean) / std per RGB channel, on the device. */
-  private static Tensor normalise(Tensor x, ModelConfig config) {
-    try (Tensor mean = channels(x, config.mean());
-        Tensor std = channels(x, config.std());
-        Tensor centred = x.sub(mean)) {
-      return centred.div(std);
-    }
-  }
-
-  private static Tensor channels(Tensor like, double[] values) {
-    Tensor t = like.new_empty(new long[] {1, 3, 1, 1});
-    for (int c = 0; c < 3; c++) {
-      try (Tensor slot = t.select(1, c);
-          Scalar value = new Scalar(values[c])) {
-        slot.fill_(value);
-      }
-    }
-    return t;
   }
 
   private int[] variantSizes() {

@@ -2,7 +2,10 @@ package org.iscengine.extract;
 
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
 import org.iscengine.image.ImageOps;
+import org.iscengine.model.ModelConfig;
 
 /**
  * Turns a decoded BGR image into model input: resized (square, as the descriptor-track winner,
@@ -56,5 +59,25 @@ public final class Preprocess {
     try (Mat scaled = ImageOps.resize(bgr, w, h)) {
       return ImageOps.crop(scaled, (w - size) / 2, (h - size) / 2, size, size);
     }
+  }
+
+  /** (x - mean) / std per RGB channel of a batch [N, 3, H, W], on its device (a new tensor). */
+  public static Tensor normalise(Tensor x, ModelConfig config) {
+    try (Tensor mean = channels(x, config.mean());
+        Tensor std = channels(x, config.std());
+        Tensor centred = x.sub(mean)) {
+      return centred.div(std);
+    }
+  }
+
+  private static Tensor channels(Tensor like, double[] values) {
+    Tensor t = like.new_empty(new long[] {1, 3, 1, 1});
+    for (int c = 0; c < 3; c++) {
+      try (Tensor slot = t.select(1, c);
+          Scalar value = new Scalar(values[c])) {
+        slot.fill_(value);
+      }
+    }
+    return t;
   }
 }

@@ -91,9 +91,17 @@ public final class ModelFile {
 
   /** The model, its weights loaded strictly. */
   public static DescriptorModel load(Path file) {
+    return load(file, null);
+  }
+
+  /**
+   * The weights of a model file in a model of another configuration with the same parameters
+   * (e.g. another input size, as the next training stage uses); config null: the file's own.
+   */
+  public static DescriptorModel load(Path file, ModelConfig config) {
     try (ZipFile zip = open(file)) {
       Manifest m = manifest(zip, file);
-      DescriptorModel model = new DescriptorModel(m.config());
+      DescriptorModel model = new DescriptorModel(config == null ? m.config() : config);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       try {
         for (Entry e : m.tensors()) {

@@ -138,16 +138,10 @@ class ExtractorTest {
     try (FloatPointer p = new FloatPointer(t.data_ptr())) {
       p.put(chw);
     }
-    double[] mean = ModelConfig.IMAGENET_MEAN;
-    double[] std = ModelConfig.IMAGENET_STD;
-    for (int c = 0; c < 3; c++) {
-      try (Tensor plane = t.select(1, c);
-          Tensor shifted = plane.sub(new org.bytedeco.pytorch.Scalar(mean[c]));
-          Tensor scaled = shifted.div(new org.bytedeco.pytorch.Scalar(std[c]))) {
-        plane.copy_(scaled);
-      }
+    try (t) {
+      return Preprocess.normalise(t, new ModelConfig("resnet18", "none", 0, 3.0, false, size,
+          ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
     }
-    return t;
   }
 
   @Test

@@ -1,0 +1,94 @@
+package org.iscengine.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.iscengine.data.MiniDiscBuilder;
+import org.iscengine.data.PhotoCollector;
+import org.iscengine.data.PhotoLibrary;
+import org.iscengine.io.IscCache;
+import org.iscengine.progress.ConsoleProgress;
+import org.iscengine.reproduce.Reproduction;
+import org.iscengine.train.Recipe;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isc reproduce}. */
+@Command(
+    name = "reproduce",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The whole reproduction in one command: benchmark, training, descriptors, DBA/NES, matching, evaluation",
+      "and a report (report.md, report-pr.png) comparing the untrained network, the trained model, trained +",
+      "DBA/NES and trained + DBA/NES + score normalization on the same queries. Steps already done in --work are",
+      "kept, so a stopped run started again continues.",
+      "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
+      "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
+    })
+final class ReproduceCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--preset", defaultValue = "mini", description = "mini or disc21 (default: ${DEFAULT-VALUE}).")
+  String preset;
+
+  @Option(names = "--data", description = "The benchmark folder (DISC21 layout); disc21 needs it, mini builds one.")
+  Path data;
+
+  @Option(names = "--work", description = "Work folder (default: <cache>/reproduce-<preset>).")
+  Path work;
+
+  @Option(names = "--recipe", description = "Another training recipe (built-in name or YAML file).")
+  String recipe;
+
+  @CommandLine.Mixin Workers workers;
+
+  @CommandLine.Mixin DeviceOption device;
+
+  @Override
+  public Integer call() {
+    String p = preset.toLowerCase(Locale.ROOT);
+    if (!p.equals("mini") && !p.equals("disc21")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--preset must be mini or disc21, got " + preset);
+    }
+    if (p.equals("disc21") && data == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--preset disc21 needs --data DIR (a DISC21"
+          + " copy: query_images/, reference_images/, training_images/, ground_truth.csv)");
+    }
+    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + p);
+    Path benchmark = data != null ? data : workDir.resolve("mini-disc");
+    for (String sub : new String[] {"query_images", "reference_images", "training_images"}) {
+      if (data != null && !Files.isDirectory(data.resolve(sub))) {
+        throw new IllegalArgumentException(data + " has no " + sub + "/ (expected the DISC21 layout)");
+      }
+    }
+    PhotoLibrary library = data == null ? photos() : null;
+    if (library != null && !Files.exists(benchmark.resolve("ground_truth.csv"))) {
+      new MiniDiscBuilder(library, MiniDiscCommand.resources(library),
+          new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320), workers.count(),
+          ConsoleProgress.factory("img")).build(benchmark);
+    }
+    Recipe r = Recipe.named(recipe != null ? recipe : p.equals("mini") ? "mini" : "lyakaap");
+    Reproduction.Outcome outcome = new Reproduction(benchmark, workDir, r, device.select(), workers.count(),
+        library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(), ConsoleProgress.factory("img"))
+        .run();
+    PrintWriter out = spec.commandLine().getOut();
+    outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-42s μAP %.4f%n", name,
+        result.metrics().microAveragePrecision()));
+    out.printf("report: %s%n", outcome.report());
+    out.flush();
+    return 0;
+  }
+
+  /** The photo library (collected from Debian packages on first use). */
+  private PhotoLibrary photos() {
+    Path root = PhotoLibrary.defaultRoot();
+    if (Files.exists(root.resolve("manifest.json"))) {
+      return PhotoLibrary.open(root);
+    }
+    return new PhotoCollector(IscCache.root(), root, 512, 224, workers.count(), ConsoleProgress.factory("img"))
+        .collect(false);
+  }
+}

@@ -1,0 +1,197 @@
+package org.iscengine.reproduce;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.augment.Resources;
+import org.iscengine.descriptor.DescriptorFiles;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.descriptor.PostProcessConfig;
+import org.iscengine.descriptor.PostProcessor;
+import org.iscengine.descriptor.ScoreNormalization;
+import org.iscengine.eval.GroundTruth;
+import org.iscengine.eval.IscEvaluation;
+import org.iscengine.eval.PrCurvePlot;
+import org.iscengine.extract.ExtractOptions;
+import org.iscengine.extract.Extractor;
+import org.iscengine.extract.ImageList;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.Metric;
+import org.iscengine.match.Matcher;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
+import org.iscengine.model.DescriptorModel;
+import org.iscengine.model.ModelConfig;
+import org.iscengine.model.ModelFile;
+import org.iscengine.progress.Progress;
+import org.iscengine.train.Recipe;
+import org.iscengine.train.Stage;
+import org.iscengine.train.Trainer;
+import org.iscengine.train.TrainingData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole reproduction on a benchmark in the DISC21 layout: train with a recipe on its
+ * training images, describe queries, references and training images with the untrained and the
+ * trained network, post-process, match (k nearest references per query), evaluate with the ISC21
+ * metric, and write a report comparing, on the same queries: the untrained network, the trained
+ * model, trained + DBA/NES, and trained + DBA/NES + score normalization. Every step keeps its
+ * output in the work folder and is skipped when that output is already there, so a stopped run
+ * started again continues.
+ */
+public final class Reproduction {
+  private static final Logger log = LoggerFactory.getLogger(Reproduction.class);
+  private static final int NEIGHBOURS = 10;
+
+  /** One compared system: its name, descriptors and post-processing. */
+  record Variant(String name, String model, PostProcessConfig postProcess) {}
+
+  /** The metrics of a variant, and the seconds each phase took. */
+  public record Outcome(Map<String, IscEvaluation.Result> results, Map<String, Double> seconds, Path report) {}
+
+  private final Path benchmark;
+  private final Path work;
+  private final Recipe recipe;
+  private final ComputeDevice device;
+  private final int workers;
+  private final Resources resources;
+  private final Progress.Factory progress;
+  private final Map<String, Double> seconds = new LinkedHashMap<>();
+
+  public Reproduction(Path benchmark, Path work, Recipe recipe, ComputeDevice device, int workers,
+      Resources resources, Progress.Factory progress) {
+    this.benchmark = benchmark;
+    this.work = work;
+    this.recipe = recipe;
+    this.device = device;
+    this.workers = workers;
+    this.resources = resources;
+    this.progress = progress;
+  }
+
+  /** The variants of the report. */
+  static List<Variant> variants() {
+    PostProcessConfig none = PostProcessConfig.recipe("none");
+    PostProcessConfig nes = PostProcessConfig.recipe("lyakaap");
+    PostProcessConfig nesScore = new PostProcessConfig(nes.normalize(), nes.pcaDimension(), nes.whiten(), nes.dbaK(),
+        nes.dbaAlpha(), nes.nesK(), nes.nesBeta(), nes.nesIterations(), ScoreNormalization.sscd().toString());
+    return List.of(new Variant("untrained network", "untrained", none), new Variant("trained", "trained", none),
+        new Variant("trained + DBA/NES", "trained", nes),
+        new Variant("trained + DBA/NES + score normalization", "trained", nesScore));
+  }
+
+  public Outcome run() {
+    try {
+      Files.createDirectories(work);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + work + ": " + e.getMessage(), e);
+    }
+    Path trained = timed("train", this::train);
+    Path untrained = timed("untrained model", this::untrained);
+    Map<String, Path> models = Map.of("untrained", untrained, "trained", trained);
+    for (var m : models.entrySet()) {
+      timed("extract " + m.getKey(), () -> {
+        extract(m.getKey(), m.getValue());
+        return null;
+      });
+    }
+    GroundTruth truth = GroundTruth.read(benchmark.resolve("ground_truth.csv"));
+    Map<String, IscEvaluation.Result> results = new LinkedHashMap<>();
+    for (Variant v : variants()) {
+      results.put(v.name(), timed("evaluate " + v.name(), () -> evaluate(v, truth)));
+    }
+    Path report = ReproductionReport.write(work, recipe, benchmark, results, seconds, device);
+    PrCurvePlot.write(work.resolve("report-pr.png"), "mini-DISC: precision-recall of the compared systems", results);
+    return new Outcome(results, seconds, report);
+  }
+
+  private Path train() {
+    Path run = work.resolve("train");
+    Path model = run.resolve("model.iscm");
+    if (Files.exists(model)) {
+      log.info("trained model found: {}", model);
+      return model;
+    }
+    TrainingData data = TrainingData.of(benchmark.resolve("training_images"), benchmark.resolve(
+        "reference_images"), recipe.stages().stream().anyMatch(Stage::pairs) ? benchmark : null);
+    Trainer trainer = new Trainer(recipe, data, resources, run, device, new Trainer.Options(workers, 50, null, 0),
+        progress);
+    return trainer.run(Files.exists(run.resolve("recipe.json"))).model();
+  }
+
+  /** The first stage's network with its initial random weights (the seed the training starts from). */
+  private Path untrained() {
+    Path file = work.resolve("untrained.iscm");
+    if (!Files.exists(file)) {
+      Stage s = recipe.stages().get(0);
+      ModelConfig config = modelConfig(s);
+      torch.manual_seed(recipe.seed() * 1_000_003L);
+      try (DescriptorModel model = new DescriptorModel(config)) {
+        ModelFile.save(file, model, "random initialisation, seed " + recipe.seed() + " (the training's start)");
+      }
+    }
+    return file;
+  }
+
+  static ModelConfig modelConfig(Stage s) {
+    var a = org.iscengine.model.Architecture.of(s.architecture());
+    return new ModelConfig(s.architecture(), "fc-bn", s.dimension(), s.gemP(), false, s.inputSize(), a.mean(),
+        a.std());
+  }
+
+  private void extract(String name, Path modelFile) {
+    Path dir = work.resolve("descriptors").resolve(name);
+    try (DescriptorModel model = ModelFile.load(modelFile)) {
+      model.moveTo(device, ScalarType.Float);
+      ExtractOptions options = new ExtractOptions(32, workers, org.iscengine.extract.Preprocess.Resize.SQUARE,
+          new double[] {1.0}, false, 8192);
+      for (String split : List.of("query", "reference", "training")) {
+        Path out = dir.resolve(split + ".h5");
+        if (Files.exists(out)) {
+          continue;
+        }
+        Files.createDirectories(dir);
+        new Extractor(model, name, options, device, ScalarType.Float, progress)
+            .run(ImageList.of(benchmark.resolve(split + "_images")), out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private IscEvaluation.Result evaluate(Variant v, GroundTruth truth) {
+    Path dir = work.resolve("descriptors").resolve(v.model());
+    try (Descriptors q = DescriptorFiles.read(dir.resolve("query.h5"));
+        Descriptors r = DescriptorFiles.read(dir.resolve("reference.h5"));
+        Descriptors t = DescriptorFiles.read(dir.resolve("training.h5"));
+        PostProcessor.Output processed = new PostProcessor(v.postProcess(), device).run(q, r, t)) {
+      Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(),
+          Math.min(NEIGHBOURS, processed.references().size()));
+      Path csv = work.resolve("predictions").resolve(slug(v.name()) + ".csv");
+      Files.createDirectories(csv.getParent());
+      PredictionsCsv.write(csv, predictions);
+      return IscEvaluation.evaluate(predictions, truth);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String slug(String name) {
+    return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+  }
+
+  private <T> T timed(String phase, java.util.function.Supplier<T> work) {
+    long t0 = System.nanoTime();
+    log.info("{}...", phase);
+    T out = work.get();
+    seconds.put(phase, (System.nanoTime() - t0) / 1e9);
+    return out;
+  }
+}

@@ -1,0 +1,72 @@
+package org.iscengine.reproduce;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.iscengine.eval.IscEvaluation;
+import org.iscengine.eval.IscMetrics;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.runtime.Versions;
+import org.iscengine.train.Recipe;
+import org.iscengine.train.Stage;
+
+/** report.md and report.json of a reproduction: the compared systems' metrics and where the time went. */
+final class ReproductionReport {
+  private ReproductionReport() {}
+
+  static Path write(Path work, Recipe recipe, Path benchmark, Map<String, IscEvaluation.Result> results,
+      Map<String, Double> seconds, ComputeDevice device) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Reproduction report\n\n");
+    md.append(String.format(Locale.ROOT, "Benchmark `%s`; recipe `%s` (seed %d); %s, %d processors; isc-engine %s."
+        + "%n%n", benchmark, recipe.name(), recipe.seed(), device.name(), Runtime.getRuntime().availableProcessors(),
+        Versions.engine()));
+    md.append("## Results on the same queries\n\n");
+    md.append("Matching: the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
+        + " (μAP over all predictions, distractor queries included).\n\n");
+    md.append("| system | μAP | recall@P90 | recall@rank1 | recall@rank10 |\n|---|---:|---:|---:|---:|\n");
+    for (var e : results.entrySet()) {
+      IscMetrics m = e.getValue().metrics();
+      md.append(String.format(Locale.ROOT, "| %s | %.4f | %s | %.4f | %.4f |%n", e.getKey(),
+          m.microAveragePrecision(), m.recallAtP90() == null ? "none" : String.format(Locale.ROOT, "%.4f",
+              m.recallAtP90()), m.recallAtRank1(), m.recallAtRank10()));
+    }
+    md.append("\nPrecision-recall curves: `report-pr.png`; training loss: `train/loss.png`;"
+        + " per-step metrics: `train/metrics.jsonl`.\n\n");
+    md.append("![precision-recall](report-pr.png)\n\n![training loss](train/loss.png)\n\n");
+    md.append("## Training\n\n| stage | architecture | input | dim | batch | epochs | lr | schedule | memory |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---|---:|\n");
+    for (Stage s : recipe.stages()) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.3g | %s | %d |%n", s.name(),
+          s.architecture(), s.inputSize(), s.dimension(), s.batchSize(), s.epochs(), s.lr(), s.schedule(),
+          s.memorySize()));
+    }
+    md.append("\n## Time\n\n| phase | seconds |\n|---|---:|\n");
+    seconds.forEach((k, v) -> md.append(String.format(Locale.ROOT, "| %s | %.1f |%n", k, v)));
+    md.append(String.format(Locale.ROOT, "| total | %.1f |%n", seconds.values().stream().mapToDouble(d -> d).sum()));
+    Path report = work.resolve("report.md");
+    AtomicFile.write(report, tmp -> Files.writeString(tmp, md));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("recipe", recipe.name());
+    json.put("seed", recipe.seed());
+    json.put("device", device.name());
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    results.forEach((k, v) -> metrics.put(k, v.metrics()));
+    json.put("results", metrics);
+    json.put("seconds", seconds);
+    try {
+      byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(json);
+      AtomicFile.write(work.resolve("report.json"), tmp -> Files.write(tmp, bytes));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return report;
+  }
+}

@@ -1,0 +1,100 @@
+package org.iscengine.train;
+
+import java.util.List;
+import java.util.Locale;
+import org.iscengine.augment.Presets;
+import org.iscengine.model.Architecture;
+
+/**
+ * One training stage: the model's shape, the data views, the optimizer and its schedule, the
+ * memory-bank loss. A stage starts from the previous stage's weights (the first from random or
+ * {@code --init} weights).
+ *
+ * @param name stage name (folder of its checkpoints and model)
+ * @param architecture backbone (resnet18 ... tf_efficientnetv2_m)
+ * @param inputSize side of the square training views in pixels
+ * @param dimension descriptor dimension of the fc-bn head
+ * @param gemP GeM power (the winner: 1)
+ * @param views augmentation presets of the two views of an image (e.g. moderate, lyakaap-v83)
+ * @param pairs train on (query, reference) ground-truth pairs instead of two views of one image
+ *     (the winner's last fine-tuning stage): the views are the two images, resized only
+ * @param referenceNegatives extra reference images per sample, as negatives (the winner's v98: 2)
+ * @param batchSize images per step (each gives two views)
+ * @param epochs passes over the training images
+ * @param lr peak learning rate of SGD
+ * @param momentum SGD momentum
+ * @param weightDecay L2 weight decay
+ * @param warmupSteps linear warm-up from 0 to lr
+ * @param schedule decay after the warm-up: cosine, linear or constant
+ * @param gradClip maximum global gradient norm (0: no clipping)
+ * @param memorySize rows of the memory bank
+ * @param posMargin contrastive positive margin
+ * @param negMargin contrastive negative margin
+ * @param amp mixed precision (CUDA only)
+ */
+public record Stage(
+    String name,
+    String architecture,
+    int inputSize,
+    int dimension,
+    double gemP,
+    List<String> views,
+    boolean pairs,
+    int referenceNegatives,
+    int batchSize,
+    int epochs,
+    double lr,
+    double momentum,
+    double weightDecay,
+    int warmupSteps,
+    String schedule,
+    double gradClip,
+    int memorySize,
+    double posMargin,
+    double negMargin,
+    boolean amp) {
+  public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
+
+  public Stage {
+    views = views == null ? List.of() : List.copyOf(views);
+    schedule = schedule == null ? "cosine" : schedule.toLowerCase(Locale.ROOT);
+    require(name, name != null && name.matches("[A-Za-z0-9_.-]+"), "name", "letters, digits, '.', '_' or '-'",
+        name);
+    try {
+      Architecture.of(architecture == null ? "" : architecture);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("stage " + name + ": " + e.getMessage(), e);
+    }
+    require(name, inputSize >= 32 && inputSize <= 2048, "inputSize", "in [32, 2048]", inputSize);
+    require(name, dimension >= 2 && dimension <= 4096, "dimension", "in [2, 4096]", dimension);
+    require(name, gemP >= 1 && gemP <= 16, "gemP", "in [1, 16]", gemP);
+    require(name, pairs || views.size() == 2, "views", "two augmentation presets", views);
+    for (String v : views) {
+      if (!Presets.NAMES.contains(v.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("stage " + name + ": views: unknown preset '" + v + "'; known: "
+            + Presets.NAMES);
+      }
+    }
+    require(name, referenceNegatives >= 0 && referenceNegatives <= 16, "referenceNegatives", "in [0, 16]",
+        referenceNegatives);
+    require(name, batchSize >= 2, "batchSize", ">= 2", batchSize);
+    require(name, epochs >= 1, "epochs", ">= 1", epochs);
+    require(name, lr > 0 && lr <= 10, "lr", "in (0, 10]", lr);
+    require(name, momentum >= 0 && momentum < 1, "momentum", "in [0, 1)", momentum);
+    require(name, weightDecay >= 0 && weightDecay < 1, "weightDecay", "in [0, 1)", weightDecay);
+    require(name, warmupSteps >= 0, "warmupSteps", ">= 0", warmupSteps);
+    require(name, SCHEDULES.contains(schedule), "schedule", "one of " + SCHEDULES, schedule);
+    require(name, gradClip >= 0, "gradClip", ">= 0", gradClip);
+    int viewsPerStep = batchSize * (2 + referenceNegatives);
+    require(name, memorySize >= viewsPerStep, "memorySize", ">= the views of one step (" + viewsPerStep + ")",
+        memorySize);
+    require(name, Double.isFinite(posMargin) && Double.isFinite(negMargin) && posMargin < negMargin, "margins",
+        "finite, posMargin < negMargin", posMargin + " / " + negMargin);
+  }
+
+  private static void require(String stage, boolean ok, String key, String what, Object value) {
+    if (!ok) {
+      throw new IllegalArgumentException("stage " + stage + ": " + key + " must be " + what + ", got " + value);
+    }
+  }
+}

@@ -1,0 +1,383 @@
+package org.iscengine.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.augment.ImagePool;
+import org.iscengine.augment.Resources;
+import org.iscengine.extract.Preprocess;
+import org.iscengine.image.Images;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.ContrastiveForward;
+import org.iscengine.kernels.ContrastiveMemoryLoss;
+import org.iscengine.kernels.ContrastiveStats;
+import org.iscengine.kernels.Gem;
+import org.iscengine.kernels.GemGradients;
+import org.iscengine.kernels.MemoryBank;
+import org.iscengine.model.Architecture;
+import org.iscengine.model.DescriptorModel;
+import org.iscengine.model.ModelConfig;
+import org.iscengine.model.ModelFile;
+import org.iscengine.progress.Progress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a descriptor model through the stages of a recipe, as the descriptor-track winner did:
+ * two augmented views per image, the memory-bank contrastive loss (our kernel, forward and
+ * backward), GeM (our kernel: its backward is chained by hand between the head's and the
+ * backbone's autograd graphs), SGD with momentum and weight decay, warm-up then decay, gradient
+ * clipping.
+ *
+ * <p>The run folder holds, per stage, a checkpoint (model, momentum buffers, memory bank, step;
+ * replaced atomically every {@code checkpointEvery} steps) and, once the stage is done, its
+ * model file; {@code model.iscm} at the top is the last stage's. {@code metrics.jsonl} and
+ * {@code loss.png} record the steps. A resumed run continues from the checkpoints and, on a CPU,
+ * computes the same losses as an uninterrupted run.
+ */
+public final class Trainer {
+  private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PROBE_IMAGES = 32;
+
+  private final Recipe recipe;
+  private final TrainingData data;
+  private final Resources resources;
+  private final Path runDir;
+  private final ComputeDevice device;
+  private final Options options;
+  private final Progress.Factory progress;
+
+  /**
+   * How a run goes.
+   *
+   * @param workers threads making batches
+   * @param checkpointEvery steps between checkpoints (and collapse checks)
+   * @param init weights to start the first stage from (an isc model file; null: random)
+   * @param stopAfter stop once this many steps have run in this invocation (0: never), leaving a
+   *     checkpoint to resume from
+   */
+  public record Options(int workers, int checkpointEvery, Path init, long stopAfter) {
+    public Options {
+      if (workers < 1 || checkpointEvery < 1 || stopAfter < 0) {
+        throw new IllegalArgumentException("workers and checkpointEvery must be >= 1, stopAfter >= 0");
+      }
+    }
+  }
+
+  /** The state kept next to a stage's checkpoint. */
+  record CheckpointState(String recipe, long seed, String stage, long step, long total, boolean finished) {}
+
+  /** What a run produced: the final model and, per step run now, the loss. */
+  public record Result(Path model, boolean complete, List<Double> losses) {}
+
+  public Trainer(Recipe recipe, TrainingData data, Resources resources, Path runDir, ComputeDevice device,
+      Options options, Progress.Factory progress) {
+    this.recipe = recipe;
+    this.data = data;
+    this.resources = resources.withOthers(ImagePool.of(data.images()));
+    this.runDir = runDir;
+    this.device = device;
+    this.options = options;
+    this.progress = progress;
+    recipe.stages().forEach(data::check);
+  }
+
+  /** Runs the recipe; with resume, continues the run found in the run folder. */
+  public Result run(boolean resume) {
+    prepareRunFolder(resume);
+    List<Double> losses = new ArrayList<>();
+    long budget = options.stopAfter() == 0 ? Long.MAX_VALUE : options.stopAfter();
+    Path previous = options.init();
+    for (Stage stage : recipe.stages()) {
+      Path stageDir = runDir.resolve(stage.name());
+      recoverCheckpoint(stageDir);
+      Path state = stageDir.resolve("checkpoint").resolve("state.json");
+      if (!Files.exists(stageDir.resolve("model.iscm"))) {  // steps logged after the checkpoint run again
+        long from = Files.exists(state) ? readState(state.getParent()).step() : 0;
+        TrainingLog.truncateAfter(runDir, stage.name(), from);
+      }
+    }
+    try (TrainingLog metrics = new TrainingLog(runDir)) {
+      for (int s = 0; s < recipe.stages().size(); s++) {
+        Stage stage = recipe.stages().get(s);
+        Path stageDir = runDir.resolve(stage.name());
+        Path finalModel = stageDir.resolve("model.iscm");
+        if (Files.exists(finalModel)) {
+          log.info("stage {} already trained: {}", stage.name(), finalModel);
+          previous = finalModel;
+          continue;
+        }
+        long ran = runStage(s, stage, stageDir, previous, budget, metrics, losses);
+        budget -= ran;
+        metrics.plot();
+        if (!Files.exists(finalModel)) {
+          return new Result(null, false, losses);
+        }
+        previous = finalModel;
+      }
+    }
+    Path model = runDir.resolve("model.iscm");
+    try {
+      Files.copy(previous, runDir.resolve("model.iscm.tmp"), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(runDir.resolve("model.iscm.tmp"), model, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + model + ": " + e.getMessage(), e);
+    }
+    return new Result(model, true, losses);
+  }
+
+  private void prepareRunFolder(boolean resume) {
+    try {
+      Files.createDirectories(runDir);
+      Path recipeFile = runDir.resolve("recipe.json");
+      byte[] wanted = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(recipe);
+      if (Files.exists(recipeFile)) {
+        if (!resume) {
+          throw new IllegalArgumentException(runDir + " already holds a training run: add --resume to continue it,"
+              + " or choose another folder");
+        }
+        if (!Arrays.equals(Files.readAllBytes(recipeFile), wanted)) {
+          throw new IllegalArgumentException(runDir + " holds a run of another recipe or seed: it cannot be resumed"
+              + " with this one");
+        }
+        return;
+      }
+      AtomicFile.write(recipeFile, tmp -> Files.write(tmp, wanted));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + runDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private long runStage(int index, Stage stage, Path stageDir, Path previous, long budget, TrainingLog metrics,
+      List<Double> losses) {
+    long total = Batches.stepsPerEpoch(stage, data) * stage.epochs();
+    long stageSeed = recipe.seed() * 1_000_003L + index;
+    Path checkpoint = stageDir.resolve("checkpoint");
+    ModelConfig config = new ModelConfig(stage.architecture(), "fc-bn", stage.dimension(), stage.gemP(), false,
+        stage.inputSize(), Architecture.of(stage.architecture()).mean(), Architecture.of(stage.architecture()).std());
+    if (stage.amp() && device.isCuda()) {
+      log.warn("stage {}: mixed precision is not implemented yet; training in float32", stage.name());
+    }
+    long start = 0;
+    DescriptorModel model;
+    if (Files.exists(checkpoint.resolve("state.json"))) {
+      CheckpointState state = readState(checkpoint);
+      start = state.step();
+      model = ModelFile.load(checkpoint.resolve("model.iscm"), config);
+      log.info("stage {}: resuming at step {} of {}", stage.name(), start, total);
+    } else if (previous != null) {
+      model = ModelFile.load(previous, config);
+    } else {
+      torch.manual_seed(stageSeed);
+      model = new DescriptorModel(config);
+    }
+    try (model;
+        Device torchDevice = device.torchDevice()) {
+      model.moveTo(device, ScalarType.Float);
+      model.train(true);
+      try (TensorVector parameters = model.parameters();
+          Sgd sgd = new Sgd(parameters, stage.momentum(), stage.weightDecay());
+          MemoryBank bank = start > 0 ? MemoryBank.load(checkpoint.resolve("bank.pt"), device)
+              : new MemoryBank(stage.memorySize(), stage.dimension(), device);
+          Tensor probe = probe(stage, config, torchDevice)) {
+        if (start > 0) {
+          sgd.load(checkpoint.resolve("optimizer.pt"));
+        }
+        ContrastiveMemoryLoss loss = new ContrastiveMemoryLoss(stage.posMargin(), stage.negMargin());
+        long end = budget >= total - start ? total : start + budget;
+        long ran = 0;
+        try (Batches batches = new Batches(stage, data, resources, stageSeed, start, end, options.workers());
+            Progress bar = progress.start("training " + stage.name(), total - start)) {
+          for (long step = start; step < end; step++) {
+            long t0 = System.nanoTime();
+            Batches.Batch batch = batches.next();
+            double lr = LearningRate.at(stage, step, total);
+            StepOutcome outcome = step(model, sgd, loss, bank, batch, config, torchDevice, lr, stage);
+            ContrastiveStats stats = outcome.stats();
+            double gradNorm = outcome.gradNorm();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (!Double.isFinite(stats.loss()) || !Double.isFinite(gradNorm)) {
+              throw new TrainingCollapsedException(String.format(Locale.ROOT, "training diverged at stage %s, step"
+                  + " %d: the loss or its gradient is not finite. The usual cause is a learning rate too high"
+                  + " (lr now %.4g): lower lr in the recipe or lengthen warmupSteps.", stage.name(), step, lr));
+            }
+            losses.add(stats.loss());
+            metrics.step(new TrainingLog.StepRecord(stage.name(), step, total, (int) (step / (total
+                / stage.epochs())), stats.loss(), stats.posLoss(), stats.negLoss(), stats.activePositives(),
+                stats.activeNegatives(), lr, gradNorm, stage.batchSize() / seconds));
+            bar.step();
+            ran++;
+            boolean last = step + 1 == total;
+            if ((step + 1) % options.checkpointEvery() == 0 || last || step + 1 == end) {
+              double cos = CollapseDetector.check(model, probe, stage.name(), step, lr);
+              metrics.event(Map.of("stage", stage.name(), "step", step, "probeMeanCosine", cos));
+              saveCheckpoint(stageDir, model, sgd, bank, new CheckpointState(recipe.name(), recipe.seed(),
+                  stage.name(), step + 1, total, last));
+            }
+          }
+        }
+        if (end == total) {
+          ModelFile.save(stageDir.resolve("model.iscm"), model, "trained: recipe " + recipe.name() + ", stage "
+              + stage.name() + ", " + total + " steps, seed " + recipe.seed());
+        }
+        return ran;
+      }
+    }
+  }
+
+  /** The loss statistics of a step and the gradient norm before clipping. */
+  private record StepOutcome(ContrastiveStats stats, double gradNorm) {}
+
+  /** One optimisation step on a batch. */
+  private StepOutcome step(DescriptorModel model, Sgd sgd, ContrastiveMemoryLoss loss, MemoryBank bank,
+      Batches.Batch batch, ModelConfig config, Device torchDevice, double lr, Stage stage) {
+    try (PointerScope scope = new PointerScope()) {
+      int s = batch.size();
+      Tensor host = torch.empty(batch.rows(), 3, s, s);
+      try (FloatPointer p = new FloatPointer(host.data_ptr())) {
+        p.put(batch.pixels());
+      }
+      Tensor labels = torch.empty(new long[] {batch.rows()}, new TensorOptions(
+          ScalarType.Long), new MemoryFormatOptional());
+      try (LongPointer p = new LongPointer(labels.data_ptr())) {
+        p.put(batch.labels());
+      }
+      Tensor x = device.isCuda() ? host.to(torchDevice, ScalarType.Float, true, false, new MemoryFormatOptional())
+          : host;
+      Tensor y = device.isCuda() ? labels.to(torchDevice, ScalarType.Long, true, false, new MemoryFormatOptional())
+          : labels;
+      Tensor input = Preprocess.normalise(x, config)
+          .contiguous(torch.MemoryFormat.ChannelsLast);
+      sgd.zeroGrad();
+      // Backbone with autograd; GeM by our kernel on a detached copy; the head with autograd.
+      Tensor features = model.backbone().features(input).contiguous();
+      Tensor detached = features.detach();
+      Tensor pooled = Gem.forward(detached, stage.gemP());
+      pooled.requires_grad_(true);
+      Tensor embeddings = model.head(pooled);
+      ContrastiveStats stats;
+      try (ContrastiveForward forward = loss.forward(embeddings.detach(), y, bank);
+          Tensor gradEmbeddings = loss.backward(forward, 1.0)) {
+        stats = forward.stats();
+        embeddings.backward(gradEmbeddings, new BoolOptional(), false,
+            new TensorArrayRefOptional());
+      }
+      GemGradients gem = Gem.backward(pooled.grad(), detached, pooled, stage.gemP(), Gem.DEFAULT_EPS, false);
+      features.backward(gem.input(), new BoolOptional(), false,
+          new TensorArrayRefOptional());
+      double gradNorm = sgd.clipGradients(stage.gradClip());
+      sgd.step(lr);
+      return new StepOutcome(stats, gradNorm);
+    }
+  }
+
+  /** A fixed batch of training images (resized only) whose descriptors the collapse check compares. */
+  private Tensor probe(Stage stage, ModelConfig config, Device torchDevice) {
+    List<Path> files = data.images().isEmpty() ? data.references() : data.images();
+    int n = Math.min(PROBE_IMAGES, files.size());
+    int s = stage.inputSize();
+    try (PointerScope scope = new PointerScope()) {
+      Tensor host = torch.empty(n, 3, s, s);
+      try (FloatPointer p = new FloatPointer(host.data_ptr())) {
+        for (int i = 0; i < n; i++) {
+          try (var image = Images.read(files.get((int) ((long) i * files.size() / n)))) {
+            p.position((long) i * 3 * s * s).put(Preprocess.chw(image, s,
+                Preprocess.Resize.SQUARE, false));
+          }
+        }
+      }
+      Tensor onDevice = device.isCuda() ? host.to(torchDevice, ScalarType.Float, false, false,
+          new MemoryFormatOptional()) : host;
+      Tensor out = Preprocess.normalise(onDevice, config);
+      out.retainReference();
+      return out;
+    }
+  }
+
+  private static CheckpointState readState(Path checkpoint) {
+    try {
+      return JSON.readValue(checkpoint.resolve("state.json").toFile(), CheckpointState.class);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("unreadable checkpoint " + checkpoint + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes a checkpoint folder next to the current one, then swaps them: at any moment one
+   * complete checkpoint exists (the folder is {@code checkpoint}, or {@code checkpoint.old} during
+   * the swap, which a restart puts back).
+   */
+  private static void saveCheckpoint(Path stageDir, DescriptorModel model, Sgd sgd, MemoryBank bank,
+      CheckpointState state) {
+    try {
+      Files.createDirectories(stageDir);
+      Path tmp = stageDir.resolve("checkpoint.tmp");
+      Path current = stageDir.resolve("checkpoint");
+      Path old = stageDir.resolve("checkpoint.old");
+      deleteTree(tmp);
+      Files.createDirectories(tmp);
+      ModelFile.save(tmp.resolve("model.iscm"), model, "checkpoint: stage " + state.stage() + ", step "
+          + state.step());
+      sgd.save(tmp.resolve("optimizer.pt"));
+      bank.save(tmp.resolve("bank.pt"));
+      Files.write(tmp.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+      deleteTree(old);
+      if (Files.exists(current)) {
+        Files.move(current, old, StandardCopyOption.ATOMIC_MOVE);
+      }
+      Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE);
+      deleteTree(old);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a checkpoint in " + stageDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Puts back a checkpoint left as checkpoint.old by a run stopped in the middle of the swap. */
+  static void recoverCheckpoint(Path stageDir) {
+    Path current = stageDir.resolve("checkpoint");
+    Path old = stageDir.resolve("checkpoint.old");
+    try {
+      if (!Files.exists(current) && Files.exists(old)) {
+        Files.move(old, current, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot restore " + old + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package org.iscengine.reproduce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.augment.Resources;
+import org.iscengine.image.Images;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.progress.Progress;
+import org.iscengine.testing.RandomTensors;
+import org.iscengine.testing.TestImages;
+import org.iscengine.train.Recipe;
+import org.iscengine.train.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole chain on a tiny generated benchmark in the DISC21 layout. */
+class ReproductionTest {
+  @TempDir Path dir;
+
+  @Test
+  void trainsDescribesEvaluatesAndReportsEveryVariant() throws Exception {
+    long seed = RandomTensors.freshSeed();
+    Path bench = dir.resolve("bench");
+    Path train = Files.createDirectories(bench.resolve("training_images"));
+    Path refs = Files.createDirectories(bench.resolve("reference_images"));
+    Path queries = Files.createDirectories(bench.resolve("query_images"));
+    for (int i = 0; i < 16; i++) {
+      try (Mat m = TestImages.natural(seed + i, 96, 80)) {
+        Images.write(train.resolve(String.format("T%06d.jpg", i)), m, 90);
+      }
+    }
+    StringBuilder truth = new StringBuilder("query_id,reference_id\n");
+    for (int i = 0; i < 6; i++) {
+      try (Mat r = TestImages.natural(seed + 100 + i, 90, 90);
+          Mat q = i < 3 ? new Mat() : TestImages.natural(seed + 200 + i, 90, 90)) {
+        Images.write(refs.resolve(String.format("R%06d.jpg", i)), r, 90);
+        if (i < 3) {
+          opencv_core.flip(r, q, 1);  // a mirrored copy
+        }
+        Images.write(queries.resolve(String.format("Q%05d.jpg", i)), q, 90);
+      }
+      truth.append(String.format("Q%05d,%s%n", i, i < 3 ? String.format("R%06d", i) : ""));
+    }
+    Files.writeString(bench.resolve("ground_truth.csv"), truth);
+    Stage stage = new Stage("s", "resnet18", 64, 16, 3.0, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.01,
+        0.9, 0, 0, "cosine", 5, 64, 0, 1, false);
+    Path work = dir.resolve("work");
+    Reproduction.Outcome outcome = new Reproduction(bench, work, new Recipe("t", 3, List.of(stage)),
+        ComputeDevice.CPU, 2, Resources.local(), Progress.none()).run();
+
+    List<String> systems = Reproduction.variants().stream().map(Reproduction.Variant::name).toList();
+    assertEquals(systems, List.copyOf(outcome.results().keySet()));
+    String md = Files.readString(outcome.report());
+    for (String s : systems) {
+      assertTrue(md.contains("| " + s + " | "), s + " in\n" + md);
+    }
+    JsonNode json = new ObjectMapper().readTree(work.resolve("report.json").toFile());
+    for (String s : systems) {
+      double uap = json.at("/results/" + s.replace("/", "~1") + "/microAveragePrecision").asDouble(-1);
+      assertTrue(uap >= 0 && uap <= 1, s + ": " + uap);
+    }
+    assertTrue(Files.size(work.resolve("report-pr.png")) > 1000);
+    assertTrue(Files.size(work.resolve("train").resolve("loss.png")) > 1000);
+    assertTrue(Files.exists(work.resolve("descriptors/trained/query.h5")));
+    assertTrue(Files.exists(work.resolve("predictions").resolve(Reproduction.slug(systems.get(3)) + ".csv")));
+
+    // Started again: every step's output is there, so nothing is trained or described again.
+    long modelTime = Files.getLastModifiedTime(work.resolve("train/model.iscm")).toMillis();
+    Reproduction.Outcome again = new Reproduction(bench, work, new Recipe("t", 3, List.of(stage)),
+        ComputeDevice.CPU, 2, Resources.local(), Progress.none()).run();
+    assertEquals(modelTime, Files.getLastModifiedTime(work.resolve("train/model.iscm")).toMillis());
+    assertEquals(outcome.results().get(systems.get(1)).metrics(), again.results().get(systems.get(1)).metrics());
+  }
+}

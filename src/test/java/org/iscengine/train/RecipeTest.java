@@ -1,0 +1,126 @@
+package org.iscengine.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecipeTest {
+  @TempDir Path dir;
+
+  @Test
+  void theWinnersStagesInheritFromDefaultsAndEarlierStages() {
+    Recipe r = Recipe.named("lyakaap");
+    assertEquals(List.of("v83", "v86", "v98", "v107"), r.stages().stream().map(Stage::name).toList());
+    Stage v83 = r.stages().get(0);
+    Stage v86 = r.stages().get(1);
+    Stage v98 = r.stages().get(2);
+    Stage v107 = r.stages().get(3);
+    assertEquals("tf_efficientnetv2_m", v83.architecture());
+    assertEquals(List.of(256, 384, 512, 512), r.stages().stream().map(Stage::inputSize).toList());
+    assertEquals(0.1, v86.lr(), "v86 keeps v83's learning rate");
+    assertEquals(List.of("moderate", "lyakaap-v86"), v86.views());
+    assertEquals(64, v98.batchSize());
+    assertEquals(2, v98.referenceNegatives());
+    assertEquals("linear", v98.schedule());
+    assertTrue(v107.pairs());
+    assertEquals(0, v107.referenceNegatives());
+    assertEquals(1000, v107.memorySize());
+    assertEquals(1.1, v107.negMargin());
+    assertEquals(0.5, v107.lr());
+    for (String name : Recipe.BUILTIN) {
+      assertTrue(Recipe.named(name).stages().size() >= 1, name);
+    }
+  }
+
+  private String error(String yaml) throws Exception {
+    Path file = dir.resolve("r.yaml");
+    Files.writeString(file, yaml);
+    return assertThrows(IllegalArgumentException.class, () -> Recipe.named(file.toString())).getMessage();
+  }
+
+  private static String base(String override) {
+    return """
+        name: t
+        defaults:
+          architecture: resnet18
+          inputSize: 64
+          dimension: 16
+          gemP: 3.0
+          views: [moderate, lyakaap-v83]
+          pairs: false
+          referenceNegatives: 0
+          batchSize: 4
+          epochs: 1
+          lr: 0.01
+          momentum: 0.9
+          weightDecay: 0.0
+          warmupSteps: 0
+          schedule: cosine
+          gradClip: 0
+          memorySize: 64
+          posMargin: 0.0
+          negMargin: 1.0
+          amp: false
+        stages:
+          - name: s1
+        """ + override;
+  }
+
+  @Test
+  void mistakesAreNamed() throws Exception {
+    assertTrue(Recipe.named(writeAndName(base(""))).stages().size() == 1);
+    String unknown = error(base("    learningRate: 0.1\n"));
+    assertTrue(unknown.contains("unknown key 'learningRate'") && unknown.contains("stage s1"), unknown);
+    String lr = error(base("    lr: -1\n"));
+    assertTrue(lr.contains("stage s1") && lr.contains("lr must be"), lr);
+    String preset = error(base("    views: [moderate, sepia]\n"));
+    assertTrue(preset.contains("unknown preset 'sepia'"), preset);
+    String arch = error(base("    architecture: vgg16\n"));
+    assertTrue(arch.contains("vgg16"), arch);
+    String memory = error(base("    memorySize: 4\n"));
+    assertTrue(memory.contains("memorySize must be >= the views of one step (8)"), memory);
+    String missing = error(base("").replace("  amp: false\n", ""));
+    assertTrue(missing.contains("does not set 'amp'"), missing);
+    String notYaml = error("stages: [unclosed\n");
+    assertTrue(notYaml.contains("not valid YAML"), notYaml);
+    String none = assertThrows(IllegalArgumentException.class, () -> Recipe.named("no-such-recipe")).getMessage();
+    assertTrue(none.contains("no-such-recipe") && none.contains("mini"), none);
+  }
+
+  private String writeAndName(String yaml) throws Exception {
+    Path file = dir.resolve("ok.yaml");
+    Files.writeString(file, yaml);
+    return file.toString();
+  }
+
+  @Test
+  void learningRateWarmsUpThenDecays() {
+    Stage s = Recipe.named("tiny").stages().get(0);
+    Stage cosine = new Stage("c", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 4, "cosine", 0, 64,
+        0, 1, false);
+    long total = 24;
+    double previous = 0;
+    for (long i = 0; i < 4; i++) {
+      double lr = LearningRate.at(cosine, i, total);
+      assertTrue(lr > previous && lr < 0.2, "warm-up rises below the peak: " + lr);
+      previous = lr;
+    }
+    assertEquals(0.2, LearningRate.at(cosine, 4, total), 1e-12, "peak right after the warm-up");
+    previous = 0.2;
+    for (long i = 5; i < total; i++) {
+      double lr = LearningRate.at(cosine, i, total);
+      assertTrue(lr < previous, "decays: step " + i);
+      previous = lr;
+    }
+    assertEquals(0.0, LearningRate.at(cosine, total - 1, total), 1e-12);
+    Stage linear = new Stage("l", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 0, "linear", 0, 64,
+        0, 1, false);
+    assertEquals(0.1, LearningRate.at(linear, 5, 11), 1e-12, "half way");
+  }
+}
