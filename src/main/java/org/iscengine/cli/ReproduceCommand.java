@@ -72,7 +72,8 @@ final class ReproduceCommand implements Callable<Integer> {
     }
     Recipe r = Recipe.named(recipe != null ? recipe : p.equals("mini") ? "mini" : "lyakaap");
     Reproduction.Outcome outcome = new Reproduction(benchmark, workDir, r, device.select(), workers.count(),
-        library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(), ConsoleProgress.factory("img"))
+        library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(),
+        (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step" : "img").start(task, total))
         .run();
     PrintWriter out = spec.commandLine().getOut();
     outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-42s μAP %.4f%n", name,

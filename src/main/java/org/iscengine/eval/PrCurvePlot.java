@@ -29,7 +29,8 @@ public final class PrCurvePlot {
         .xAxisTitle("recall").yAxisTitle("precision").build();
     chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
     chart.getStyler().setChartTitleVisible(true);
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
+    chart.getStyler().setLegendPosition(results.size() > 1 ? org.knowm.xchart.style.Styler.LegendPosition.OutsideS
+        : org.knowm.xchart.style.Styler.LegendPosition.InsideSW);  // several curves: below, not over them
     results.forEach((name, result) -> {
       PrCurve curve = result.curve().sampled(POINTS);
       IscMetrics m = result.metrics();

@@ -1,0 +1,36 @@
+package org.iscengine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** isc train and isc reproduce: what they refuse, and why. */
+class TrainReproduceCommandsTest {
+  @TempDir Path dir;
+  private final CliRunner cli = new CliRunner();
+
+  @Test
+  void mistakesGetClearMessages() throws Exception {
+    assertEquals(2, cli.run("reproduce", "--preset", "huge"));
+    assertTrue(cli.err().contains("--preset must be mini or disc21"), cli.err());
+    assertEquals(2, cli.run("reproduce", "--preset", "disc21"));
+    assertTrue(cli.err().contains("--data"), cli.err());
+    Files.createDirectories(dir.resolve("disc/query_images"));
+    assertNotEquals(0, cli.run("reproduce", "--preset", "disc21", "--data", dir.resolve("disc").toString(), "--work",
+        dir.resolve("w").toString()));
+    assertTrue(cli.err().contains("reference_images"), cli.err());
+
+    Path images = Files.createDirectories(dir.resolve("images"));
+    assertNotEquals(0, cli.run("train", "--recipe", "nonesuch", "--images", images.toString(), "--out",
+        dir.resolve("run").toString()));
+    assertTrue(cli.err().contains("nonesuch"), cli.err());
+    assertNotEquals(0, cli.run("train", "--recipe", "tiny", "--images", images.toString(), "--out",
+        dir.resolve("run").toString()));
+    assertTrue(cli.err().contains("no images"), cli.err());
+  }
+}
