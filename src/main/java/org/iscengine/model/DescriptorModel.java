@@ -119,8 +119,8 @@ public final class DescriptorModel extends Module implements DescriptorNetwork {
 
   /**
    * Moves the weights to a device and type, with convolution weights in channels-last layout:
-   * oneDNN on CPUs and cuDNN's tensor cores convolve NHWC faster (ResNet-50 on this project's
-   * CPU: about 1.2x).
+   * oneDNN on CPUs and cuDNN's tensor cores convolve NHWC faster (see the extraction benchmark in
+   * benchmarks/RESULTS.md, where PyTorch itself gains 1.5x from it).
    */
   @Override
   public void moveTo(ComputeDevice device, ScalarType dtype) {

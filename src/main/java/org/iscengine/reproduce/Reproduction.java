@@ -27,7 +27,6 @@ import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
 import org.iscengine.model.DescriptorModel;
-import org.iscengine.model.ModelConfig;
 import org.iscengine.model.ModelFile;
 import org.iscengine.progress.Progress;
 import org.iscengine.train.Recipe;
@@ -130,20 +129,12 @@ public final class Reproduction {
   private Path untrained() {
     Path file = work.resolve("untrained.iscm");
     if (!Files.exists(file)) {
-      Stage s = recipe.stages().get(0);
-      ModelConfig config = modelConfig(s);
-      torch.manual_seed(recipe.seed() * 1_000_003L);
-      try (DescriptorModel model = new DescriptorModel(config)) {
+      torch.manual_seed(recipe.stageSeed(0));
+      try (DescriptorModel model = new DescriptorModel(recipe.stages().get(0).modelConfig())) {
         ModelFile.save(file, model, "random initialisation, seed " + recipe.seed() + " (the training's start)");
       }
     }
     return file;
-  }
-
-  static ModelConfig modelConfig(Stage s) {
-    var a = org.iscengine.model.Architecture.of(s.architecture());
-    return new ModelConfig(s.architecture(), "fc-bn", s.dimension(), s.gemP(), false, s.inputSize(), a.mean(),
-        a.std());
   }
 
   private void extract(String name, Path modelFile) {

@@ -42,7 +42,7 @@ final class Batches implements AutoCloseable {
     this.stage = stage;
     this.data = data;
     this.seed = seed;
-    this.stepsPerEpoch = data.samples(stage) / stage.batchSize();
+    this.stepsPerEpoch = (int) stepsPerEpoch(stage, data);
     this.first = stage.pairs() ? null : Augmenter.preset(stage.views().get(0), stage.inputSize(), resources);
     this.second = stage.pairs() ? null : Augmenter.preset(stage.views().get(1), stage.inputSize(), resources);
     this.negative = Augmenter.preset("moderate", stage.inputSize(), resources);

@@ -120,6 +120,11 @@ public record Recipe(String name, long seed, List<Stage> stages) {
     }
   }
 
+  /** The seed of stage index: its random initial weights, shuffles and augmentations derive from it. */
+  public long stageSeed(int index) {
+    return seed * 1_000_003L + index;
+  }
+
   /** This recipe with another seed. */
   public Recipe withSeed(long newSeed) {
     return new Recipe(name, newSeed, stages);

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import org.iscengine.augment.Presets;
 import org.iscengine.model.Architecture;
+import org.iscengine.model.ModelConfig;
 
 /**
  * One training stage: the model's shape, the data views, the optimizer and its schedule, the
@@ -90,6 +91,12 @@ public record Stage(
         memorySize);
     require(name, Double.isFinite(posMargin) && Double.isFinite(negMargin) && posMargin < negMargin, "margins",
         "finite, posMargin < negMargin", posMargin + " / " + negMargin);
+  }
+
+  /** The descriptor network this stage trains (fc-bn head, the backbone's normalisation). */
+  public ModelConfig modelConfig() {
+    Architecture a = Architecture.of(architecture);
+    return new ModelConfig(architecture, "fc-bn", dimension, gemP, false, inputSize, a.mean(), a.std());
   }
 
   private static void require(String stage, boolean ok, String key, String what, Object value) {

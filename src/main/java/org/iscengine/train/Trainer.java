@@ -37,7 +37,6 @@ import org.iscengine.kernels.ContrastiveStats;
 import org.iscengine.kernels.Gem;
 import org.iscengine.kernels.GemGradients;
 import org.iscengine.kernels.MemoryBank;
-import org.iscengine.model.Architecture;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.model.ModelFile;
@@ -176,10 +175,9 @@ public final class Trainer {
   private long runStage(int index, Stage stage, Path stageDir, Path previous, long budget, TrainingLog metrics,
       List<Double> losses) {
     long total = Batches.stepsPerEpoch(stage, data) * stage.epochs();
-    long stageSeed = recipe.seed() * 1_000_003L + index;
+    long stageSeed = recipe.stageSeed(index);
     Path checkpoint = stageDir.resolve("checkpoint");
-    ModelConfig config = new ModelConfig(stage.architecture(), "fc-bn", stage.dimension(), stage.gemP(), false,
-        stage.inputSize(), Architecture.of(stage.architecture()).mean(), Architecture.of(stage.architecture()).std());
+    ModelConfig config = stage.modelConfig();
     if (stage.amp() && device.isCuda()) {
       log.warn("stage {}: mixed precision is not implemented yet; training in float32", stage.name());
     }

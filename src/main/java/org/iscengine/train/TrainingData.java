@@ -2,7 +2,9 @@ package org.iscengine.train;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.iscengine.eval.GroundTruth;
 import org.iscengine.extract.ImageList;
 
@@ -40,17 +42,25 @@ public record TrainingData(List<Path> images, List<Path> references, List<Pair> 
     }
     ImageList queries = ImageList.of(root.resolve("query_images"));
     ImageList refs = ImageList.of(root.resolve("reference_images"));
-    GroundTruth truth = GroundTruth.read(csv);
-    List<Pair> pairs = truth.matches().stream()
-        .filter(m -> queries.ids().contains(m.query()) && refs.ids().contains(m.reference()))
-        .map(m -> new Pair(queries.files().get(queries.ids().indexOf(m.query())),
-            refs.files().get(refs.ids().indexOf(m.reference()))))
+    Map<String, Path> queryFiles = byId(queries);
+    Map<String, Path> refFiles = byId(refs);
+    List<Pair> pairs = GroundTruth.read(csv).matches().stream()
+        .filter(m -> queryFiles.containsKey(m.query()) && refFiles.containsKey(m.reference()))
+        .map(m -> new Pair(queryFiles.get(m.query()), refFiles.get(m.reference())))
         .toList();
     if (pairs.isEmpty()) {
       throw new IllegalArgumentException(root + ": ground_truth.csv names no (query, reference) pair found in"
           + " query_images/ and reference_images/");
     }
     return pairs;
+  }
+
+  private static Map<String, Path> byId(ImageList list) {
+    Map<String, Path> out = new HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      out.put(list.ids().get(i), list.files().get(i));
+    }
+    return out;
   }
 
   /** Samples of a stage: pairs when it trains on pairs, else training images. */
