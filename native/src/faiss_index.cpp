@@ -3,6 +3,7 @@
 #include <faiss/AutoTune.h>
 #include <faiss/Index.h>
 #include <faiss/impl/AuxIndexStructures.h>
+#include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/index_io.h>
@@ -174,6 +175,17 @@ int32_t isc_faiss_set_parameter(isc_faiss_index* index, const char* name, double
 
 int32_t isc_faiss_reset(isc_faiss_index* index, isc_status* status) {
   return call(status, "isc_faiss_reset", [&] { require(index).reset(); });
+}
+
+int32_t isc_faiss_remove(isc_faiss_index* index, int64_t n, const int64_t* ids, int64_t* removed,
+                         isc_status* status) {
+  return call(status, "isc_faiss_remove", [&] {
+    if (index == nullptr || !index->index) isc::fail(ISC_INVALID_ARGUMENT, "index is NULL");
+    if (n < 0 || (n > 0 && ids == nullptr)) isc::fail(ISC_INVALID_ARGUMENT, "ids are NULL or n < 0");
+    if (removed == nullptr) isc::fail(ISC_INVALID_ARGUMENT, "removed is NULL");
+    faiss::IDSelectorBatch selector(n, ids);
+    *removed = static_cast<int64_t>(index->index->remove_ids(selector));
+  });
 }
 
 int32_t isc_faiss_write(const isc_faiss_index* index, const char* path, isc_status* status) {

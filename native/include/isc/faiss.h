@@ -52,6 +52,10 @@ ISC_API void isc_faiss_range_free(isc_faiss_range* range);
 ISC_API int32_t isc_faiss_set_parameter(isc_faiss_index* index, const char* name, double value,
                                         isc_status* status);
 ISC_API int32_t isc_faiss_reset(isc_faiss_index* index, isc_status* status);
+/* Removes the vectors with these ids (faiss remove_ids; an IDMap keeps the other ids): *removed
+ * is how many went. Indexes without removal (HNSW) report FAISS's error. */
+ISC_API int32_t isc_faiss_remove(isc_faiss_index* index, int64_t n, const int64_t* ids, int64_t* removed,
+                                 isc_status* status);
 
 ISC_API int32_t isc_faiss_write(const isc_faiss_index* index, const char* path, isc_status* status);
 ISC_API int32_t isc_faiss_read(const char* path, isc_faiss_index** out, isc_status* status);

@@ -31,13 +31,17 @@ final class ReproductionReport {
     md.append("## Results on the same queries\n\n");
     md.append("Matching: the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
         + " (μAP over all predictions, distractor queries included).\n\n");
-    md.append("| system | μAP | recall@P90 | recall@rank1 | recall@rank10 |\n|---|---:|---:|---:|---:|\n");
+    md.append("| system | μAP | recall@P90 | score at P90 | recall@rank1 | recall@rank10 |\n"
+        + "|---|---:|---:|---:|---:|---:|\n");
     for (var e : results.entrySet()) {
       IscMetrics m = e.getValue().metrics();
-      md.append(String.format(Locale.ROOT, "| %s | %.4f | %s | %.4f | %.4f |%n", e.getKey(),
+      md.append(String.format(Locale.ROOT, "| %s | %.4f | %s | %s | %.4f | %.4f |%n", e.getKey(),
           m.microAveragePrecision(), m.recallAtP90() == null ? "none" : String.format(Locale.ROOT, "%.4f",
-              m.recallAtP90()), m.recallAtRank1(), m.recallAtRank10()));
+              m.recallAtP90()), m.thresholdAtP90() == null ? "none" : String.format(Locale.ROOT, "%.6f",
+              m.thresholdAtP90()), m.recallAtRank1(), m.recallAtRank10()));
     }
+    md.append("\nThe score at P90 is the threshold at which that system's matches reach 90 % precision: the"
+        + " calibrated threshold to give `isc serve --threshold` with that model.\n");
     md.append("\nPrecision-recall curves: `report-pr.png`; training loss: `train/loss.png`;"
         + " per-step metrics: `train/metrics.jsonl`.\n\n");
     md.append("![precision-recall](report-pr.png)\n\n![training loss](train/loss.png)\n\n");

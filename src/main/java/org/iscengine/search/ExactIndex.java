@@ -132,7 +132,8 @@ public final class ExactIndex implements VectorIndex {
         target.copy_(vectors);
       }
       if (newIds != null || ids != null) {
-        long[] all = ids != null ? Arrays.copyOf(ids, (int) (size + n)) : rowNumbers(size + n);
+        long[] all = ids == null ? rowNumbers(size + n)  // grown geometrically: one add per reference stays O(1)
+            : ids.length >= size + n ? ids : Arrays.copyOf(ids, (int) Math.max(size + n, 2L * ids.length));
         for (int i = 0; i < n; i++) {
           all[(int) size + i] = newIds != null ? newIds[i] : size + i;
         }
@@ -233,6 +234,40 @@ public final class ExactIndex implements VectorIndex {
   /** As FAISS: inner products above the radius, squared distances below it. */
   private boolean within(float score, float radius) {
     return metric == Metric.L2 ? score < radius : score > radius;
+  }
+
+  @Override
+  public long remove(long[] removeIds) {
+    if (removeIds == null) {
+      throw new IllegalArgumentException("ids are null");
+    }
+    java.util.Set<Long> gone = new java.util.HashSet<>();
+    for (long id : removeIds) {
+      gone.add(id);
+    }
+    return lock.write(() -> {
+      long[] kept = new long[(int) size];
+      long[] keptIds = new long[(int) size];
+      int n = 0;
+      for (int row = 0; row < size; row++) {
+        long id = ids != null ? ids[row] : row;
+        if (!gone.contains(id)) {
+          kept[n] = row;
+          keptIds[n++] = id;
+        }
+      }
+      long removed = size - n;
+      if (removed > 0) {
+        try (Tensor rows = Tensors.longsLike(storage, Arrays.copyOf(kept, n));
+            Tensor survivors = storage.index_select(0, rows);
+            Tensor target = storage.narrow(0, 0, n)) {
+          target.copy_(survivors);
+        }
+        ids = keptIds;
+        size = n;
+      }
+      return removed;
+    });
   }
 
   @Override

@@ -206,6 +206,22 @@ public final class FaissIndex implements VectorIndex {
   }
 
   @Override
+  public long remove(long[] ids) {
+    if (ids == null) {
+      throw new IllegalArgumentException("ids are null");
+    }
+    return lock.write(() -> {
+      try (LongPointer idPointer = new LongPointer(Math.max(1, ids.length));
+          LongPointer removed = new LongPointer(1);
+          IscAbi.Status status = new IscAbi.Status()) {
+        idPointer.put(ids);
+        check(IscFaiss.remove(handle, ids.length, idPointer, removed, status), status, () -> "remove_ids");
+        return removed.get();
+      }
+    });
+  }
+
+  @Override
   public void reset() {
     lock.write(() -> {
       try (IscAbi.Status status = new IscAbi.Status()) {

@@ -4,19 +4,19 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
- * The concurrency rule of the indexes: searches share the index, changes and closing have it to
- * themselves, and nothing runs on a closed index.
+ * The concurrency rule of the indexes (and of the reference store around one): searches share the
+ * index, changes and closing have it to themselves, and nothing runs on a closed index.
  */
-final class IndexLock {
+public final class IndexLock {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final String what;
   private boolean closed;
 
-  IndexLock(String what) {
+  public IndexLock(String what) {
     this.what = what;
   }
 
-  <T> T read(Supplier<T> body) {
+  public <T> T read(Supplier<T> body) {
     lock.readLock().lock();
     try {
       requireOpen();
@@ -26,7 +26,7 @@ final class IndexLock {
     }
   }
 
-  <T> T write(Supplier<T> body) {
+  public <T> T write(Supplier<T> body) {
     lock.writeLock().lock();
     try {
       requireOpen();
@@ -37,7 +37,7 @@ final class IndexLock {
   }
 
   /** Runs release once, after the running searches and changes; later calls do nothing. */
-  void close(Runnable release) {
+  public void close(Runnable release) {
     lock.writeLock().lock();
     try {
       if (!closed) {

@@ -42,6 +42,12 @@ public interface VectorIndex extends AutoCloseable {
   /** The vectors of each query within the radius. */
   RangeNeighbors rangeSearch(Tensor queries, float radius);
 
+  /**
+   * Removes the vectors with these ids and returns how many went; the other vectors keep their
+   * ids. (A FAISS index keeps ids only behind an IDMap; some, such as HNSW, cannot remove.)
+   */
+  long remove(long[] ids);
+
   /** Removes every vector (a trained index stays trained). */
   void reset();
 

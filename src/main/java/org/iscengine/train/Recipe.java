@@ -95,7 +95,7 @@ public record Recipe(String name, long seed, List<Stage> stages) {
       checkKeys(s, known, where + ": stage " + s.path("name").asText("?"));
       current.setAll((ObjectNode) s.deepCopy());
       for (String k : known) {
-        if (!current.has(k)) {
+        if (!current.has(k) && !Stage.OPTIONAL.contains(k)) {
           throw new IllegalArgumentException(where + ": stage " + s.path("name").asText("?") + " does not set '"
               + k + "' (nor do the defaults or an earlier stage)");
         }

@@ -32,6 +32,9 @@ import org.iscengine.model.ModelConfig;
  * @param posMargin contrastive positive margin
  * @param negMargin contrastive negative margin
  * @param amp mixed precision (CUDA only)
+ * @param freeze parameter-name prefixes kept fixed (e.g. {@code backbone.layer1}; optional, default
+ *     none): with little training data, training only the upper layers keeps the lower ones'
+ *     generic filters. BatchNorm statistics of frozen layers still follow the data.
  */
 public record Stage(
     String name,
@@ -53,11 +56,15 @@ public record Stage(
     int memorySize,
     double posMargin,
     double negMargin,
-    boolean amp) {
+    boolean amp,
+    List<String> freeze) {
   public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
+  /** Keys a recipe may leave out. */
+  public static final List<String> OPTIONAL = List.of("freeze");
 
   public Stage {
     views = views == null ? List.of() : List.copyOf(views);
+    freeze = freeze == null ? List.of() : List.copyOf(freeze);
     schedule = schedule == null ? "cosine" : schedule.toLowerCase(Locale.ROOT);
     require(name, name != null && name.matches("[A-Za-z0-9_.-]+"), "name", "letters, digits, '.', '_' or '-'",
         name);
@@ -91,6 +98,14 @@ public record Stage(
         memorySize);
     require(name, Double.isFinite(posMargin) && Double.isFinite(negMargin) && posMargin < negMargin, "margins",
         "finite, posMargin < negMargin", posMargin + " / " + negMargin);
+    for (String f : freeze) {
+      require(name, f != null && !f.isBlank(), "freeze", "parameter-name prefixes", freeze);
+    }
+  }
+
+  /** Whether a parameter (by its name in the descriptor model) is kept fixed in this stage. */
+  public boolean frozen(String parameter) {
+    return freeze.stream().anyMatch(f -> parameter.equals(f) || parameter.startsWith(f + "."));
   }
 
   /** The descriptor network this stage trains (fc-bn head, the backbone's normalisation). */

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -19,6 +20,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorOptions;
@@ -198,6 +200,7 @@ public final class Trainer {
         Device torchDevice = device.torchDevice()) {
       model.moveTo(device, ScalarType.Float);
       model.train(true);
+      freeze(model, stage);
       try (TensorVector parameters = model.parameters();
           Sgd sgd = new Sgd(parameters, stage.momentum(), stage.weightDecay());
           MemoryBank bank = start > 0 ? MemoryBank.load(checkpoint.resolve("bank.pt"), device)
@@ -248,6 +251,28 @@ public final class Trainer {
     }
   }
 
+  /** Turns off the gradients of the stage's frozen parameters (before the optimizer collects the rest). */
+  private static void freeze(DescriptorModel model, Stage stage) {
+    if (stage.freeze().isEmpty()) {
+      return;
+    }
+    int frozen = 0;
+    try (StringTensorDict named = model.named_parameters()) {
+      for (long i = 0; i < named.size(); i++) {
+        if (stage.frozen(named.get(i).key().getString())) {
+          named.get(i).value().requires_grad_(false);
+          frozen++;
+        }
+      }
+      if (frozen == 0) {
+        throw new IllegalArgumentException("stage " + stage.name() + ": freeze " + stage.freeze()
+            + " matches no parameter; names look like " + named.get(0).key().getString());
+      }
+      log.info("stage {}: {} of {} parameter tensors frozen ({})", stage.name(), frozen, named.size(),
+          stage.freeze());
+    }
+  }
+
   /** The loss statistics of a step and the gradient norm before clipping. */
   private record StepOutcome(ContrastiveStats stats, double gradNorm) {}
 
@@ -272,25 +297,38 @@ public final class Trainer {
       Tensor input = Preprocess.normalise(x, config)
           .contiguous(torch.MemoryFormat.ChannelsLast);
       sgd.zeroGrad();
-      // Backbone with autograd; GeM by our kernel on a detached copy; the head with autograd.
-      Tensor features = model.backbone().features(input).contiguous();
-      Tensor detached = features.detach();
-      Tensor pooled = Gem.forward(detached, stage.gemP());
-      pooled.requires_grad_(true);
-      Tensor embeddings = model.head(pooled);
-      ContrastiveStats stats;
-      try (ContrastiveForward forward = loss.forward(embeddings.detach(), y, bank);
-          Tensor gradEmbeddings = loss.backward(forward, 1.0)) {
-        stats = forward.stats();
-        embeddings.backward(gradEmbeddings, new BoolOptional(), false,
-            new TensorArrayRefOptional());
-      }
-      GemGradients gem = Gem.backward(pooled.grad(), detached, pooled, stage.gemP(), Gem.DEFAULT_EPS, false);
-      features.backward(gem.input(), new BoolOptional(), false,
-          new TensorArrayRefOptional());
+      ContrastiveStats[] stats = new ContrastiveStats[1];
+      backpropagate(model, input, stage.gemP(), embeddings -> {
+        try (ContrastiveForward forward = loss.forward(embeddings, y, bank)) {
+          stats[0] = forward.stats();
+          return loss.backward(forward, 1.0);
+        }
+      });
       double gradNorm = sgd.clipGradients(stage.gradClip());
       sgd.step(lr);
-      return new StepOutcome(stats, gradNorm);
+      return new StepOutcome(stats[0], gradNorm);
+    }
+  }
+
+  /**
+   * Runs the model on normalised images and accumulates into its parameters' gradients the
+   * gradient that {@code lossGradient} gives for the (detached) embeddings: backbone and head
+   * with autograd, GeM by our kernel between them with its backward chained by hand.
+   */
+  static void backpropagate(DescriptorModel model, Tensor input, double gemP, UnaryOperator<Tensor> lossGradient) {
+    try (PointerScope scope = new PointerScope()) {
+      Tensor features = model.backbone().features(input).contiguous();
+      Tensor detached = features.detach();
+      Tensor pooled = Gem.forward(detached, gemP);
+      pooled.requires_grad_(true);
+      Tensor embeddings = model.head(pooled);
+      Tensor gradEmbeddings = lossGradient.apply(embeddings.detach());
+      embeddings.backward(gradEmbeddings, new BoolOptional(), false, new TensorArrayRefOptional());
+      if (!features.requires_grad()) {  // the whole backbone is frozen
+        return;
+      }
+      GemGradients gem = Gem.backward(pooled.grad(), detached, pooled, gemP, Gem.DEFAULT_EPS, false);
+      features.backward(gem.input(), new BoolOptional(), false, new TensorArrayRefOptional());
     }
   }
 

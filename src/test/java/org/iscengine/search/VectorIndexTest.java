@@ -103,6 +103,46 @@ class VectorIndexTest {
   }
 
   @Test
+  void removedIdsLeaveBothIndexesAndTheOthersKeepTheirIds() {
+    long seed = RandomTensors.freshSeed();
+    int n = 203;
+    long[] ids = new long[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = 5_000_000_000L + 3L * i;
+    }
+    long[] gone = {ids[0], ids[17], ids[100], ids[n - 1], 42L /* never added */};
+    try (Tensor base = RandomTensors.uniform(seed, -1, 1, n, 24);
+        FaissIndex faiss = FaissIndex.create(24, "IDMap2,Flat", Metric.INNER_PRODUCT);
+        ExactIndex exact = new ExactIndex(24, Metric.INNER_PRODUCT)) {
+      for (int i = 0; i < n; i++) {  // one at a time, as a service adds references
+        try (Tensor row = base.narrow(0, i, 1)) {
+          faiss.add(row, new long[] {ids[i]});
+          exact.add(row, new long[] {ids[i]});
+        }
+      }
+      assertEquals(4, faiss.remove(gone));
+      assertEquals(4, exact.remove(gone));
+      assertEquals(0, exact.remove(gone), "removing twice removes nothing");
+      assertEquals(n - 4, faiss.size());
+      assertEquals(n - 4, exact.size());
+      try (Tensor queries = base.narrow(0, 15, 4).contiguous()) {  // rows 15..18: row 17 is gone
+        Neighbors f = faiss.search(queries, 5);
+        Neighbors e = exact.search(queries, 5);
+        assertSameNeighbours(f, e, 1e-4f, "seed " + seed);
+        for (int q = 0; q < 4; q++) {
+          for (int r = 0; r < 5; r++) {
+            assertTrue(e.id(q, r) != ids[17] && e.id(q, r) != ids[0], "a removed vector came back");
+          }
+        }
+      }
+      try (FaissIndex hnsw = FaissIndex.create(24, "HNSW8", Metric.L2)) {
+        hnsw.add(base);
+        assertMessage(() -> hnsw.remove(new long[] {1}), "remove_ids", "not implemented");
+      }
+    }
+  }
+
+  @Test
   void savedIndexesSearchTheSameAfterLoading(@TempDir Path dir) throws Exception {
     long seed = RandomTensors.freshSeed();
     try (Tensor base = RandomTensors.uniform(seed, -1, 1, 2000, 24);

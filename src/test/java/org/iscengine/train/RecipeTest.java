@@ -103,7 +103,7 @@ class RecipeTest {
   void learningRateWarmsUpThenDecays() {
     Stage s = Recipe.named("tiny").stages().get(0);
     Stage cosine = new Stage("c", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 4, "cosine", 0, 64,
-        0, 1, false);
+        0, 1, false, List.of());
     long total = 24;
     double previous = 0;
     for (long i = 0; i < 4; i++) {
@@ -120,7 +120,7 @@ class RecipeTest {
     }
     assertEquals(0.0, LearningRate.at(cosine, total - 1, total), 1e-12);
     Stage linear = new Stage("l", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 0, "linear", 0, 64,
-        0, 1, false);
+        0, 1, false, List.of());
     assertEquals(0.1, LearningRate.at(linear, 5, 11), 1e-12, "half way");
   }
 }

@@ -15,6 +15,7 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.augment.Augmenter;
 import org.iscengine.augment.Resources;
@@ -23,6 +24,7 @@ import org.iscengine.image.Images;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.ContrastiveForward;
 import org.iscengine.kernels.ContrastiveMemoryLoss;
+import org.iscengine.kernels.Gem;
 import org.iscengine.kernels.MemoryBank;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelConfig;
@@ -30,6 +32,7 @@ import org.iscengine.model.ModelFile;
 import org.iscengine.model.StateDicts;
 import org.iscengine.progress.Progress;
 import org.iscengine.testing.RandomTensors;
+import org.iscengine.testing.TensorAssert;
 import org.iscengine.testing.TestImages;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,7 +59,7 @@ class TrainerTest {
 
   private static Stage stage(int epochs, double lr, int warmup) {
     return new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, epochs, lr, 0.9, 1e-5, warmup, "cosine",
-        5.0, 64, 0.0, 1.0, false);
+        5.0, 64, 0.0, 1.0, false, List.of());
   }
 
   private Trainer trainer(Stage stage, Path run, Path init, long stopAfter) {
@@ -97,6 +100,54 @@ class TrainerTest {
         MemoryBank bank = new MemoryBank(2 * n, 16);
         ContrastiveForward f = new ContrastiveMemoryLoss(0, 1).forward(d, labels, bank)) {
       return f.loss();
+    }
+  }
+
+  /** Gradients of every parameter, copied out (parameters in registration order). */
+  private static List<double[]> gradients(DescriptorModel model) {
+    List<double[]> out = new ArrayList<>();
+    try (TensorVector params = model.parameters()) {
+      for (long i = 0; i < params.size(); i++) {
+        Tensor g = params.get(i).grad();
+        out.add(g.defined() ? TensorAssert.values(g) : null);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void theGemKernelChainGivesTheGradientsOfPlainAutograd() {
+    torch.manual_seed(seed);
+    double p = 3.0;
+    try (DescriptorModel model = new DescriptorModel(config());
+        Tensor input = RandomTensors.uniform(seed, -2, 2, 6, 3, 45, 37);
+        Tensor weights = RandomTensors.uniform(seed + 1, -1, 1, 6, 16)) {
+      model.train(true);
+      Trainer.backpropagate(model, input, p, embeddings -> new Tensor(weights));
+      List<double[]> chained = gradients(model);
+      try (TensorVector params = model.parameters()) {
+        for (long i = 0; i < params.size(); i++) {
+          params.get(i).grad().zero_();
+        }
+      }
+      // The same loss, sum(weights * embeddings), with GeM from composed ops and autograd throughout.
+      try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+        Tensor pooled = model.backbone().features(input).clamp_min(new Scalar(Gem.DEFAULT_EPS))
+            .pow(new Scalar(p)).mean(2, 3).pow(new Scalar(1 / p));
+        model.head(pooled).mul(weights).sum().backward();
+      }
+      List<double[]> plain = gradients(model);
+      assertEquals(plain.size(), chained.size());
+      int compared = 0;
+      for (int i = 0; i < plain.size(); i++) {
+        if (plain.get(i) == null) {
+          continue;
+        }
+        double error = TensorAssert.normRelativeError(chained.get(i), plain.get(i));
+        assertTrue(error < 1e-4, "parameter " + i + ": relative error " + error);
+        compared++;
+      }
+      assertTrue(compared > 40, "the backbone's parameters get gradients too: " + compared);
     }
   }
 
@@ -147,6 +198,46 @@ class TrainerTest {
   }
 
   @Test
+  void frozenParametersStayAsTheyWereAndTheOthersLearn() throws Exception {
+    Path init = dir.resolve("init.iscm");
+    torch.manual_seed(seed);
+    try (DescriptorModel m = new DescriptorModel(config())) {
+      ModelFile.save(init, m, "test init");
+    }
+    Stage frozen = new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, 1, 0.1, 0.9, 1e-5, 0, "cosine",
+        5.0, 64, 0.0, 1.0, false, List.of("backbone.conv1", "backbone.layer1", "backbone.layer2"));
+    Trainer.Result result = new Trainer(new Recipe("test", 7, List.of(frozen)), data, Resources.local(),
+        dir.resolve("run"), ComputeDevice.CPU, new Trainer.Options(2, 2, init, 0), Progress.none()).run(false);
+    try (DescriptorModel before = ModelFile.load(init);
+        DescriptorModel after = ModelFile.load(result.model());
+        org.bytedeco.pytorch.StringTensorDict names = before.named_parameters()) {
+      Map<String, Tensor> a = StateDicts.of(before);
+      Map<String, Tensor> b = StateDicts.of(after);
+      int same = 0;
+      int changed = 0;
+      for (long i = 0; i < names.size(); i++) {
+        String name = names.get(i).key().getString();
+        boolean equal = a.get(name).equal(b.get(name));
+        if (frozen.frozen(name)) {
+          assertTrue(equal, name + " is frozen but changed");
+          same++;
+        } else if (!equal) {
+          changed++;
+        }
+      }
+      assertTrue(same > 10, "frozen parameters checked: " + same);
+      assertTrue(changed > 10, "the other parameters learn: " + changed + " changed");
+    }
+    Stage typo = new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, 1, 0.1, 0.9, 1e-5, 0, "cosine",
+        5.0, 64, 0.0, 1.0, false, List.of("backbone.layer9"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(new Recipe("t", 7,
+        List.of(typo)), data, Resources.local(), dir.resolve("run2"), ComputeDevice.CPU, new Trainer.Options(2, 2,
+        init, 0), Progress.none()).run(false));
+    assertTrue(e.getMessage().contains("backbone.layer9") && e.getMessage().contains("matches no parameter"),
+        e.getMessage());
+  }
+
+  @Test
   void aCollapsedModelStopsTrainingWithTheLikelyCause() throws Exception {
     Path init = dir.resolve("collapsed.iscm");
     torch.manual_seed(seed);
@@ -189,17 +280,17 @@ class TrainerTest {
   @Test
   void missingDataIsNamedBeforeTraining() {
     Stage pairs = new Stage("ft", "resnet18", SIZE, 16, 3.0, List.of(), true, 0, 8, 1, 0.1, 0.9, 0, 0, "cosine", 0,
-        64, 0, 1.1, false);
+        64, 0, 1.1, false, List.of());
     IllegalArgumentException noPairs = assertThrows(IllegalArgumentException.class,
         () -> trainer(pairs, dir.resolve("a"), null, 0));
     assertTrue(noPairs.getMessage().contains("--pairs"), noPairs.getMessage());
     Stage negatives = new Stage("v98", "resnet18", SIZE, 16, 3.0, VIEWS, false, 2, 8, 1, 0.1, 0.9, 0, 0, "linear",
-        0, 64, 0, 1, false);
+        0, 64, 0, 1, false, List.of());
     IllegalArgumentException noRefs = assertThrows(IllegalArgumentException.class,
         () -> trainer(negatives, dir.resolve("b"), null, 0));
     assertTrue(noRefs.getMessage().contains("--references"), noRefs.getMessage());
     Stage big = new Stage("big", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 32, 1, 0.1, 0.9, 0, 0, "cosine", 0, 64,
-        0, 1, false);
+        0, 1, false, List.of());
     IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
         () -> trainer(big, dir.resolve("c"), null, 0));
     assertTrue(few.getMessage().contains("fewer than one batch of 32"), few.getMessage());

@@ -120,6 +120,10 @@ public final class IscFaiss {
   @Name("isc_faiss_reset")
   public static native int reset(Index index, IscAbi.Status status);
 
+  @Name("isc_faiss_remove")
+  public static native int remove(Index index, @Cast("int64_t") long n, @Cast("const int64_t*") LongPointer ids,
+      @Cast("int64_t*") LongPointer removed, IscAbi.Status status);
+
   @Name("isc_faiss_write")
   public static native int write(@Const Index index, String path, IscAbi.Status status);
 

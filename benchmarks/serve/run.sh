@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Load benchmark of `isc serve` on loopback: a store of 100 000 references, then closed-loop match
+# requests (mini-DISC query images) at several concurrencies, against two servers in the same run:
+# micro-batching on (--max-batch 16) and off (--max-batch 1, the peer). Also the ingest rates
+# (descriptors in bulk, images one by one) and the restart time with 100 000 references.
+#   benchmarks/serve/run.sh [QUERY_IMAGES_DIR] [OUT_DIR]
+# QUERY_IMAGES_DIR defaults to the mini-DISC queries made by `isc reproduce --preset mini`.
+# MODEL (default: the mini recipe's trained model, else a ResNet-18 of the same shape), INDEX
+# (default IDMap2,Flat), REFS (default 100000), REQUESTS (per concurrency, default 400) and
+# CONCURRENCY (default "1 2 4 8 16") can be set in the environment.
+set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+root=$here/../..
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/isc/reproduce-mini
+queries=${1:-$cache/mini-disc/query_images}
+out=${2:-$here/../results}
+refs=${REFS:-100000}
+requests=${REQUESTS:-400}
+concurrency=${CONCURRENCY:-1 2 4 8 16}
+index=${INDEX:-IDMap2,Flat}
+day=$(date +%F)
+work=$(mktemp -d)
+mkdir -p "$out"
+[[ -d "$queries" ]] || { echo "no query images at $queries: run ./isc reproduce --preset mini, or pass a folder" >&2; exit 2; }
+if [[ -n "${MODEL:-}" ]]; then model=(--model "$MODEL")
+elif [[ -f "$cache/train/model.iscm" ]]; then model=(--model "$cache/train/model.iscm")
+else model=(--model resnet18 --input-size 128 --dim 128 --gem-p 3); fi
+token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s' "$token" > "$work/token"
+result="$out/serve-load-$day.jsonl"
+: > "$result"
+pid=
+cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+loadgen() { java "$here/LoadGen.java" "$@"; }
+
+serve() {  # serve NAME MAX_BATCH: starts isc serve on the shared store, waits until ready
+  local port=$((18000 + RANDOM % 2000))
+  "$root/isc" serve "${model[@]}" --device cpu --store "$work/store" --index "$index" --port "$port" --token-file "$work/token" \
+    --max-batch "$2" --max-wait-ms 0 --snapshot-every 200000 > "$work/$1.log" 2>&1 &
+  pid=$!
+  url=http://127.0.0.1:$port
+  local t0=$(date +%s%N)
+  until curl -sf "$url/readyz" > /dev/null; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$1.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+stop() {
+  kill -TERM "$pid"; wait "$pid" || true; pid=
+}
+
+serve batched 16
+dim=$(curl -sf -H "Authorization: Bearer $token" "$url/v1/info" | sed -E 's/.*"dimension":([0-9]+).*/\1/')
+echo "{\"machine\":\"$(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"index\":\"$index\",\"dimension\":$dim,\"references\":$refs}" | tee -a "$result"
+loadgen ingest "$url" "$token" "$dim" "$refs" 1000 7 | tee -a "$result"
+loadgen ingest-images "$url" "$token" "$queries" 200 | tee -a "$result"
+for c in $concurrency; do
+  loadgen match "$url" "$token" "$queries" "$c" "$requests" | sed "s/^{/{\"server\":\"max-batch 16\",/" | tee -a "$result"
+done
+curl -sf -H "Authorization: Bearer $token" "$url/metrics" | grep -E '^isc_batch_size_(sum|count)' > "$work/batches.txt" || true
+stop
+serve unbatched 1   # the restart also loads the snapshot written at shutdown
+echo "{\"mode\":\"restart\",\"references\":$((refs + 200)),\"readyMs\":$ready_ms}" | tee -a "$result"
+for c in $concurrency; do
+  loadgen match "$url" "$token" "$queries" "$c" "$requests" | sed "s/^{/{\"server\":\"max-batch 1\",/" | tee -a "$result"
+done
+stop
+sed 's/^/batched server: /' "$work/batches.txt"
+echo "results: $result"

@@ -1,0 +1,392 @@
+package org.iscengine.detect;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntConsumer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.descriptor.Pca;
+import org.iscengine.descriptor.ScoreNormalization;
+import org.iscengine.extract.Preprocess;
+import org.iscengine.image.Images;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.Tensors;
+import org.iscengine.model.DescriptorNetwork;
+import org.iscengine.store.ReferenceStore;
+
+/**
+ * The embeddable copy detector: "is this image a copy of one of our references?"
+ *
+ * <p>A descriptor network, an optional post-processing chain (PCA-whitening, then L2; score
+ * normalization against a bank of negative descriptors) and a durable {@link ReferenceStore}.
+ * Images are decoded and resized on the calling thread; the network runs on one worker that
+ * groups concurrent requests into micro-batches ({@link MicroBatcher}). Thread-safe; closing
+ * finishes queued requests and closes the store (which snapshots and syncs).
+ *
+ * <p>Scores are inner products of L2-normalised descriptors (with score normalization, minus the
+ * query's mean similarity to its nearest negatives). {@link #defaultThreshold()} is the threshold
+ * {@link #match(byte[], int)} calls a copy at.
+ */
+public final class CopyDetector implements AutoCloseable {
+  /** One match: a reference and its score. */
+  public record Match(String id, float score) {}
+
+  /** The matches of one image, best first, and whether the best reaches the threshold. */
+  public record Matches(List<Match> matches, double threshold) {
+    public boolean isCopy() {
+      return !matches.isEmpty() && matches.get(0).score() >= threshold;
+    }
+  }
+
+  private final DescriptorNetwork network;
+  private final ComputeDevice device;
+  private final Pca pca;
+  private final ScoreNormalization scoreNormalization;
+  private final Tensor negatives;
+  private final ReferenceStore store;
+  private final MicroBatcher<float[], float[]> batcher;
+  private final int inputSize;
+  private final Preprocess.Resize resize;
+  private final int maxImageSide;
+  private final double defaultThreshold;
+  private final int descriptorDimension;
+
+  private CopyDetector(Builder b, ReferenceStore store, int descriptorDimension) {
+    this.network = b.network;
+    this.device = b.device;
+    this.pca = b.pca;
+    this.scoreNormalization = b.scoreNormalization;
+    this.negatives = b.negatives;
+    this.store = store;
+    this.inputSize = b.network.config().inputSize();
+    this.resize = b.resize;
+    this.maxImageSide = b.maxImageSide;
+    this.defaultThreshold = b.threshold;
+    this.descriptorDimension = descriptorDimension;
+    this.batcher = new MicroBatcher<>("isc-detector", this::describeBatch, b.maxBatch, b.maxWait, b.maxQueue,
+        b.batchSizes);
+  }
+
+  /** A builder around a network; the detector owns (and closes) the network, PCA and negatives. */
+  public static Builder builder(DescriptorNetwork network) {
+    return new Builder(network);
+  }
+
+  /** Builds a detector. */
+  public static final class Builder {
+    private final DescriptorNetwork network;
+    private ComputeDevice device = ComputeDevice.CPU;
+    private Pca pca;
+    private ScoreNormalization scoreNormalization;
+    private Tensor negatives;
+    private Path storeDir;
+    private ReferenceStore.Options storeOptions = ReferenceStore.Options.defaults();
+    private int maxBatch = 16;
+    private Duration maxWait = Duration.ZERO;
+    private int maxQueue = 256;
+    private Preprocess.Resize resize = Preprocess.Resize.SQUARE;
+    private int maxImageSide = Images.DEFAULT_MAX_SIDE;
+    private double threshold = 0.5;
+    private IntConsumer batchSizes = n -> { };
+
+    private Builder(DescriptorNetwork network) {
+      this.network = network;
+    }
+
+    public Builder device(ComputeDevice value) {
+      device = value;
+      return this;
+    }
+
+    /** PCA(-whitening) applied to every descriptor, followed by L2 normalisation. */
+    public Builder pca(Pca value) {
+      pca = value;
+      return this;
+    }
+
+    /** Score normalization of queries against negative descriptors [n, d] (post-processed like queries). */
+    public Builder scoreNormalization(ScoreNormalization value, Tensor negativeDescriptors) {
+      scoreNormalization = value;
+      negatives = negativeDescriptors;
+      return this;
+    }
+
+    /** Where references are kept (required), and how they are indexed. */
+    public Builder store(Path dir, ReferenceStore.Options options) {
+      storeDir = dir;
+      storeOptions = options;
+      return this;
+    }
+
+    /** Largest micro-batch, and how long a batch may wait for more requests (the latency budget). */
+    public Builder batching(int maxBatchSize, Duration maxBatchWait, int maxQueued) {
+      maxBatch = maxBatchSize;
+      maxWait = maxBatchWait;
+      maxQueue = maxQueued;
+      return this;
+    }
+
+    public Builder resize(Preprocess.Resize value) {
+      resize = value;
+      return this;
+    }
+
+    /** Larger images are decoded at a reduced size (OpenCV's reduced decoding) or scaled down. */
+    public Builder maxImageSide(int value) {
+      maxImageSide = value;
+      return this;
+    }
+
+    /** The score from which {@link Matches#isCopy()} says copy. */
+    public Builder threshold(double value) {
+      threshold = value;
+      return this;
+    }
+
+    /** Told the size of every micro-batch the network runs (for metrics). */
+    public Builder onBatch(IntConsumer listener) {
+      batchSizes = listener;
+      return this;
+    }
+
+    public CopyDetector build() {
+      if (storeDir == null) {
+        throw new IllegalArgumentException("a copy detector needs a reference store folder");
+      }
+      if (scoreNormalization != null && (negatives == null || negatives.size(0) <= scoreNormalization.lastRank())) {
+        throw new IllegalArgumentException("score normalization needs more than " + (scoreNormalization.lastRank())
+            + " negative descriptors");
+      }
+      int dim = pca != null ? pca.outputDim() : network.dimension();
+      if (pca != null && pca.inputDim() != network.dimension()) {
+        throw new IllegalArgumentException("the PCA takes " + pca.inputDim() + "-d descriptors, the model gives "
+            + network.dimension() + "-d");
+      }
+      if (negatives != null && negatives.size(1) != dim) {
+        throw new IllegalArgumentException("the negative descriptors are " + negatives.size(1) + "-d, the"
+            + " post-processed descriptors " + dim + "-d");
+      }
+      if (device.isCuda()) {
+        network.moveTo(device, ScalarType.Float);
+      }
+      int stored = dim + (scoreNormalization != null ? 1 : 0);
+      ReferenceStore store = ReferenceStore.open(storeDir, stored, storeOptions);
+      return new CopyDetector(this, store, dim);
+    }
+  }
+
+  /** The dimension of {@link #describe} descriptors. */
+  public int dimension() {
+    return descriptorDimension;
+  }
+
+  public double defaultThreshold() {
+    return defaultThreshold;
+  }
+
+  /** References held. */
+  public long size() {
+    return store.size();
+  }
+
+  /** Requests waiting for the network. */
+  public int queued() {
+    return batcher.queued();
+  }
+
+  /** The post-processed, L2-normalised descriptor of an image (encoded bytes). */
+  public float[] describe(byte[] image) {
+    return join(describeAsync(image));
+  }
+
+  /** Descriptors of several images (they go through the network together). */
+  public List<float[]> describe(List<byte[]> images) {
+    List<CompletableFuture<float[]>> futures = new ArrayList<>(images.size());
+    for (byte[] image : images) {
+      futures.add(describeAsync(image));
+    }
+    List<float[]> out = new ArrayList<>(images.size());
+    for (CompletableFuture<float[]> f : futures) {
+      out.add(join(f));
+    }
+    return out;
+  }
+
+  private CompletableFuture<float[]> describeAsync(byte[] image) {
+    float[] pixels;
+    try (Mat decoded = Images.decode(image, "image", maxImageSide)) {
+      pixels = Preprocess.chw(decoded, inputSize, resize, false);
+    }
+    return batcher.submit(pixels);
+  }
+
+  /** The k best references of an image, called a copy at the default threshold. */
+  public Matches match(byte[] image, int k) {
+    return match(image, k, defaultThreshold);
+  }
+
+  /** The k best references of an image, called a copy from this threshold. */
+  public Matches match(byte[] image, int k, double threshold) {
+    return matchDescriptors(List.of(describe(image)), k, threshold).get(0);
+  }
+
+  /** Matches several images. */
+  public List<Matches> match(List<byte[]> images, int k, double threshold) {
+    return matchDescriptors(describe(images), k, threshold);
+  }
+
+  /** Matches descriptors made by {@link #describe}. */
+  public List<Matches> matchDescriptors(List<float[]> descriptors, int k, double threshold) {
+    try (PointerScope scope = new PointerScope()) {
+      Tensor queries = rows(descriptors);
+      Tensor searched = scoreNormalization != null ? scoreNormalization.queries(queries, negatives) : queries;
+      List<List<ReferenceStore.Hit>> hits = store.search(searched, k);
+      List<Matches> out = new ArrayList<>(hits.size());
+      for (List<ReferenceStore.Hit> h : hits) {
+        List<Match> matches = new ArrayList<>(h.size());
+        h.forEach(hit -> matches.add(new Match(hit.id(), hit.score())));
+        out.add(new Matches(matches, threshold));
+      }
+      return out;
+    }
+  }
+
+  /** Adds (or replaces) a reference from its image; durable once this returns. */
+  public void addReference(String id, byte[] image) {
+    addReferenceDescriptors(List.of(id), List.of(describe(image)));
+  }
+
+  /** Adds (or replaces) a reference from a descriptor made by {@link #describe}. */
+  public void addReference(String id, float[] descriptor) {
+    addReferenceDescriptors(List.of(id), List.of(descriptor));
+  }
+
+  /** Adds references from their images with one durable write. */
+  public void addReferences(List<String> ids, List<byte[]> images) {
+    addReferenceDescriptors(ids, describe(images));
+  }
+
+  /** Adds references from descriptors with one durable write. */
+  public void addReferenceDescriptors(List<String> ids, List<float[]> descriptors) {
+    if (ids.size() != descriptors.size()) {
+      throw new IllegalArgumentException(ids.size() + " ids for " + descriptors.size() + " descriptors");
+    }
+    List<ReferenceStore.Reference> refs = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      float[] d = descriptors.get(i);
+      if (d == null || d.length != descriptorDimension) {
+        throw new IllegalArgumentException("reference " + ids.get(i) + ": descriptor has " + (d == null ? 0
+            : d.length) + " values, this detector's have " + descriptorDimension);
+      }
+      float[] stored = d;
+      if (scoreNormalization != null) {  // references get a constant 1 beside the query's adjustment
+        stored = java.util.Arrays.copyOf(d, d.length + 1);
+        stored[d.length] = 1f;
+      }
+      refs.add(new ReferenceStore.Reference(ids.get(i), stored));
+    }
+    store.add(refs);
+  }
+
+  /** Removes a reference durably; false when there is none with this id. */
+  public boolean remove(String id) {
+    return store.remove(id);
+  }
+
+  /** Writes a snapshot of the reference index now. */
+  public void snapshot() {
+    store.snapshot();
+  }
+
+  /** Runs the network on a micro-batch of preprocessed images [3, S, S]. */
+  private List<float[]> describeBatch(List<float[]> images) {
+    int n = images.size();
+    int plane = 3 * inputSize * inputSize;
+    try (PointerScope scope = new PointerScope();
+        Device torchDevice = device.torchDevice()) {
+      Tensor host = torch.empty(n, 3, inputSize, inputSize);
+      try (FloatPointer p = new FloatPointer(host.data_ptr())) {
+        for (int i = 0; i < n; i++) {
+          p.position((long) i * plane).put(images.get(i));
+        }
+      }
+      Tensor x = device.isCuda() ? host.to(torchDevice, ScalarType.Float, false, false, new MemoryFormatOptional())
+          : host;
+      Tensor d;
+      try (Tensor raw = network.describe(Preprocess.normalise(x, network.config()))) {  // retained beyond its scope
+        d = Tensors.l2Normalize(raw);
+      }
+      if (pca != null) {
+        d = Tensors.l2Normalize(pca.apply(d));
+      }
+      Tensor cpu = d.to(ScalarType.Float).cpu().contiguous();
+      List<float[]> out = new ArrayList<>(n);
+      try (FloatPointer p = new FloatPointer(cpu.data_ptr())) {
+        for (int i = 0; i < n; i++) {
+          float[] row = new float[descriptorDimension];
+          p.position((long) i * descriptorDimension).get(row);
+          out.add(row);
+        }
+      }
+      return out;
+    }
+  }
+
+  private Tensor rows(List<float[]> descriptors) {
+    Tensor t = torch.empty(descriptors.size(), descriptorDimension);
+    try (FloatPointer p = new FloatPointer(t.data_ptr())) {
+      for (int i = 0; i < descriptors.size(); i++) {
+        float[] d = descriptors.get(i);
+        if (d.length != descriptorDimension) {
+          throw new IllegalArgumentException("descriptor has " + d.length + " values, this detector's have "
+              + descriptorDimension);
+        }
+        p.position((long) i * descriptorDimension).put(d);
+      }
+    }
+    return t;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new CompletionException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the network", e);
+    }
+  }
+
+  /** Finishes queued requests, closes the store (final snapshot, log synced) and frees the network. */
+  @Override
+  public void close() {
+    batcher.close();
+    try {
+      store.close();
+    } finally {
+      network.close();
+      if (pca != null) {
+        pca.close();
+      }
+      if (negatives != null) {
+        negatives.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package org.iscengine.store;
+
+import java.nio.file.Path;
+import java.util.Random;
+import org.iscengine.kernels.Metric;
+
+/**
+ * Run in a child JVM by {@link CrashRecoveryTest}: adds references r{start}, r{start+1}, ... to a
+ * store as fast as it can and prints "ack N" once add N has returned, until it is killed.
+ */
+public final class IngestChild {
+  private IngestChild() {}
+
+  /** The descriptor of reference i: the same in the child and in the test. */
+  static float[] vector(long seed, int i, int dim) {
+    Random r = new Random(seed * 1_000_003L + i);
+    float[] v = new float[dim];
+    double n = 0;
+    for (int j = 0; j < dim; j++) {
+      v[j] = (float) r.nextGaussian();
+      n += v[j] * v[j];
+    }
+    for (int j = 0; j < dim; j++) {
+      v[j] /= (float) Math.sqrt(n);
+    }
+    return v;
+  }
+
+  public static void main(String[] args) {
+    Path dir = Path.of(args[0]);
+    int dim = Integer.parseInt(args[1]);
+    long seed = Long.parseLong(args[2]);
+    int start = Integer.parseInt(args[3]);
+    ReferenceStore store = ReferenceStore.open(dir, dim, new ReferenceStore.Options("IDMap2,Flat",
+        Metric.INNER_PRODUCT, Long.parseLong(args[4])));
+    System.out.println("open " + store.size());
+    System.out.flush();
+    for (int i = start; ; i++) {
+      store.add("r" + i, vector(seed, i, dim));
+      System.out.println("ack " + i);
+      System.out.flush();
+    }
+  }
+}

@@ -1,0 +1,288 @@
+package org.iscengine.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.iscengine.kernels.Metric;
+import org.iscengine.testing.RandomTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The durable reference store: log, snapshots, recovery. */
+class ReferenceStoreTest {
+  private static final int DIM = 19;
+  @TempDir Path dir;
+  private final long seed = RandomTensors.freshSeed();
+  private final Random random = new Random(seed);
+
+  private float[] vector() {
+    float[] v = new float[DIM];
+    double norm = 0;
+    for (int i = 0; i < DIM; i++) {
+      v[i] = (float) random.nextGaussian();
+      norm += v[i] * v[i];
+    }
+    for (int i = 0; i < DIM; i++) {
+      v[i] /= (float) Math.sqrt(norm);
+    }
+    return v;
+  }
+
+  private static Tensor rows(float[]... vectors) {
+    Tensor t = torch.empty(vectors.length, DIM);
+    try (FloatPointer p = new FloatPointer(t.data_ptr())) {
+      for (int i = 0; i < vectors.length; i++) {
+        p.position((long) i * DIM).put(vectors[i]);
+      }
+    }
+    return t;
+  }
+
+  private static ReferenceStore.Options options(String index, long snapshotEvery) {
+    return new ReferenceStore.Options(index, Metric.INNER_PRODUCT, snapshotEvery);
+  }
+
+  /** Every reference is its own best match, with the score of a unit vector with itself. */
+  private static void assertHolds(ReferenceStore store, Map<String, float[]> expected) {
+    assertEquals(expected.size(), store.size());
+    for (Map.Entry<String, float[]> e : expected.entrySet()) {
+      try (Tensor q = rows(e.getValue())) {
+        List<ReferenceStore.Hit> hits = store.search(q, 1).get(0);
+        assertEquals(e.getKey(), hits.get(0).id());
+        assertEquals(1f, hits.get(0).score(), 1e-4f);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"IDMap2,Flat", "exact"})
+  void changesSurviveReopeningWithAndWithoutSnapshots(String index) {
+    Map<String, float[]> expected = new HashMap<>();
+    Path store = dir.resolve("store");
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options(index, 7))) {
+      for (int i = 0; i < 30; i++) {
+        float[] v = vector();
+        s.add("ref-" + i, v);
+        expected.put("ref-" + i, v);
+      }
+      List<ReferenceStore.Reference> batch = new ArrayList<>();
+      for (int i = 30; i < 45; i++) {
+        float[] v = vector();
+        batch.add(new ReferenceStore.Reference("ref-" + i, v));
+        expected.put("ref-" + i, v);
+      }
+      s.add(batch);
+      assertTrue(s.remove("ref-3"));
+      assertFalse(s.remove("ref-3"), "a second removal finds nothing");
+      expected.remove("ref-3");
+      float[] replaced = vector();
+      s.add("ref-5", replaced);
+      expected.put("ref-5", replaced);
+      assertHolds(s, expected);
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options(index, 0))) {
+      assertHolds(s, expected);
+      assertFalse(s.contains("ref-3"));
+    }
+    // Without any snapshot, the log alone rebuilds the same store.
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options(index, 0))) {
+      s.snapshot();
+    }
+    deleteSnapshots(store);
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options(index, 0))) {
+      assertHolds(s, expected);
+    }
+  }
+
+  private static void deleteSnapshots(Path store) {
+    try {
+      Snapshot.deleteTree(store.resolve("snapshots"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aCorruptedSnapshotIsDetectedAndRebuiltFromTheLog() throws Exception {
+    Path store = dir.resolve("store");
+    Map<String, float[]> expected = new HashMap<>();
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      for (int i = 0; i < 25; i++) {
+        float[] v = vector();
+        s.add("r" + i, v);
+        expected.put("r" + i, v);
+      }
+    }  // close writes a snapshot
+    List<Path> snapshots = Snapshot.list(store.resolve("snapshots"));
+    assertEquals(1, snapshots.size());
+    Path indexFile = snapshots.get(0).resolve(Snapshot.INDEX);
+    try (RandomAccessFile f = new RandomAccessFile(indexFile.toFile(), "rw")) {
+      long at = f.length() / 2;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x5a);
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertHolds(s, expected);
+    }
+  }
+
+  @Test
+  void aTornLastRecordIsCutAndKeptAsideAndEarlierRecordsStay() throws Exception {
+    Path store = dir.resolve("store");
+    Map<String, float[]> expected = new HashMap<>();
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      for (int i = 0; i < 10; i++) {
+        float[] v = vector();
+        s.add("r" + i, v);
+        expected.put("r" + i, v);
+      }
+    }
+    deleteSnapshots(store);
+    Path logFile = store.resolve("references.log");
+    long whole = Files.size(logFile);
+    // A crash in the middle of writing an eleventh record: a prefix of it reached the file.
+    byte[] partial = new byte[5 + random.nextInt(60)];
+    random.nextBytes(partial);
+    partial[0] = 120;  // a plausible length, running past the end
+    partial[1] = 0;
+    partial[2] = 0;
+    partial[3] = 0;
+    Files.write(logFile, partial, java.nio.file.StandardOpenOption.APPEND);
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertHolds(s, expected);
+      s.add("after", vector());
+    }
+    assertTrue(Files.exists(store.resolve("references.log.torn-" + whole)), "the torn bytes are kept aside");
+    // The last record's bytes garbled in place (same length): also a torn write.
+    deleteSnapshots(store);
+    try (RandomAccessFile f = new RandomAccessFile(logFile.toFile(), "rw")) {
+      f.seek(f.length() - 3);
+      f.write(new byte[] {1, 2, 3});
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertHolds(s, expected);
+    }
+  }
+
+  @Test
+  void damageBeforeTheLastRecordRefusesToOpenAndNamesTheOffset() throws Exception {
+    Path store = dir.resolve("store");
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      for (int i = 0; i < 10; i++) {
+        s.add("r" + i, vector());
+      }
+    }
+    deleteSnapshots(store);
+    Path logFile = store.resolve("references.log");
+    byte[] before = Files.readAllBytes(logFile);
+    try (RandomAccessFile f = new RandomAccessFile(logFile.toFile(), "rw")) {
+      f.seek(16 + 8 + 20);  // inside the first record's payload
+      f.write(0x77);
+    }
+    LogCorruptedException e = assertThrows(LogCorruptedException.class,
+        () -> ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0)));
+    assertTrue(e.getMessage().contains("byte 16") && e.getMessage().contains("checksum"), e.getMessage());
+    assertEquals(before.length, Files.size(logFile), "nothing was cut");
+  }
+
+  @Test
+  void badInputsGetClearErrorsAndLeaveTheStoreAsItWas() {
+    Path store = dir.resolve("store");
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      s.add("kept", vector());
+      assertMessage(() -> s.add("short", new float[DIM - 1]), "descriptor has 18 values", "holds 19");
+      float[] nan = vector();
+      nan[4] = Float.NaN;
+      assertMessage(() -> s.add("nan", nan), "non-finite");
+      assertMessage(() -> s.add("", vector()), "id is empty");
+      assertMessage(() -> s.add("a\nb", vector()), "control characters");
+      assertMessage(() -> s.add(List.of(new ReferenceStore.Reference("fine", vector()),
+          new ReferenceStore.Reference("x".repeat(2000), vector()))), "longer than 1024");
+      assertEquals(1, s.size(), "a refused batch adds nothing");
+      IllegalStateException twice = assertThrows(IllegalStateException.class,
+          () -> ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0)));
+      assertTrue(twice.getMessage().contains("already open"), twice.getMessage());
+    }
+    assertMessage(() -> ReferenceStore.open(store, DIM + 1, options("IDMap2,Flat", 0)), "holds 19-d", "20-d");
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertEquals(1, s.size());
+    }
+  }
+
+  @Test
+  void concurrentAddsSearchesAndRemovesEndConsistent() throws Exception {
+    Path store = dir.resolve("store");
+    Map<String, float[]> expected = new java.util.concurrent.ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 40))) {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        int thread = t;
+        long threadSeed = seed + t;
+        futures.add(pool.submit(() -> {
+          Random r = new Random(threadSeed);
+          for (int i = 0; i < 60; i++) {
+            float[] v = new float[DIM];
+            for (int j = 0; j < DIM; j++) {
+              v[j] = (float) r.nextGaussian();
+            }
+            float n = 0;
+            for (float x : v) {
+              n += x * x;
+            }
+            for (int j = 0; j < DIM; j++) {
+              v[j] /= (float) Math.sqrt(n);
+            }
+            String id = "t" + thread + "-" + i;
+            s.add(id, v);
+            expected.put(id, v);
+            if (i % 7 == 3) {
+              assertTrue(s.remove(id));
+              expected.remove(id);
+            }
+            try (Tensor q = rows(v)) {
+              s.search(q, 3);
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      assertHolds(s, expected);
+    } finally {
+      pool.shutdown();
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertHolds(s, expected);
+    }
+  }
+
+  private static void assertMessage(org.junit.jupiter.api.function.Executable call, String... fragments) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+    for (String f : fragments) {
+      assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' lacks '" + f + "'");
+    }
+  }
+}
