@@ -177,9 +177,7 @@ public final class CopyDetector implements AutoCloseable {
         throw new IllegalArgumentException("the negative descriptors are " + negatives.size(1) + "-d, the"
             + " post-processed descriptors " + dim + "-d");
       }
-      if (device.isCuda()) {
-        network.moveTo(device, ScalarType.Float);
-      }
+      network.moveTo(device, ScalarType.Float);  // on a CPU too: channels-last convolution weights
       int stored = dim + (scoreNormalization != null ? 1 : 0);
       ReferenceStore store = ReferenceStore.open(storeDir, stored, storeOptions);
       return new CopyDetector(this, store, dim);
