@@ -62,11 +62,13 @@ public final class ReferenceLog implements AutoCloseable {
    */
   public static ReferenceLog open(Path file, int dimension, Consumer<Record> replay) {
     try {
-      boolean fresh = !Files.exists(file) || Files.size(file) == 0;
+      // Shorter than a header: a crash while the log was being created, before any record.
+      boolean fresh = !Files.exists(file) || Files.size(file) < HEADER;
       FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
       try {
         if (fresh) {
+          channel.truncate(0);
           ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
           header.put(MAGIC).putInt(dimension).putInt(crc(header.array(), 0, 12)).flip();
           writeFully(channel, header, 0);

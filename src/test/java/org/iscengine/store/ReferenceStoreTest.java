@@ -185,6 +185,19 @@ class ReferenceStoreTest {
   }
 
   @Test
+  void aLogCutInsideItsHeaderStartsEmpty() throws Exception {
+    Path store = Files.createDirectories(dir.resolve("store"));
+    Files.write(store.resolve("references.log"), "ISCRL".getBytes());  // a crash while creating it
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertEquals(0, s.size());
+      s.add("first", vector());
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertTrue(s.contains("first"));
+    }
+  }
+
+  @Test
   void damageBeforeTheLastRecordRefusesToOpenAndNamesTheOffset() throws Exception {
     Path store = dir.resolve("store");
     try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
