@@ -63,7 +63,9 @@ done
 curl -sf -H "Authorization: Bearer $token" "$url/metrics" | grep -E '^isc_batch_size_(sum|count)' > "$work/batches.txt" || true
 stop
 serve unbatched 1   # the restart also loads the snapshot written at shutdown
-echo "{\"mode\":\"restart\",\"references\":$((refs + 200)),\"readyMs\":$ready_ms}" | tee -a "$result"
+held=$(curl -sf -H "Authorization: Bearer $token" "$url/v1/info" | sed -E 's/.*"references":([0-9]+).*/\1/')
+[[ "$held" == "$((refs + 200))" ]] || { echo "restart: $held references, $((refs + 200)) were acknowledged" >&2; exit 1; }
+echo "{\"mode\":\"restart\",\"references\":$held,\"readyMs\":$ready_ms}" | tee -a "$result"
 for c in $concurrency; do
   loadgen match "$url" "$token" "$queries" "$c" "$requests" | sed "s/^{/{\"server\":\"max-batch 1\",/" | tee -a "$result"
 done
