@@ -70,11 +70,6 @@ public final class IscServer implements AutoCloseable {
         throw new IllegalArgumentException("the API token is empty");
       }
     }
-
-    public static Options loopback(int port) {
-      return new Options("127.0.0.1", port, null, 20L << 20, 32, Duration.ofSeconds(30), Duration.ofSeconds(30),
-          "model");
-    }
   }
 
   /** An error answered with a status and a JSON message. */

@@ -39,10 +39,6 @@ public final class Metrics {
       count.increment();
     }
 
-    long count() {
-      return count.sum();
-    }
-
     private void render(StringBuilder out, String name, String labels) {
       long cumulative = 0;
       String sep = labels.isEmpty() ? "" : labels + ",";
@@ -73,10 +69,6 @@ public final class Metrics {
   /** Counts a micro-batch of this many images. */
   public void batch(int size) {
     batchSizes.observe(size);
-  }
-
-  Histogram batchSizes() {
-    return batchSizes;
   }
 
   void gauge(String name, String help, DoubleSupplier value) {

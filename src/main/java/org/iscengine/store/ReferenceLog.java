@@ -111,11 +111,6 @@ public final class ReferenceLog implements AutoCloseable {
     return nextSequence;
   }
 
-  /** Appends an add. Returns its sequence number once it is on disk. */
-  public long appendAdd(String id, float[] vector) {
-    return append(List.of(new Record(0, true, id, vector)))[0];
-  }
-
   /** Appends a remove. Returns its sequence number once it is on disk. */
   public long appendRemove(String id) {
     return append(List.of(new Record(0, false, id, null)))[0];

@@ -208,10 +208,6 @@ public final class ReferenceStore implements AutoCloseable {
     return dimension;
   }
 
-  public Options options() {
-    return options;
-  }
-
   /** Number of references held. */
   public long size() {
     return lock.read(referenceIds::size);
