@@ -4,6 +4,7 @@ and prints Markdown tables: time, throughput, and the speed-up of the native ker
 PyTorch peer; then the harness's correctness checks.
 
     python3 benchmarks/gpu/compare.py harness.json gem_torch.json knn_torch.json loss_torch.json
+    python3 benchmarks/gpu/compare.py --ab old.json new.json     (two library versions, ab.sh)
 """
 import json
 import sys
@@ -62,7 +63,27 @@ def main(paths):
     return 1 if failed else 0
 
 
+def ab(old_path, new_path):
+    """Times of two harness runs record by record, and old/new (above 1: the new one is faster)."""
+    with open(old_path) as f:
+        old = {(r["kernel"],) + key(r): r for r in json.load(f)["records"] if "median_us" in r}
+    with open(new_path) as f:
+        new = json.load(f)
+    print(f"GPU: {new['device']}, library {new['build']}\n")
+    print("| kernel | variant | shape | p | old µs | new µs | old/new |")
+    print("|---|---|---|---|---|---|---|")
+    for r in new["records"]:
+        before = old.get((r["kernel"],) + key(r))
+        if "median_us" not in r or before is None:
+            continue
+        print(f"| {r['kernel']} | {r['variant']} | {r['shape']} | {r['p']:g} | {before['median_us']:.2f} | "
+              f"{r['median_us']:.2f} | {before['median_us'] / r['median_us']:.2f} |")
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--ab":
+        sys.exit(ab(sys.argv[2], sys.argv[3]))
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

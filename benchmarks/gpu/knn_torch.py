@@ -65,11 +65,11 @@ def main():
             else:
                 rec["recall"] = recall(ids, exact)
             records.append(rec)
+            if args.json:  # after every case, so a run cut short keeps what it measured
+                write(args.json, records, chunk=chunk)
             print(f"{rec['kernel']} {rec['variant']:8} {rec['shape']:26} {us / 1000:9.1f} ms "
                   f"{rec['tflops']:6.1f} TFLOP/s" + (f"  recall {rec['recall']:.5f}" if "recall" in rec else ""))
     torch.backends.cuda.matmul.allow_tf32 = False
-    if args.json:
-        write(args.json, records, chunk=chunk)
     return 0
 
 

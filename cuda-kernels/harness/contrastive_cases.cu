@@ -162,6 +162,7 @@ void run_contrastive(const Options& options, const Device&, std::vector<Record>&
     r.flops = 2.0 * 2.0 * batch * size * dim;
     r.median_us = median_launch_us([&](long) { g.forward(), g.backward(); }, options, 0);
     records.push_back(r);
+    progress(r);
   }
 }
 

@@ -13,9 +13,13 @@ namespace {
 
 void usage() {
   std::printf(
-      "usage: isc_cuda_harness [--check-only | --bench-only] [--batches N] [--per-batch N] [--json FILE]\n"
-      "  --check-only   compare with the CPU library, no timing (fast; use under compute-sanitizer)\n"
+      "usage: isc_cuda_harness [--check-only [--small] | --bench-only] [--kernels LIST] [--knn-k LIST]\n"
+      "                        [--batches N] [--per-batch N] [--json FILE]\n"
+      "  --check-only   compare with the CPU library, no timing\n"
+      "  --small        only the small check shapes: for compute-sanitizer, which runs kernels 10-100x slower\n"
       "  --bench-only   time the benchmark shapes, no comparison\n"
+      "  --kernels LIST which families run, of gem,knn,loss (default all)\n"
+      "  --knn-k LIST   k of the timed searches (default 10,100,1024)\n"
       "  --batches N    timing: median over N batches (default 50)\n"
       "  --per-batch N  timing: launches per batch between two events (default 20)\n"
       "  --json FILE    also write every record as JSON\n");
@@ -34,6 +38,14 @@ harness::Options parse(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--check-only") {
       o.bench = false;
+    } else if (arg == "--small") {
+      o.small = true;
+    } else if (arg == "--kernels") {
+      o.kernels = value("--kernels");
+    } else if (arg == "--knn-k") {
+      o.knn_k.clear();
+      std::istringstream list(value("--knn-k"));
+      for (std::string item; std::getline(list, item, ',');) o.knn_k.push_back(std::atoi(item.c_str()));
     } else if (arg == "--bench-only") {
       o.check = false;
     } else if (arg == "--batches") {
@@ -102,7 +114,12 @@ void write_json(const std::string& path, const harness::Device& d, const std::ve
 
 }  // namespace
 
+bool wanted(const harness::Options& o, const std::string& family) {
+  return ("," + o.kernels + ",").find("," + family + ",") != std::string::npos;
+}
+
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress reaches a pipe line by line
   const harness::Options options = parse(argc, argv);
   harness::Device device;
   int count = 0;
@@ -123,9 +140,9 @@ int main(int argc, char** argv) {
   }
 
   std::vector<harness::Record> records;
-  harness::run_gem(options, device, records);
-  harness::run_knn(options, device, records);
-  harness::run_contrastive(options, device, records);
+  if (wanted(options, "gem")) harness::run_gem(options, device, records);
+  if (wanted(options, "knn")) harness::run_knn(options, device, records);
+  if (wanted(options, "loss")) harness::run_contrastive(options, device, records);
 
   int failed = 0;
   std::printf("\n%-18s %-6s %-22s %5s %11s %9s %11s %9s %8s\n", "kernel", "variant", "shape", "p", "error", "tol",

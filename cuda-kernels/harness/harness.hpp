@@ -16,6 +16,9 @@ namespace harness {
 struct Options {
   bool check = true;       // compare every kernel with the CPU library
   bool bench = true;       // time the benchmark shapes
+  bool small = false;      // check only the small shapes (for compute-sanitizer)
+  std::string kernels = "gem,knn,loss";  // which families run
+  std::vector<int> knn_k = {10, 100, 1024};  // k of the timed searches
   int batches = 50;        // timing: median over this many batches...
   int per_batch = 20;      // ...of this many back-to-back launches
   std::string json_path;   // also write the records here
@@ -35,6 +38,13 @@ struct Record {
   bool checked() const { return !(error < 0); }  // a NaN error counts as checked, and fails
   bool ok() const { return !checked() || error <= tolerance; }
 };
+
+// One line on stderr as soon as a timing is known: a long run shows where it is.
+inline void progress(const Record& r) {
+  std::fprintf(stderr, "  timed %s %s %s p=%g: %.2f us\n", r.kernel.c_str(), r.variant.c_str(), r.shape.c_str(), r.p,
+               r.median_us);
+  std::fflush(stderr);
+}
 
 struct Device {
   cudaDeviceProp prop{};

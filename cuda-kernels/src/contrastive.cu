@@ -1,9 +1,9 @@
 // CUDA memory-bank contrastive loss (semantics in isc/contrastive.h).
 // Forward: normalise + enqueue, |m|^2 of the bank rows, a tiled batch x bank product whose
 // epilogue writes the distances and per-block pair statistics, a fixed-order final sum (the
-// result does not depend on scheduling). Backward: normalise again, the per-row sums of the
-// weights u = (dL/dd)/d, a tiled product u x bank split along the bank, and a last pass through
-// the L2 normalisation.
+// result does not depend on scheduling). Backward: normalise again, a tiled product u x bank of
+// the weights u = (dL/dd)/d, split along the bank, whose first column of blocks also sums each
+// row of u, and a last pass through the L2 normalisation.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -139,14 +139,31 @@ __global__ void __launch_bounds__(tile::kThreads) distance_kernel(ForwardParams 
   }
 }
 
-// One thread per statistic, summing the block partials in a fixed order.
-__global__ void finalize_kernel(const double* __restrict__ partials, int64_t blocks, double* __restrict__ stats) {
+constexpr int kFinalizeThreads = 256;
+
+// Sums the block partials in a fixed order (the result does not depend on scheduling): thread t
+// takes blocks t, t + 256, ..., then a tree over the threads. One thread per statistic reading
+// every block was latency-bound (127 us under Nsight Compute for 1 252 blocks on an H100).
+__global__ void __launch_bounds__(kFinalizeThreads) finalize_kernel(const double* __restrict__ partials,
+                                                                   int64_t blocks, double* __restrict__ stats) {
+  __shared__ double part[kPartials][kFinalizeThreads];
   __shared__ double total[kPartials];
-  if (threadIdx.x < kPartials) {
-    double v = 0;
-    for (int64_t b = 0; b < blocks; ++b) v += partials[b * kPartials + threadIdx.x];
-    total[threadIdx.x] = v;
+  double v[kPartials] = {0, 0, 0, 0, 0, 0};
+  for (int64_t b = threadIdx.x; b < blocks; b += kFinalizeThreads) {
+#pragma unroll
+    for (int s = 0; s < kPartials; ++s) v[s] += partials[b * kPartials + s];
   }
+#pragma unroll
+  for (int s = 0; s < kPartials; ++s) part[s][threadIdx.x] = v[s];
+  __syncthreads();
+  for (int half = kFinalizeThreads / 2; half > 0; half >>= 1) {
+    if (threadIdx.x < half) {
+#pragma unroll
+      for (int s = 0; s < kPartials; ++s) part[s][threadIdx.x] += part[s][threadIdx.x + half];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x < kPartials) total[threadIdx.x] = part[threadIdx.x][0];
   __syncthreads();
   if (threadIdx.x == 0) {
     const double pos = total[2] > 0 ? total[0] / total[2] : 0.0;
@@ -188,23 +205,16 @@ __device__ __forceinline__ void pair_weights(const WeightParams& w, float& pos_w
   neg_w = active_neg > 0 ? static_cast<float>(-1.0 / active_neg) : 0.0f;
 }
 
-// A warp per batch row: c_i = sum_j u_ij.
-__global__ void weight_sum_kernel(WeightParams w, float* __restrict__ sums) {
-  const int64_t i = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-  const int lane = threadIdx.x & 31;
-  if (i >= w.batch) return;
-  float pos_w, neg_w;
-  pair_weights(w, pos_w, neg_w);
-  float s = 0.0f;
-  for (int64_t j = lane; j < w.rows; j += 32) s += weight(w, pos_w, neg_w, i, j);
-  s = warp_sum(s);
-  if (lane == 0) sums[i] = s;
-}
-
-// partial[split][i][t] = sum over this split's bank rows j of u_ij * m_jt.
+// partial[split][i][t] = sum over this split's bank rows j of u_ij * m_jt; the blocks of the
+// first column of the dimension also write row_sums[split][i] = sum over the same j of u_ij
+// (they load every u_ij of their rows anyway; a separate pass over u took half the backward).
 __global__ void __launch_bounds__(tile::kThreads) weighted_bank_kernel(WeightParams w, const float* __restrict__ memory,
                                                                        int64_t dim, int64_t split_rows,
-                                                                       float* __restrict__ partial) {
+                                                                       float* __restrict__ partial,
+                                                                       float* __restrict__ row_sums) {
+  constexpr int kLoads = (tile::kTile * tile::kDepth) / tile::kThreads;  // u values a thread loads per step
+  const bool sums_rows = blockIdx.y == 0;
+  float u_sum[kLoads] = {};  // element e: row (threadIdx.x + e * kThreads) / kDepth of the tile
   __shared__ tile::Operands ops;
   const int64_t i0 = int64_t(blockIdx.x) * tile::kTile;
   const int64_t t0 = int64_t(blockIdx.y) * tile::kTile;
@@ -222,12 +232,26 @@ __global__ void __launch_bounds__(tile::kThreads) weighted_bank_kernel(WeightPar
           const int idx = threadIdx.x + e * tile::kThreads;
           const int r = idx / tile::kDepth, kk = idx % tile::kDepth;
           const int64_t i = i0 + r, k = k0 + kk;
-          dst[kk][r] = (i < w.batch && k < depth) ? weight(w, pos_w, neg_w, i, j_begin + k) : 0.0f;
+          const float u = (i < w.batch && k < depth) ? weight(w, pos_w, neg_w, i, j_begin + k) : 0.0f;
+          dst[kk][r] = u;
+          u_sum[e] += u;
         }
       },
       [&](auto& dst, int64_t k0) {
         tile::load_rows_direct(dst, memory + j_begin * dim, dim, t0, dim - t0, k0, depth);
       });
+  if (sums_rows) {
+    // The kDepth threads that loaded a row's values are consecutive lanes: a fixed-order tree.
+#pragma unroll
+    for (int e = 0; e < kLoads; ++e) {
+      float v = u_sum[e];
+#pragma unroll
+      for (int off = tile::kDepth / 2; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+      const int idx = threadIdx.x + e * tile::kThreads;
+      const int64_t i = i0 + idx / tile::kDepth;
+      if (idx % tile::kDepth == 0 && i < w.batch) row_sums[int64_t(blockIdx.z) * w.batch + i] = v;
+    }
+  }
   const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
   float* out = partial + int64_t(blockIdx.z) * w.batch * dim;
 #pragma unroll
@@ -242,7 +266,8 @@ __global__ void __launch_bounds__(tile::kThreads) weighted_bank_kernel(WeightPar
   }
 }
 
-// A warp per row: dL/d(unit) = g (c_i unit_i - sum_s partial_s), then through x / max(|x|, eps).
+// A warp per row: dL/d(unit) = g (c_i unit_i - sum_s partial_s) with c_i = sum_s sums_s, then
+// through x / max(|x|, eps).
 __global__ void finish_backward_kernel(const float* __restrict__ unit, const float* __restrict__ norms,
                                        const float* __restrict__ sums, const float* __restrict__ partial,
                                        int splits, int64_t batch, int64_t dim, const float* __restrict__ grad_loss,
@@ -252,10 +277,12 @@ __global__ void finish_backward_kernel(const float* __restrict__ unit, const flo
   if (i >= batch) return;
   const float upstream = *grad_loss;
   float dot = 0.0f;
+  float row_sum = 0.0f;
+  for (int s = 0; s < splits; ++s) row_sum += sums[int64_t(s) * batch + i];
   for (int64_t t = lane; t < dim; t += 32) {
     float weighted = 0.0f;
     for (int s = 0; s < splits; ++s) weighted += partial[(int64_t(s) * batch + i) * dim + t];
-    const float g = upstream * (sums[i] * unit[i * dim + t] - weighted);
+    const float g = upstream * (row_sum * unit[i * dim + t] - weighted);
     grad[i * dim + t] = g;
     dot += g * unit[i * dim + t];
   }
@@ -290,7 +317,7 @@ Plan make_plan(const isc_contrastive_args& a, int multiprocessors) {
   p.norms = layout.take(sizeof(float) * a.batch);
   p.memory_sq = layout.take(sizeof(float) * a.memory_rows);
   p.partials = layout.take(sizeof(double) * kPartials * p.row_tiles * p.col_tiles);
-  p.sums = layout.take(sizeof(float) * a.batch);
+  p.sums = layout.take(sizeof(float) * p.splits * a.batch);
   p.weighted = layout.take(sizeof(float) * p.splits * a.batch * a.dim);
   p.bytes = layout.bytes();
   return p;
@@ -336,7 +363,7 @@ void forward(const isc_contrastive_args& a) {
   distance_kernel<<<dim3(static_cast<unsigned>(plan.row_tiles), static_cast<unsigned>(plan.col_tiles)), tile::kThreads, 0,
                     stream>>>(fp);
   check(cudaGetLastError(), "distance launch");
-  finalize_kernel<<<1, 32, 0, stream>>>(partials, plan.row_tiles * plan.col_tiles, a.stats);
+  finalize_kernel<<<1, kFinalizeThreads, 0, stream>>>(partials, plan.row_tiles * plan.col_tiles, a.stats);
   check(cudaGetLastError(), "finalize launch");
 }
 
@@ -358,12 +385,10 @@ void backward(const isc_contrastive_args& a) {
   check(cudaGetLastError(), "normalize launch");
   WeightParams wp{a.distances, a.labels, a.memory_labels, a.slots, a.stats, a.batch, a.memory_rows,
                   a.pos_margin, a.neg_margin};
-  weight_sum_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(wp, sums);
-  check(cudaGetLastError(), "weight sum launch");
   const int64_t dim_tiles = (a.dim + tile::kTile - 1) / tile::kTile;
   weighted_bank_kernel<<<dim3(static_cast<unsigned>(plan.row_tiles), static_cast<unsigned>(dim_tiles),
                               static_cast<unsigned>(plan.splits)),
-                         tile::kThreads, 0, stream>>>(wp, a.memory, a.dim, plan.split_rows, weighted);
+                         tile::kThreads, 0, stream>>>(wp, a.memory, a.dim, plan.split_rows, weighted, sums);
   check(cudaGetLastError(), "weighted bank launch");
   finish_backward_kernel<<<warps_grid(a.batch), 256, 0, stream>>>(unit, norms, sums, weighted,
                                                                   static_cast<int>(plan.splits), a.batch, a.dim,

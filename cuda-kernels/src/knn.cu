@@ -33,7 +33,8 @@ constexpr int kWarps = tile::kThreads / 32;            // 8
 constexpr int kQueriesPerWarp = tile::kTile / kWarps;  // 8
 constexpr int kMaxList = 2048;                         // longest list: k, or the re-ranked candidates
 constexpr int64_t kMinChunk = 4096;                    // references per block below which splitting stops
-constexpr size_t kListBudget = size_t(256) << 20;      // bytes of chunk lists per pass over the queries
+constexpr size_t kListBudget = size_t(1) << 30;        // bytes of chunk lists per pass over the queries
+constexpr double kInsertCost = 50;                     // a list insertion, in scored pairs (H100, k 10 vs 1024)
 constexpr long long kNoId = LLONG_MAX;                 // id of "nothing yet": ranks after any real pair
 
 __device__ __forceinline__ bool better(float s1, long long i1, float s2, long long i2) {
@@ -477,7 +478,13 @@ struct Plan {
          merged_id = 0, bytes = 0;
 };
 
-Plan make_plan(const isc_knn_args& a, int multiprocessors) {
+// Passes and chunks. A scan block costs about its chunk's length in scored references plus
+// kInsertCost per list insertion (a query inserts about kk (1 + ln(chunk / kk)) candidates of a
+// random chunk); blocks run in waves of `slots` (the scan blocks the device holds at once). The
+// plan minimises passes x waves x block cost within the list budget, preferring larger passes
+// and fewer chunks on ties. A fixed "two blocks per multiprocessor" rule had left a third of an
+// H100's slots idle and made a half-empty second wave.
+Plan make_plan(const isc_knn_args& a, int slots) {
   Plan plan;
   plan.rerank = a.precision != ISC_KNN_FP32;
   plan.kk = a.k;
@@ -485,15 +492,23 @@ Plan make_plan(const isc_knn_args& a, int multiprocessors) {
     const int wanted = a.rerank > 0 ? a.rerank : std::max(2 * a.k, a.k + 32);
     plan.kk = std::min(kMaxList, std::max(a.k, wanted));
   }
-  const int64_t max_chunks = std::max<int64_t>(1, a.nr / kMinChunk);
-  plan.pass = std::min<int64_t>(std::max<int64_t>(a.nq, 1), 8192);
-  for (;;) {
-    const int64_t tiles = (plan.pass + tile::kTile - 1) / tile::kTile;
-    plan.nchunks = static_cast<int>(
-        std::clamp<int64_t>((2 * int64_t(multiprocessors) + tiles - 1) / tiles, 1, max_chunks));
-    const size_t lists = size_t(plan.pass) * plan.nchunks * 2 * plan.kk * (sizeof(float) + sizeof(long long));
-    if (lists <= kListBudget || plan.pass <= tile::kTile) break;
-    plan.pass = std::max<int64_t>(tile::kTile, plan.pass / 2);
+  const int64_t nq = std::max<int64_t>(a.nq, 1);
+  const int64_t max_chunks = std::clamp<int64_t>(a.nr / kMinChunk, 1, slots);
+  double best_total = INFINITY;
+  for (int64_t pass = nq;; pass = std::max<int64_t>(tile::kTile, pass / 2)) {
+    const int64_t tiles = (pass + tile::kTile - 1) / tile::kTile;
+    const size_t chunk_lists = size_t(pass) * 2 * plan.kk * (sizeof(float) + sizeof(long long));
+    const int64_t fit = std::min<int64_t>(max_chunks, std::max<size_t>(kListBudget / chunk_lists, 1));
+    if (kListBudget >= chunk_lists || pass <= tile::kTile) {
+      for (int64_t n = 1; n <= fit; ++n) {
+        const double chunk = double((a.nr + n - 1) / n);
+        const double inserts = chunk <= plan.kk ? chunk : plan.kk * (1.0 + std::log(chunk / plan.kk));
+        const double waves = double((tiles * n + slots - 1) / slots);
+        const double total = double((nq + pass - 1) / pass) * waves * (chunk + kInsertCost * inserts);
+        if (total < best_total * (1 - 1e-9)) best_total = total, plan.pass = pass, plan.nchunks = static_cast<int>(n);
+      }
+    }
+    if (pass <= tile::kTile) break;
   }
   const int64_t per_chunk = (a.nr + plan.nchunks - 1) / plan.nchunks;
   plan.chunk = (per_chunk + tile::kTile - 1) / tile::kTile * tile::kTile;
@@ -509,6 +524,24 @@ Plan make_plan(const isc_knn_args& a, int multiprocessors) {
   plan.merged_id = layout.take(plan.rerank ? sizeof(long long) * plan.pass * plan.kk : 0);
   plan.bytes = layout.bytes();
   return plan;
+}
+
+// Scan blocks the device runs at once: multiprocessors x the scan kernel's occupancy.
+int scan_slots(int device, int precision) {
+  DeviceGuard guard(device);
+  int per_multiprocessor = 0;
+  auto occupancy = [&](auto kernel) {
+    check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sizeof(ScanShared))),
+          "cudaFuncSetAttribute(scan)");
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_multiprocessor, kernel, tile::kThreads, sizeof(ScanShared)),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor(scan)");
+  };
+  switch (precision) {
+    case ISC_KNN_TF32: occupancy(scan_kernel<ISC_KNN_TF32>); break;
+    case ISC_KNN_BF16: occupancy(scan_kernel<ISC_KNN_BF16>); break;
+    default: occupancy(scan_kernel<ISC_KNN_FP32>); break;
+  }
+  return std::max(1, per_multiprocessor) * multiprocessors(device);
 }
 
 void check_args(const isc_knn_args* a) {
@@ -544,7 +577,7 @@ void knn(const isc_knn_args& a) {
     check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), "cudaDeviceGetAttribute");
     if (major < 8) fail(ISC_UNSUPPORTED, "TF32 and BF16 search need a GPU of compute capability 8.0 or newer (this one is %d.x)", major);
   }
-  const Plan plan = make_plan(a, multiprocessors(device));
+  const Plan plan = make_plan(a, scan_slots(device, a.precision));
   require_workspace(a.workspace, a.workspace_bytes, plan.bytes);
   const auto stream = static_cast<cudaStream_t>(a.stream);
   const bool l2 = a.metric == ISC_METRIC_L2;
@@ -609,7 +642,7 @@ int32_t isc_cuda_knn_workspace_size(const isc_knn_args* args, size_t* bytes, isc
       return;
     }
     const int device = isc::cuda::device_of(args->queries, "queries");
-    *bytes = isc::cuda::make_plan(*args, isc::cuda::multiprocessors(device)).bytes;
+    *bytes = isc::cuda::make_plan(*args, isc::cuda::scan_slots(device, args->precision)).bytes;
   });
 }
 
