@@ -112,11 +112,12 @@ void write_json(const std::string& path, const harness::Device& d, const std::ve
   out << "  ]\n}\n";
 }
 
-}  // namespace
-
+// Whether --kernels names this family.
 bool wanted(const harness::Options& o, const std::string& family) {
   return ("," + o.kernels + ",").find("," + family + ",") != std::string::npos;
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress reaches a pipe line by line
