@@ -2,7 +2,8 @@
 # Load benchmark of `isc serve` on loopback: a store of 100 000 references, then closed-loop match
 # requests (mini-DISC query images) at several concurrencies, against two servers in the same run:
 # micro-batching on (--max-batch 16) and off (--max-batch 1, the peer). Also the ingest rates
-# (descriptors in bulk, images one by one) and the restart time with 100 000 references.
+# (descriptors in bulk, images one by one), the restart time with 100 000 references, and, from
+# the server's own histograms, where the batched server's time went per level (stages.py).
 #   benchmarks/serve/run.sh [QUERY_IMAGES_DIR] [OUT_DIR]
 # QUERY_IMAGES_DIR defaults to the mini-DISC queries made by `isc reproduce --preset mini`.
 # MODEL (default: the mini recipe's trained model, else a ResNet-18 of the same shape), INDEX
@@ -57,8 +58,12 @@ dim=$(curl -sf -H "Authorization: Bearer $token" "$url/v1/info" | sed -E 's/.*"d
 echo "{\"machine\":\"$(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"index\":\"$index\",\"dimension\":$dim,\"references\":$refs}" | tee -a "$result"
 loadgen ingest "$url" "$token" "$dim" "$refs" 1000 7 | tee -a "$result"
 loadgen ingest-images "$url" "$token" "$queries" 200 | tee -a "$result"
+scrape() { curl -sf -H "Authorization: Bearer $token" "$url/metrics" > "$1"; }
 for c in $concurrency; do
+  scrape "$work/before.txt"
   loadgen match "$url" "$token" "$queries" "$c" "$requests" | sed "s/^{/{\"server\":\"max-batch 16\",/" | tee -a "$result"
+  scrape "$work/after.txt"   # where the time went: stages of the detector, from its histograms
+  python3 "$here/stages.py" "$work/before.txt" "$work/after.txt" server="max-batch 16" concurrency="$c" | tee -a "$result"
 done
 curl -sf -H "Authorization: Bearer $token" "$url/metrics" | grep -E '^isc_batch_size_(sum|count)' > "$work/batches.txt" || true
 stop

@@ -30,3 +30,11 @@ for r in rows:
     elif r.get("mode") == "restart":
         print(f"- Restart with {r['references']:,} references (JVM start, model, snapshot load, log replay) "
               f"until /readyz answers: {r['readyMs'] / 1000:.1f} s.")
+stages = [r for r in rows if r.get("mode") == "stages"]
+if stages:
+    print("\nWhere the batched server's time went (server histograms, before/after each level):\n")
+    print("| concurrency | series | count | p50 ms | p90 ms | p99 ms |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for r in stages:
+        print(f"| {r['concurrency']} | {r['series']} | {r['count']} | {r['p50Ms']:.1f} | {r['p90Ms']:.1f} "
+              f"| {r['p99Ms']:.1f} |")

@@ -113,7 +113,8 @@ final class ServeCommand implements Callable<Integer> {
         .batching(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), maxQueue)
         .resize(resize.equals("crop") ? Preprocess.Resize.CENTER_CROP : Preprocess.Resize.SQUARE)
         .threshold(threshold)
-        .onBatch(metrics::batch);
+        .onBatch(metrics::batch)
+        .onStageTime(metrics::stage);
     if (pca != null) {
       builder.pca(Pca.load(pca));
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.IntConsumer;
+import java.util.function.ObjLongConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -42,6 +43,16 @@ public final class CopyDetector implements AutoCloseable {
   /** One match: a reference and its score. */
   public record Match(String id, float score) {}
 
+  /** The stages a request goes through, timed for {@link Builder#onStageTime}. */
+  public enum Stage {
+    /** Decoding and resizing one image, on the calling thread. */
+    DECODE,
+    /** One micro-batch through the network and the post-processing, on the detector's worker. */
+    NETWORK,
+    /** One search of the reference index (all queries of a call). */
+    SEARCH
+  }
+
   /** The matches of one image, best first, and whether the best reaches the threshold. */
   public record Matches(List<Match> matches, double threshold) {
     public boolean isCopy() {
@@ -61,6 +72,7 @@ public final class CopyDetector implements AutoCloseable {
   private final int maxImageSide;
   private final double defaultThreshold;
   private final int descriptorDimension;
+  private final ObjLongConsumer<Stage> stageTimes;
 
   private CopyDetector(Builder b, ReferenceStore store, int descriptorDimension) {
     this.network = b.network;
@@ -74,6 +86,7 @@ public final class CopyDetector implements AutoCloseable {
     this.maxImageSide = b.maxImageSide;
     this.defaultThreshold = b.threshold;
     this.descriptorDimension = descriptorDimension;
+    this.stageTimes = b.stageTimes;
     this.batcher = new MicroBatcher<>("isc-detector", this::describeBatch, b.maxBatch, b.maxWait, b.maxQueue,
         b.batchSizes);
   }
@@ -99,6 +112,7 @@ public final class CopyDetector implements AutoCloseable {
     private int maxImageSide = Images.DEFAULT_MAX_SIDE;
     private double threshold = 0.5;
     private IntConsumer batchSizes = n -> { };
+    private ObjLongConsumer<Stage> stageTimes = (stage, nanos) -> { };
 
     private Builder(DescriptorNetwork network) {
       this.network = network;
@@ -157,6 +171,12 @@ public final class CopyDetector implements AutoCloseable {
     /** Told the size of every micro-batch the network runs (for metrics). */
     public Builder onBatch(IntConsumer listener) {
       batchSizes = listener;
+      return this;
+    }
+
+    /** Told how long each stage took, in nanoseconds (for metrics: where a request's time goes). */
+    public Builder onStageTime(ObjLongConsumer<Stage> listener) {
+      stageTimes = listener;
       return this;
     }
 
@@ -222,10 +242,12 @@ public final class CopyDetector implements AutoCloseable {
   }
 
   private CompletableFuture<float[]> describeAsync(byte[] image) {
+    long t0 = System.nanoTime();
     float[] pixels;
     try (Mat decoded = Images.decode(image, "image", maxImageSide)) {
       pixels = Preprocess.chw(decoded, inputSize, resize, false);
     }
+    stageTimes.accept(Stage.DECODE, System.nanoTime() - t0);
     return batcher.submit(pixels);
   }
 
@@ -249,7 +271,9 @@ public final class CopyDetector implements AutoCloseable {
     try (PointerScope scope = new PointerScope()) {
       Tensor queries = rows(descriptors);
       Tensor searched = scoreNormalization != null ? scoreNormalization.queries(queries, negatives) : queries;
+      long t0 = System.nanoTime();
       List<List<ReferenceStore.Hit>> hits = store.search(searched, k);
+      stageTimes.accept(Stage.SEARCH, System.nanoTime() - t0);
       List<Matches> out = new ArrayList<>(hits.size());
       for (List<ReferenceStore.Hit> h : hits) {
         List<Match> matches = new ArrayList<>(h.size());
@@ -309,6 +333,15 @@ public final class CopyDetector implements AutoCloseable {
 
   /** Runs the network on a micro-batch of preprocessed images [3, S, S]. */
   private List<float[]> describeBatch(List<float[]> images) {
+    long t0 = System.nanoTime();
+    try {
+      return runNetwork(images);
+    } finally {
+      stageTimes.accept(Stage.NETWORK, System.nanoTime() - t0);
+    }
+  }
+
+  private List<float[]> runNetwork(List<float[]> images) {
     int n = images.size();
     int plane = 3 * inputSize * inputSize;
     try (PointerScope scope = new PointerScope();

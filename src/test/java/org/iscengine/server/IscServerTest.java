@@ -48,7 +48,8 @@ class IscServerTest {
     DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
         ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
     return CopyDetector.builder(model).store(dir.resolve("store"), new ReferenceStore.Options("IDMap2,Flat",
-        Metric.INNER_PRODUCT, 0)).threshold(0.999).onBatch(n -> metrics.batch(n)).build();
+        Metric.INNER_PRODUCT, 0)).threshold(0.999).onBatch(n -> metrics.batch(n))
+        .onStageTime(metrics::stage).build();
   }
 
   @BeforeEach
@@ -143,6 +144,13 @@ class IscServerTest {
     assertTrue(text.contains("isc_http_requests_total{route=\"reference\",code=\"201\"} 2"), text);
     assertTrue(text.contains("isc_references 2"), text);
     assertTrue(text.contains("isc_batch_size_count"), text);
+    // Every image decoded, at least one network batch, and one search per answered match.
+    long matches = metric(text, "isc_http_requests_total{route=\"match\",code=\"200\"}");
+    assertTrue(matches > 0, text);
+    assertEquals(matches, metric(text, "isc_stage_duration_seconds_count{stage=\"search\"}"), text);
+    long decoded = metric(text, "isc_stage_duration_seconds_count{stage=\"decode\"}");
+    long batches = metric(text, "isc_stage_duration_seconds_count{stage=\"network\"}");
+    assertTrue(batches > 0 && decoded >= batches, text);
     assertTrue(text.contains("isc_queue_depth 0"), text);
   }
 
@@ -235,5 +243,15 @@ class IscServerTest {
           metrics));
       assertTrue(e.getMessage().contains("needs an API token"), e.getMessage());
     }
+  }
+
+  /** The value of one sample line of the Prometheus text; fails when it is missing. */
+  private static long metric(String text, String sample) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(sample + " ")) {
+        return Long.parseLong(line.substring(sample.length() + 1).strip());
+      }
+    }
+    throw new AssertionError("no " + sample + " in\n" + text);
   }
 }
