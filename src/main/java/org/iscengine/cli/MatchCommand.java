@@ -64,6 +64,12 @@ final class MatchCommand implements Callable<Integer> {
   @Option(names = "--k", description = "Each query's k best references instead of the global best pairs.")
   Integer k;
 
+  @Option(names = "--relative-to-rank", paramLabel = "R",
+      description = "With --k: score each query's pairs relative to its R-th best (score - score at rank R; ranks"
+          + " 1..R-1 kept), so that queries whose best references stand out from their other neighbours come first"
+          + " in the global ranking μAP scores.")
+  Integer relativeToRank;
+
   @Option(names = "--out", required = true, description = "Output CSV.")
   Path out;
 
@@ -80,12 +86,19 @@ final class MatchCommand implements Callable<Integer> {
       default -> throw new CommandLine.ParameterException(spec.commandLine(), "--metric must be l2 or ip, got "
           + metric);
     };
+    if (relativeToRank != null && (k == null || relativeToRank < 2 || relativeToRank > k)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--relative-to-rank needs --k, and a rank from 2"
+          + " to k; got " + relativeToRank + (k == null ? " without --k" : " with --k " + k));
+    }
     ComputeDevice where = device.select();
     Predictions predictions;
     try (Loaded loaded = load(where)) {
       Matcher matcher = new Matcher(m);
       predictions = k != null ? matcher.knn(loaded.queries, loaded.references, k)
           : matcher.top(loaded.queries, loaded.references, maxResults);
+    }
+    if (relativeToRank != null) {
+      predictions = Matcher.relativeToRank(predictions, relativeToRank);
     }
     PredictionsCsv.write(out, predictions);
     PrintWriter stdout = spec.commandLine().getOut();

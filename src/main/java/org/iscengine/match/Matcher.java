@@ -2,7 +2,10 @@ package org.iscengine.match;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.Descriptors;
@@ -48,6 +51,47 @@ public final class Matcher {
       }
       return new Predictions(queries.ids(), references.ids(), q, r, scores);
     }
+  }
+
+  /**
+   * Each query's pairs scored relative to its rank-th best pair: score − score at that rank, for
+   * ranks 1 .. rank − 1 (the rank-th and later are dropped). μAP ranks the pairs of all queries
+   * together; this puts a query whose best references stand out from its other neighbours above
+   * one whose neighbours all look alike (images that resemble much of the collection, such as
+   * plain documents), whatever the raw similarity. Uses only the query's own neighbours.
+   *
+   * @param knn per-query predictions, at least rank rows per query (as {@link #knn} gives)
+   * @param rank the reference rank, from 2
+   */
+  public static Predictions relativeToRank(Predictions knn, int rank) {
+    if (rank < 2) {
+      throw new IllegalArgumentException("the reference rank must be >= 2, got " + rank);
+    }
+    Map<Integer, List<Integer>> rowsByQuery = new LinkedHashMap<>();
+    for (int row = 0; row < knn.size(); row++) {
+      rowsByQuery.computeIfAbsent(knn.queryIndex(row), q -> new ArrayList<>()).add(row);
+    }
+    int kept = rowsByQuery.size() * (rank - 1);
+    int[] q = new int[kept];
+    int[] r = new int[kept];
+    float[] scores = new float[kept];
+    int out = 0;
+    for (Map.Entry<Integer, List<Integer>> e : rowsByQuery.entrySet()) {
+      List<Integer> rows = e.getValue();
+      if (rows.size() < rank) {
+        throw new IllegalArgumentException("query " + knn.queryIds().get(e.getKey()) + " has " + rows.size()
+            + " predictions, fewer than the reference rank " + rank);
+      }
+      rows.sort(Comparator.<Integer>comparingDouble(knn::score).reversed().thenComparingInt(knn::referenceIndex));
+      float base = knn.score(rows.get(rank - 1));
+      for (int j = 0; j < rank - 1; j++) {
+        int row = rows.get(j);
+        q[out] = knn.queryIndex(row);
+        r[out] = knn.referenceIndex(row);
+        scores[out++] = knn.score(row) - base;
+      }
+    }
+    return new Predictions(knn.queryIds(), knn.referenceIds(), q, r, scores);
   }
 
   /**

@@ -108,6 +108,11 @@ class DescriptorCommandsTest {
     assertEquals(0, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--out",
         path("knn.csv")), cli::err);
     assertEquals(1 + 15 * 3, Files.readAllLines(dir.resolve("knn.csv")).size());
+    assertEquals(0, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
+        "--relative-to-rank", "3", "--out", path("rel.csv")), cli::err);
+    List<String> rel = Files.readAllLines(dir.resolve("rel.csv"));
+    assertEquals(1 + 15 * 2, rel.size());
+    assertTrue(rel.stream().skip(1).allMatch(line -> Double.parseDouble(line.split(",")[2]) >= 0), "s - s3 >= 0");
   }
 
   @Test
@@ -124,6 +129,12 @@ class DescriptorCommandsTest {
     assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--metric", "cosine",
         "--out", path("p.csv")));
     assertTrue(cli.err().contains("cosine"), cli::err);
+    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--relative-to-rank", "3",
+        "--out", path("p.csv")));
+    assertTrue(cli.err().contains("--relative-to-rank needs --k"), cli::err);
+    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
+        "--relative-to-rank", "4", "--out", path("p.csv")));
+    assertFalse(Files.exists(dir.resolve("p.csv")));
     assertEquals(1, run("evaluate", "--predictions", path("none.csv"), "--ground-truth", path("gt.csv")));
     assertTrue(cli.err().contains("none.csv: no such file"), cli::err);
   }

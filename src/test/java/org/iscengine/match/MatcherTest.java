@@ -109,6 +109,33 @@ class MatcherTest {
   }
 
   @Test
+  void scoresRelativeToARankSubtractThatRanksScoreAndDropTheRest() {
+    try (Descriptors q = integers(seed, "Q", 13, 6);
+        Descriptors r = integers(seed + 1, "R", 40, 6)) {
+      Predictions knn = new Matcher(Metric.INNER_PRODUCT).knn(q, r, 5);
+      Predictions rel = Matcher.relativeToRank(knn, 5);
+      assertEquals(13 * 4, rel.size());
+      for (int i = 0; i < 13; i++) {
+        float fifth = knn.score(i * 5 + 4);
+        for (int j = 0; j < 4; j++) {
+          assertEquals(knn.referenceIndex(i * 5 + j), rel.referenceIndex(i * 4 + j), "query " + i + " rank " + j);
+          assertEquals(knn.score(i * 5 + j) - fifth, rel.score(i * 4 + j), 0.0);  // integers: exact
+          assertEquals("Q" + i, rel.queryId(i * 4 + j));
+        }
+      }
+      // A query far above its 3rd neighbour outranks one whose neighbours are alike, whatever the raw scores.
+      Predictions two = new Predictions(List.of("flat", "distinct"), List.of("a", "b", "c"),
+          new int[] {0, 0, 0, 1, 1, 1}, new int[] {0, 1, 2, 0, 1, 2}, new float[] {0.99f, 0.98f, 0.97f, 0.6f, 0.2f, 0.1f});
+      Predictions relTwo = Matcher.relativeToRank(two, 3);
+      assertEquals(4, relTwo.size());
+      assertTrue(relTwo.score(2) > relTwo.score(0), "distinct query's best (0.5) above the flat one's (0.02)");
+      assertThrows(IllegalArgumentException.class, () -> Matcher.relativeToRank(knn, 1));
+      IllegalArgumentException few = assertThrows(IllegalArgumentException.class, () -> Matcher.relativeToRank(knn, 6));
+      assertTrue(few.getMessage().contains("fewer than the reference rank 6"), few.getMessage());
+    }
+  }
+
+  @Test
   void csvRoundTripsAndBadRowsNameTheirLine(@TempDir Path dir) throws Exception {
     try (Descriptors q = integers(seed, "Q", 4, 3);
         Descriptors r = integers(seed + 1, "R", 9, 3)) {
