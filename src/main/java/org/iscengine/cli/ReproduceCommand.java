@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
     description = {
       "The whole reproduction in one command: benchmark, training, descriptors, DBA/NES, matching, evaluation",
       "and a report (report.md, report-pr.png) comparing the untrained network, the trained model, trained +",
-      "DBA/NES and trained + DBA/NES + score normalization on the same queries. Steps already done in --work are",
-      "kept, so a stopped run started again continues.",
+      "DBA/NES and trained + DBA/NES + score normalization on the same queries, then the untrained network and",
+      "trained + DBA/NES with each query's scores relative to its 10th neighbour. Steps already done in --work",
+      "are kept, so a stopped run started again continues.",
       "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
       "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
     })
@@ -76,7 +77,8 @@ final class ReproduceCommand implements Callable<Integer> {
         (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step" : "img").start(task, total))
         .run();
     PrintWriter out = spec.commandLine().getOut();
-    outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-42s μAP %.4f%n", name,
+    int width = outcome.results().keySet().stream().mapToInt(String::length).max().orElse(0);
+    outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-" + width + "s  μAP %.4f%n", name,
         result.metrics().microAveragePrecision()));
     out.printf("report: %s%n", outcome.report());
     out.flush();

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * training images, describe queries, references and training images with the untrained and the
  * trained network, post-process, match (k nearest references per query), evaluate with the ISC21
  * metric, and write a report comparing, on the same queries: the untrained network, the trained
- * model, trained + DBA/NES, and trained + DBA/NES + score normalization. Every step keeps its
+ * model, trained + DBA/NES, and trained + DBA/NES + score normalization; then the untrained
+ * network and trained + DBA/NES with each query's scores taken relative to its 10th neighbour
+ * ({@link Matcher#relativeToRank}, a matching-track calibration). Every step keeps its
  * output in the work folder and is skipped when that output is already there, so a stopped run
  * started again continues.
  */
@@ -49,8 +51,15 @@ public final class Reproduction {
   private static final Logger log = LoggerFactory.getLogger(Reproduction.class);
   private static final int NEIGHBOURS = 10;
 
-  /** One compared system: its name, descriptors and post-processing. */
-  record Variant(String name, String model, PostProcessConfig postProcess) {}
+  /**
+   * One compared system: its name, descriptors, post-processing, and the rank its scores are taken
+   * relative to (0: raw scores).
+   */
+  record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank) {
+    Variant(String name, String model, PostProcessConfig postProcess) {
+      this(name, model, postProcess, 0);
+    }
+  }
 
   /** The metrics of a variant, and the seconds each phase took. */
   public record Outcome(Map<String, IscEvaluation.Result> results, Map<String, Double> seconds, Path report) {}
@@ -83,7 +92,9 @@ public final class Reproduction {
         nes.dbaAlpha(), nes.nesK(), nes.nesBeta(), nes.nesIterations(), ScoreNormalization.sscd().toString());
     return List.of(new Variant("untrained network", "untrained", none), new Variant("trained", "trained", none),
         new Variant("trained + DBA/NES", "trained", nes),
-        new Variant("trained + DBA/NES + score normalization", "trained", nesScore));
+        new Variant("trained + DBA/NES + score normalization", "trained", nesScore),
+        new Variant("untrained network, scores relative to rank 10", "untrained", none, NEIGHBOURS),
+        new Variant("trained + DBA/NES, scores relative to rank 10", "trained", nes, NEIGHBOURS));
   }
 
   public Outcome run() {
@@ -163,8 +174,11 @@ public final class Reproduction {
         Descriptors r = DescriptorFiles.read(dir.resolve("reference.h5"));
         Descriptors t = DescriptorFiles.read(dir.resolve("training.h5"));
         PostProcessor.Output processed = new PostProcessor(v.postProcess(), device).run(q, r, t)) {
-      Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(),
-          Math.min(NEIGHBOURS, processed.references().size()));
+      int k = Math.min(NEIGHBOURS, processed.references().size());
+      Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
+      if (v.relativeToRank() > 0 && k >= 2) {
+        predictions = Matcher.relativeToRank(predictions, Math.min(v.relativeToRank(), k));
+      }
       Path csv = work.resolve("predictions").resolve(slug(v.name()) + ".csv");
       Files.createDirectories(csv.getParent());
       PredictionsCsv.write(csv, predictions);

@@ -30,7 +30,8 @@ final class ReproductionReport {
         Versions.engine()));
     md.append("## Results on the same queries\n\n");
     md.append("Matching: the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
-        + " (μAP over all predictions, distractor queries included).\n\n");
+        + " (μAP over all predictions, distractor queries included). *Scores relative to rank 10*: each query's"
+        + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`).\n\n");
     md.append("| system | μAP | recall@P90 | score at P90 | recall@rank1 | recall@rank10 |\n"
         + "|---|---:|---:|---:|---:|---:|\n");
     for (var e : results.entrySet()) {
