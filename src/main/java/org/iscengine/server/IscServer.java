@@ -103,7 +103,7 @@ public final class IscServer implements AutoCloseable {
   /**
    * Starts serving a detector (which the server then owns and closes on {@link #stop}).
    *
-   * @param metrics where requests are counted; give the detector its {@link Metrics#batch} too
+   * @param metrics where requests are counted; give the detector its {@link Metrics#batch} and {@link Metrics#stage} too
    *
    * @throws IllegalArgumentException for a non-loopback address without a token
    */

@@ -1,5 +1,6 @@
 package org.iscengine.server;
 
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,7 +62,13 @@ public final class Metrics {
 
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
   private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
-  private final Map<String, Histogram> stages = new ConcurrentHashMap<>();
+  private final Map<CopyDetector.Stage, Histogram> stages = new EnumMap<>(CopyDetector.Stage.class);
+
+  {
+    for (CopyDetector.Stage stage : CopyDetector.Stage.values()) {  // all made up front: read without locks
+      stages.put(stage, new Histogram(LATENCY_BUCKETS));
+    }
+  }
   private final Histogram batchSizes = new Histogram(BATCH_BUCKETS);
   private final Map<String, DoubleSupplier> gauges = new ConcurrentHashMap<>();
   private final Map<String, String> gaugeHelp = new ConcurrentHashMap<>();
@@ -73,8 +80,7 @@ public final class Metrics {
 
   /** Records the time of one stage of the detector (for {@link CopyDetector.Builder#onStageTime}). */
   public void stage(CopyDetector.Stage stage, long nanos) {
-    String labels = "stage=\"" + stage.name().toLowerCase(Locale.ROOT) + "\"";
-    stages.computeIfAbsent(labels, k -> new Histogram(LATENCY_BUCKETS)).observe(nanos / 1e9);
+    stages.get(stage).observe(nanos / 1e9);
   }
 
   /** Counts a micro-batch of this many images. */
@@ -99,7 +105,11 @@ public final class Metrics {
     out.append("# HELP isc_stage_duration_seconds Time of one stage of the detector: decode (an image), network"
         + " (a micro-batch), search (an index search).\n");
     out.append("# TYPE isc_stage_duration_seconds histogram\n");
-    new TreeMap<>(stages).forEach((labels, h) -> h.render(out, "isc_stage_duration_seconds", labels));
+    stages.forEach((stage, h) -> {
+      if (h.count.sum() > 0) {
+        h.render(out, "isc_stage_duration_seconds", "stage=\"" + stage.name().toLowerCase(Locale.ROOT) + "\"");
+      }
+    });
     out.append("# HELP isc_batch_size Images per micro-batch through the network.\n");
     out.append("# TYPE isc_batch_size histogram\n");
     batchSizes.render(out, "isc_batch_size", "");
