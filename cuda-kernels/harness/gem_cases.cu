@@ -101,24 +101,28 @@ double norm_relative(const std::vector<float>& got, const std::vector<float>& wa
   return std::isfinite(e) ? e : 1e30;
 }
 
+// offset > 0: x and grad_x start that many elements past a 256-byte aligned allocation, so
+// the kernels see a base address that is not a multiple of 16 bytes.
 template <typename T>
-void check_case(const Shape& s, float p, std::mt19937& rng, std::vector<Record>& records) {
+void check_case(const Shape& s, float p, std::mt19937& rng, std::vector<Record>& records, size_t offset = 0) {
   const size_t rows = s.rows(), numel = rows * s.hw();
   isc_status status{};
   const auto x = random_storage<T>(numel, -0.5f, 3.0f, rng);
   const auto gy = random_storage<T>(rows, -1.0f, 1.0f, rng);
-  DeviceBuffer<T> dx(numel), dy(rows), dgy(rows), dgx(numel);
+  DeviceBuffer<T> dx_alloc(numel + offset), dy(rows), dgy(rows), dgx_alloc(numel + offset);
+  T* const dx = dx_alloc.ptr + offset;
+  T* const dgx = dgx_alloc.ptr + offset;
   DeviceBuffer<float> dgp(rows);
-  upload(dx.ptr, x);
+  upload(dx, x);
   upload(dgy.ptr, gy);
 
-  isc_gem_forward_args f{dx.ptr, dy.ptr, s.rows(), s.hw(), Dtype<T>::code, p, kEps, nullptr};
+  isc_gem_forward_args f{dx, dy.ptr, s.rows(), s.hw(), Dtype<T>::code, p, kEps, nullptr};
   isc_ok(isc_cuda_gem_forward(&f, &status), status);
-  isc_gem_backward_args b{dx.ptr, dy.ptr, dgy.ptr, dgx.ptr, dgp.ptr, s.rows(), s.hw(), Dtype<T>::code, p, kEps, nullptr};
+  isc_gem_backward_args b{dx, dy.ptr, dgy.ptr, dgx, dgp.ptr, s.rows(), s.hw(), Dtype<T>::code, p, kEps, nullptr};
   isc_ok(isc_cuda_gem_backward(&b, &status), status);
   cuda_ok(cudaDeviceSynchronize(), "GeM kernels");
   const auto y = widen(download(dy.ptr, rows));
-  const auto gx = widen(download(dgx.ptr, numel));
+  const auto gx = widen(download(dgx, numel));
   const auto gp = download(dgp.ptr, rows);
 
   // The CPU library on the same (rounded) values; its backward takes the GPU's y, as the GPU's did.
@@ -132,7 +136,8 @@ void check_case(const Shape& s, float p, std::mt19937& rng, std::vector<Record>&
 
   auto add = [&](const char* kernel, double error, double tolerance) {
     Record r;
-    r.kernel = kernel, r.variant = Dtype<T>::name, r.shape = s.str(), r.p = p;
+    r.kernel = kernel, r.variant = std::string(Dtype<T>::name) + (offset ? "+" + std::to_string(offset) : "");
+    r.shape = s.str(), r.p = p;
     r.error = error, r.tolerance = tolerance;
     records.push_back(r);
   };
@@ -204,6 +209,15 @@ void run_gem(const Options& options, const Device& device, std::vector<Record>& 
     for (const Shape& s : shapes) {
       for (float p : {1.0f, 3.0f, 2.5f, 6.0f}) {
         for_each_dtype([&](auto tag) { check_case<decltype(tag)>(s, p, rng, records); });
+      }
+    }
+    // The same shapes from a base address 1 or 3 elements past a 16-byte boundary (variant
+    // "fp16+3": scalar head, vectors from the first boundary, scalar tail).
+    for (const Shape& s : shapes) {
+      for (size_t offset : {1, 3}) {
+        for (float p : {3.0f, 2.5f}) {
+          for_each_dtype([&](auto tag) { check_case<decltype(tag)>(s, p, rng, records, offset); });
+        }
       }
     }
   }

@@ -1,11 +1,13 @@
 // CUDA GeM pooling. A group of G lanes (G a power of two <= 32) owns one row of hw elements;
-// a warp covers 32/G consecutive rows, so every load instruction reads contiguous memory, and
-// the input is read exactly once. Rows whose size and address allow it are read with 16-byte
-// vector loads. Sums are fp32 for every storage type.
+// a warp covers 32/G consecutive rows, so every load instruction reads contiguous memory. The
+// forward pass reads the whole tensor as one stream of aligned 16-byte vectors, whatever the
+// row size (rows are contiguous); the backward pass uses vectors where a row is a whole number
+// of them. Sums are fp32 for every storage type.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -37,18 +39,31 @@ __device__ __forceinline__ float clamp_eps(float v, float eps) { return v < eps 
 
 constexpr float kLn2 = 0.6931471805599453f;
 
-// z^p and z^(p-1); log2 and exp2 are the GPU's native transcendental pair.
+// lg2.approx, one MUFU op where log2f is about 30 instructions: error 2^-22.6 absolute on
+// [0.5, 2], else 2 ulp (log2f: 1 ulp). ftz changes nothing here: inputs are clamped to eps,
+// which the API keeps a normal float.
+__device__ __forceinline__ float lg2_approx(float z) {
+  float r;
+  asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(z));
+  return r;
+}
+
+// z^p and z^(p-1) for the backward pass; fast() is the forward pass's z^p. log2 and exp2 are
+// the GPU's native transcendental pair. An error e in log2 z is p*ln2*e in z^p, and the final
+// root divides it by p again: y moves by about ln2*e (against float64, no more than log2f's).
 struct PowOne {
-  __device__ float value(float z) const { return z; }
+  __device__ float fast(float z) const { return z; }
   __device__ void both(float z, float& zp, float& zpm1) const { zp = z, zpm1 = 1.0f; }
 };
 struct PowThree {
-  __device__ float value(float z) const { return z * z * z; }
+  __device__ float fast(float z) const { return z * z * z; }
   __device__ void both(float z, float& zp, float& zpm1) const { zpm1 = z * z, zp = zpm1 * z; }
 };
 struct PowAny {
   float p;
   __device__ float value(float z) const { return exp2f(p * log2f(z)); }
+  // exp2f is ex2.approx without ftz: keeps a z^p just under FLT_MIN from flushing to zero.
+  __device__ float fast(float z) const { return exp2f(p * lg2_approx(z)); }
   __device__ void both(float z, float& zp, float& zpm1) const { zp = value(z), zpm1 = __fdividef(zp, z); }
 };
 
@@ -74,6 +89,23 @@ __device__ __forceinline__ void store_pack(T* p, const Pack<T>& pack) {
   *reinterpret_cast<uint4*>(p) = raw;
 }
 
+// Element k of 16 loaded bytes as a float, taken straight from its 32-bit word: a bf16 is the
+// high half of a float (one shift or mask), an fp16 half converts in place; nothing is
+// unpacked into registers of its own first.
+template <typename T>
+__device__ __forceinline__ float element(const uint4& r, int k) {
+  const uint32_t w[4] = {r.x, r.y, r.z, r.w};
+  if constexpr (std::is_same_v<T, float>) {
+    return __uint_as_float(w[k]);
+  } else if constexpr (std::is_same_v<T, __half>) {
+    const uint32_t x = w[k / 2];
+    return __half2float(__ushort_as_half(static_cast<unsigned short>(k % 2 ? x >> 16 : x & 0xffffu)));
+  } else {
+    const uint32_t x = w[k / 2];
+    return __uint_as_float(k % 2 ? x & 0xffff0000u : x << 16);
+  }
+}
+
 // Sum of a float over the G lanes of a group (lanes g*G .. g*G+G-1 of the warp).
 template <int G>
 __device__ __forceinline__ float group_sum(float v) {
@@ -96,27 +128,76 @@ __device__ __forceinline__ void for_each_row(int64_t rows, Body&& body) {
   }
 }
 
-template <typename T, int G, class Pow>
-__global__ void __launch_bounds__(256) gem_forward_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows,
-                                                          int64_t hw, float eps, float inv_p, bool p_is_one,
-                                                          bool vectorized, Pow pw) {
+// Each lane issues kLoads 16-byte loads before it uses the first: bytes in flight, more than
+// occupancy, keep HBM busy. The register cap (48 or 64: 5 or 4 blocks of 256 per SM) is what
+// the loads need without spills; sm_75 holds 4 such blocks at most.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+constexpr int kBlocksFor4Loads = 4;
+#else
+constexpr int kBlocksFor4Loads = 5;
+#endif
+//
+// Elements [head, head + packs*K) are read as aligned 16-byte vectors of K elements: the group
+// of a row reads every vector that overlaps the row and adds only the row's own elements (a
+// vector across a row boundary is read by both groups; the second read is an L1 hit). The few
+// elements before head (an unaligned x) and after the last whole vector are read one by one.
+// kAligned: x is aligned and rows are whole vectors, so no row has edges or masks.
+template <typename T, int G, int kLoads, bool kAligned, class Pow>
+__global__ void __launch_bounds__(256, kLoads > 4 ? 4 : kBlocksFor4Loads)
+    gem_forward_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t hw, int64_t head,
+                       int64_t packs, float eps, float inv_p, bool p_is_one, Pow pw) {
+  constexpr int K = Pack<T>::kCount;
   for_each_row<G>(rows, [&](int64_t row, bool active, int sub) {
     float acc = 0.0f;
-    if (active) {
-      const T* r = x + row * hw;
-      if (vectorized) {
-        constexpr int K = Pack<T>::kCount;
-        const int64_t packs = hw / K;
-#pragma unroll 4
-        for (int64_t i = sub; i < packs; i += G) {
-          const Pack<T> pack = load_pack(r + i * K);
+    // count vectors from v; add(pack, q) adds the row's elements of vector q.
+    auto sweep = [&](const T* v, int count, auto&& add) {
+      for (int q = sub; q < count; q += kLoads * G) {
+        uint4 buf[kLoads];
 #pragma unroll
-          for (int k = 0; k < K; ++k) acc += pw.value(clamp_eps(to_float(pack.v[k]), eps));
+        for (int u = 0; u < kLoads; ++u) {
+          if (q + u * G < count) buf[u] = *reinterpret_cast<const uint4*>(v + (q + u * G) * K);
         }
-      } else {
-#pragma unroll 4
-        for (int64_t i = sub; i < hw; i += G) acc += pw.value(clamp_eps(to_float(r[i]), eps));
+#pragma unroll
+        for (int u = 0; u < kLoads; ++u) {
+          if (q + u * G < count) add(buf[u], q + u * G);
+        }
       }
+    };
+    if (!active) {
+    } else if constexpr (kAligned) {
+      sweep(x + row * hw, static_cast<int>(hw / K), [&](const uint4& pack, int) {
+#pragma unroll
+        for (int k = 0; k < K; ++k) acc += pw.fast(clamp_eps(element<T>(pack, k), eps));
+      });
+    } else {
+      const int64_t lo = row * hw, hi = lo + hw, vec_end = head + packs * K;
+      // Fewer than K elements at each end of the tensor, unless x has no vector stream at all.
+      auto scalars = [&](int64_t from, int64_t to) {
+#pragma unroll 1
+        for (int64_t i = from + sub; i < to; i += G) acc += pw.fast(clamp_eps(to_float(x[i]), eps));
+      };
+      scalars(lo, hi < head ? hi : head);
+      const int64_t vlo = lo > head ? lo : head, vhi = hi < vec_end ? hi : vec_end;
+      if (vlo < vhi) {
+        // 32-bit offsets within the row (the host keeps hw + 16 below 2^31 on this path).
+        const int64_t first = (vlo - head) / K;
+        const int at0 = static_cast<int>(head + first * K - lo);  // row offset of vector 0
+        const int n = static_cast<int>(hw);
+        // Vector q holds row offsets at0 + q*K ...; its bits skip..keep-1 are in the row.
+        sweep(x + head + first * K, static_cast<int>((vhi - head - 1) / K - first) + 1,
+              [&](const uint4& pack, int q) {
+                const int at = at0 + q * K;
+                const int skip = at < 0 ? -at : 0;
+                const int keep = n - at < K ? n - at : K;
+                const unsigned mask = (1u << keep) - (1u << skip);
+#pragma unroll
+                for (int k = 0; k < K; ++k) {
+                  const float e = pw.fast(clamp_eps(element<T>(pack, k), eps));
+                  acc += (mask >> k & 1u) ? e : 0.0f;  // a select: another row's NaN never enters
+                }
+              });
+      }
+      scalars(lo > vec_end ? lo : vec_end, hi);
     }
     acc = group_sum<G>(acc);
     if (active && sub == 0) {
@@ -175,10 +256,10 @@ __global__ void __launch_bounds__(256) gem_backward_kernel(const T* __restrict__
   });
 }
 
-// Lanes per row: about two loads per lane, at least 4 lanes, at most a warp.
-int lanes_per_row(int64_t loads_per_row) {
+// Lanes per row: about `per_lane` loads per lane, at least 4 lanes, at most a warp.
+int lanes_per_row(int64_t loads_per_row, int per_lane = 2) {
   int g = 4;
-  while (g < 32 && 2 * g < loads_per_row) g *= 2;
+  while (g < 32 && per_lane * g < loads_per_row) g *= 2;
   return g;
 }
 
@@ -213,17 +294,42 @@ void with_power(float p, Fn&& fn) {
 }
 
 template <typename T>
-void forward(const isc_gem_forward_args& a, cudaStream_t stream) {
+void forward(const isc_gem_forward_args& a, cudaStream_t stream, int device) {
   const auto* x = static_cast<const T*>(a.x);
   auto* y = static_cast<T*>(a.y);
   constexpr int K = 16 / sizeof(T);
-  const bool vectorized = a.hw % K == 0 && aligned16(x);
-  const int g = lanes_per_row(vectorized ? a.hw / K : a.hw);
+  // The vector stream starts at the first 16-byte boundary; an x not aligned to its own type
+  // (or a row too long for 32-bit offsets) has none, and is read element by element.
+  const int64_t numel = a.rows * a.hw;
+  const auto address = reinterpret_cast<uintptr_t>(x);
+  int64_t head = 0, packs = 0;
+  if (address % sizeof(T) == 0 && a.hw <= INT32_MAX - 16) {
+    head = std::min<int64_t>(static_cast<int64_t>((16 - address % 16) % 16 / sizeof(T)), numel);
+    packs = (numel - head) / K;
+  }
+  const bool aligned = packs > 0 && head == 0 && a.hw % K == 0;
+  // Vectors per row: one more where rows do not start on a vector boundary.
+  const int64_t loads = packs > 0 ? (a.hw + K - 1) / K + (a.hw % K != 0 || head != 0) : a.hw;
+  // 8 loads per lane from 512 KB per SM up; below that, fewer, shorter lanes fill the last wave.
+  const bool large = static_cast<double>(numel) * sizeof(T) >= 512.0 * 1024 * multiprocessors(device);
+  const int g = lanes_per_row(loads, large ? 8 : 4);
   const dim3 grid = grid_for(a.rows, g);
   with_power(a.p, [&](auto pw) {
     with_lanes(g, [&](auto lanes) {
-      gem_forward_kernel<T, decltype(lanes)::value><<<grid, 256, 0, stream>>>(x, y, a.rows, a.hw, a.eps, 1.0f / a.p, a.p == 1.0f,
-                                                         vectorized, pw);
+      constexpr int G = decltype(lanes)::value;
+      auto launch = [&](auto kernel) {
+        kernel<<<grid, 256, 0, stream>>>(x, y, a.rows, a.hw, head, packs, a.eps, 1.0f / a.p, a.p == 1.0f, pw);
+      };
+      using P = decltype(pw);
+      if (large && aligned) {
+        launch(gem_forward_kernel<T, G, 8, true, P>);
+      } else if (large) {
+        launch(gem_forward_kernel<T, G, 8, false, P>);
+      } else if (aligned) {
+        launch(gem_forward_kernel<T, G, 4, true, P>);
+      } else {
+        launch(gem_forward_kernel<T, G, 4, false, P>);
+      }
     });
   });
   check(cudaGetLastError(), "gem_forward_kernel launch");
@@ -291,7 +397,7 @@ int32_t isc_cuda_gem_forward(const isc_gem_forward_args* a, isc_status* status) 
     const int device = isc::cuda::common_device({{a->x, "x"}, {a->y, "y"}});
     isc::cuda::DeviceGuard guard(device);
     isc::cuda::by_dtype(a->dtype, [&](auto tag) {
-      isc::cuda::forward<decltype(tag)>(*a, static_cast<cudaStream_t>(a->stream));
+      isc::cuda::forward<decltype(tag)>(*a, static_cast<cudaStream_t>(a->stream), device);
     });
   });
 }
