@@ -18,6 +18,7 @@ namespace {
 constexpr int64_t kQueryBlock = 96;         // queries scanned together against an L1-resident panel
 constexpr int64_t kQuerySuper = 4096;       // queries of one task: each reference is packed once for them
 constexpr int64_t kMinRefsPerSplit = 4096;  // below this, splitting references costs more than it saves
+constexpr int64_t kFewQueries = 8;          // up to this many, references are scanned in place, unpacked
 
 void check(const isc_knn_args* a) {
   if (a == nullptr) fail(ISC_INVALID_ARGUMENT, "args is NULL");
@@ -77,7 +78,16 @@ void run_task(const isc_knn_args& a, const LinalgKernels& kernels, int64_t q0, i
   }
   // About 256 KB of packed references at a time: they stay in L2 while every query visits them.
   const int64_t nr_panel = kernels.panel;
-  const int64_t block = std::max<int64_t>(nr_panel, (65536 / d) / nr_panel * nr_panel);
+  const int64_t block = std::max<int64_t>(nr_panel, (65536 / d) / nr_panel * nr_panel);  // 256 KB of references
+  if (nq <= kFewQueries) {
+    Sink sink{heaps, thresholds.data()};
+    for (int64_t b0 = r0; b0 < r1; b0 += block) {
+      KnnScan scan{queries, nq, d, a.refs + b0 * d, std::min(block, r1 - b0), a.id_offset + b0, l2 ? 2.0f : 1.0f,
+                   nullptr, l2, l2 ? query_bias.data() : nullptr, thresholds.data(), &sink, &Sink::offer};
+      kernels.knn_scan_rows(scan);
+    }
+    return;
+  }
   std::vector<float> packed(static_cast<size_t>(block * d));
   std::vector<float> ref_bias(l2 ? static_cast<size_t>(block) : 0);
   for (int64_t b0 = r0; b0 < r1; b0 += block) {
@@ -95,7 +105,7 @@ void run_task(const isc_knn_args& a, const LinalgKernels& kernels, int64_t q0, i
       const int64_t m = std::min(kQueryBlock, nq - i0);
       Sink sink{heaps + i0, thresholds.data() + i0};
       KnnScan scan{queries + i0 * d, m, d, packed.data(), nr, a.id_offset + b0, l2 ? 2.0f : 1.0f,
-                   l2 ? ref_bias.data() : nullptr, l2 ? query_bias.data() + i0 : nullptr, thresholds.data() + i0,
+                   l2 ? ref_bias.data() : nullptr, false, l2 ? query_bias.data() + i0 : nullptr, thresholds.data() + i0,
                    &sink, &Sink::offer};
       kernels.knn_scan(scan);
     }

@@ -8,18 +8,19 @@
 
 namespace isc::cpu {
 
-// Scores of a block of queries against a packed block of references. Every score
+// Scores of a block of queries against a block of references. Every score
 // dot_scale * q.r + ref_bias[j] + query_bias[i] that is >= thresholds[i] is offered to the sink,
 // which may raise thresholds[i].
 struct KnnScan {
   const float* queries;      // [nq, d]
   int64_t nq;
   int64_t d;
-  const float* packed_refs;  // from pack_rows
+  const float* refs;         // knn_scan: from pack_rows; knn_scan_rows: row-major [nr, d]
   int64_t nr;
   int64_t ref_base;          // number of reference 0, as passed to the sink
   float dot_scale;
   const float* ref_bias;     // [nr] or null
+  bool ref_norms;            // knn_scan_rows only: ref_bias[j] is -|r_j|^2, computed in the same pass
   const float* query_bias;   // [nq] or null
   float* thresholds;         // [nq]
   void* sink_context;
@@ -37,6 +38,9 @@ struct LinalgKernels {
   void (*gemm_nn)(const float* a, int64_t lda, int64_t m, const float* b, int64_t ldb, int64_t n, int64_t k, float* c,
                   int64_t ldc);
   void (*knn_scan)(const KnnScan& scan);
+  // knn_scan on references read in place: one pass over them, for searches with too few queries
+  // to repay packing (bound by memory, not arithmetic).
+  void (*knn_scan_rows)(const KnnScan& scan);
 };
 
 namespace linalg {
@@ -144,7 +148,7 @@ void knn_scan(const KnnScan& s) {
   for (int64_t p0 = 0; p0 < s.nr; p0 += NR) {
     const int cols = s.nr - p0 < NR ? static_cast<int>(s.nr - p0) : NR;
     const int valid = cols == NR ? -1 : (1 << cols) - 1;  // lanes past nr are padding
-    const float* panel = s.packed_refs + p0 * s.d;
+    const float* panel = s.refs + p0 * s.d;
     V bias0 = V::zero(), bias1 = V::zero();
     if (s.ref_bias != nullptr) {
       bias0 = cols >= W ? V::load(s.ref_bias + p0) : V::load_partial(s.ref_bias + p0, cols);
@@ -174,11 +178,57 @@ void knn_scan(const KnnScan& s) {
   }
 }
 
+// knn_scan_rows for M queries at once: each reference row is loaded once for all of them.
+template <class V, int M>
+void scan_rows(const KnnScan& s, int64_t q0) {
+  constexpr int W = V::kWidth;
+  const int64_t full = s.d / W * W;
+  const int tail = static_cast<int>(s.d - full);
+  const float* q = s.queries + q0 * s.d;
+  float query_bias[M];
+  for (int i = 0; i < M; ++i) query_bias[i] = s.query_bias != nullptr ? s.query_bias[q0 + i] : 0.0f;
+  for (int64_t j = 0; j < s.nr; ++j) {
+    const float* r = s.refs + j * s.d;
+    V acc[M];
+    for (int i = 0; i < M; ++i) acc[i] = V::zero();
+    V norm = V::zero();
+    for (int64_t t = 0; t < full; t += W) {
+      const V rv = V::load(r + t);
+      for (int i = 0; i < M; ++i) acc[i] = fmadd(V::load(q + i * s.d + t), rv, acc[i]);
+      if (s.ref_norms) norm = fmadd(rv, rv, norm);
+    }
+    if (tail > 0) {
+      const V rv = V::load_partial(r + full, tail);
+      for (int i = 0; i < M; ++i) acc[i] = fmadd(V::load_partial(q + i * s.d + full, tail), rv, acc[i]);
+      if (s.ref_norms) norm = fmadd(rv, rv, norm);
+    }
+    const float ref_bias = s.ref_norms ? -norm.sum() : (s.ref_bias != nullptr ? s.ref_bias[j] : 0.0f);
+    for (int i = 0; i < M; ++i) {
+      const float score = s.dot_scale * acc[i].sum() + ref_bias + query_bias[i];
+      if (score >= s.thresholds[q0 + i]) s.sink(s.sink_context, q0 + i, s.ref_base + j, score);
+    }
+  }
+}
+
+template <class V>
+void knn_scan_rows(const KnnScan& s) {
+  constexpr int kMaxQueries = 4;  // accumulators stay in registers
+  for (int64_t q0 = 0; q0 < s.nq; q0 += kMaxQueries) {
+    switch (s.nq - q0 < kMaxQueries ? static_cast<int>(s.nq - q0) : kMaxQueries) {
+      case 4: scan_rows<V, 4>(s, q0); break;
+      case 3: scan_rows<V, 3>(s, q0); break;
+      case 2: scan_rows<V, 2>(s, q0); break;
+      default: scan_rows<V, 1>(s, q0); break;
+    }
+  }
+}
+
 }  // namespace linalg
 
 template <class V>
 constexpr LinalgKernels make_linalg_kernels() {
-  return {2 * V::kWidth, &linalg::pack_rows<V>, &linalg::gemm_packed<V>, &linalg::gemm_nn<V>, &linalg::knn_scan<V>};
+  return {2 * V::kWidth,         &linalg::pack_rows<V>,     &linalg::gemm_packed<V>,
+          &linalg::gemm_nn<V>,   &linalg::knn_scan<V>,      &linalg::knn_scan_rows<V>};
 }
 
 }  // namespace isc::cpu

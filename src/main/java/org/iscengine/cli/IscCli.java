@@ -2,6 +2,7 @@ package org.iscengine.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import org.iscengine.runtime.BlasThreads;
 import org.iscengine.runtime.Versions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,7 @@ public final class IscCli implements Runnable {
 
   /** Runs the command line on these streams and returns its exit code. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    BlasThreads.useOne();
     // picocli answers usage errors with 2 (ExitCode.USAGE); failures are reported here as 1.
     return new CommandLine(new IscCli())
         .setOut(out)

@@ -40,8 +40,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--store", required = true, description = "Reference store folder (created if missing).")
   Path store;
 
-  @Option(names = "--index", defaultValue = "IDMap2,Flat",
-      description = "FAISS index_factory description with ids and removal, or 'exact' (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--index", defaultValue = "exact",
+      description = "'exact' (the project's kNN kernel) or a FAISS index_factory description with ids and removal,"
+          + " e.g. IDMap2,Flat (default: ${DEFAULT-VALUE}). Changing it rebuilds the index from the log.")
   String index;
 
   @Option(names = "--snapshot-every", defaultValue = "50000",

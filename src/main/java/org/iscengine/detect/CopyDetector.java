@@ -24,6 +24,7 @@ import org.iscengine.image.Images;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
+import org.iscengine.runtime.BlasThreads;
 import org.iscengine.store.ReferenceStore;
 
 /**
@@ -184,6 +185,7 @@ public final class CopyDetector implements AutoCloseable {
       if (storeDir == null) {
         throw new IllegalArgumentException("a copy detector needs a reference store folder");
       }
+      BlasThreads.useOne();
       if (scoreNormalization != null && (negatives == null || negatives.size(0) <= scoreNormalization.lastRank())) {
         throw new IllegalArgumentException("score normalization needs more than " + (scoreNormalization.lastRank())
             + " negative descriptors");

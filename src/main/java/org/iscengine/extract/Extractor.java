@@ -38,6 +38,7 @@ import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.progress.Progress;
+import org.iscengine.runtime.BlasThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,7 @@ public final class Extractor {
       throw new IllegalArgumentException("half precision (" + precision + ") runs on a GPU only; use float32 on the"
           + " CPU");
     }
+    BlasThreads.useOne();
     this.model = model;
     this.modelName = modelName;
     this.options = options;

@@ -70,6 +70,7 @@ class CopyDetectorTest {
       }
     }
     try (CopyDetector detector = builder().build()) {
+      assertEquals(1, org.iscengine.runtime.BlasThreads.current(), "OpenBLAS left one thread (no spinning pool)");
       float[] got = detector.describe(image);
       assertEquals(24, got.length);
       for (int i = 0; i < 24; i++) {

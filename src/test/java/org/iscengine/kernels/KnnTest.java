@@ -27,11 +27,14 @@ class KnnTest {
     CpuKernels.setIsa(CpuKernels.bestIsa());
   }
 
-  /** nq, nr, d, k: odd sizes; one and several query blocks; references split across threads. */
+  /**
+   * nq, nr, d, k: odd sizes; one and several query blocks; references split across threads; up to
+   * four queries scan the references in place, five and more pack them.
+   */
   static Stream<Arguments> cases() {
     long[][] sizes = {
       {1, 1, 1, 1}, {7, 33, 5, 3}, {3, 40, 3, 40}, {130, 517, 17, 10}, {97, 2000, 64, 100},
-      {2, 20000, 31, 7}, {5, 3000, 9, 1024}, {200, 300, 256, 1}
+      {2, 20000, 31, 7}, {5, 3000, 9, 1024}, {200, 300, 256, 1}, {4, 9001, 128, 10}, {1, 12345, 40, 16}
     };
     List<Arguments> cases = new ArrayList<>();
     for (CpuIsa isa : CpuIsa.values()) {

@@ -112,6 +112,31 @@ class ReferenceStoreTest {
     }
   }
 
+  @Test
+  void anotherIndexRebuildsFromTheLogAndKeepsEveryReference() {
+    Map<String, float[]> expected = new HashMap<>();
+    Path store = dir.resolve("store");
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      for (int i = 0; i < 25; i++) {
+        float[] v = vector();
+        s.add("ref-" + i, v);
+        expected.put("ref-" + i, v);
+      }
+      assertTrue(s.remove("ref-7"));
+      expected.remove("ref-7");
+    }  // closing writes a FAISS snapshot
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
+      assertHolds(s, expected);
+      float[] v = vector();
+      s.add("ref-new", v);
+      expected.put("ref-new", v);
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertHolds(s, expected);
+      assertFalse(s.contains("ref-7"));
+    }
+  }
+
   private static void deleteSnapshots(Path store) {
     try {
       Snapshot.deleteTree(store.resolve("snapshots"));
