@@ -35,6 +35,8 @@ import org.iscengine.model.ModelConfig;
  * @param freeze parameter-name prefixes kept fixed (e.g. {@code backbone.layer1}; optional, default
  *     none): with little training data, training only the upper layers keeps the lower ones'
  *     generic filters. BatchNorm statistics of frozen layers still follow the data.
+ * @param entropyWeight weight of SSCD's entropy regularizer added to the loss (optional, default
+ *     0: off; see {@link EntropyRegularizer})
  */
 public record Stage(
     String name,
@@ -57,14 +59,16 @@ public record Stage(
     double posMargin,
     double negMargin,
     boolean amp,
-    List<String> freeze) {
+    List<String> freeze,
+    Double entropyWeight) {
   public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
   /** Keys a recipe may leave out. */
-  public static final List<String> OPTIONAL = List.of("freeze");
+  public static final List<String> OPTIONAL = List.of("freeze", "entropyWeight");
 
   public Stage {
     views = views == null ? List.of() : List.copyOf(views);
     freeze = freeze == null ? List.of() : List.copyOf(freeze);
+    entropyWeight = entropyWeight == null ? 0.0 : entropyWeight;
     schedule = schedule == null ? "cosine" : schedule.toLowerCase(Locale.ROOT);
     require(name, name != null && name.matches("[A-Za-z0-9_.-]+"), "name", "letters, digits, '.', '_' or '-'",
         name);
@@ -98,6 +102,8 @@ public record Stage(
         memorySize);
     require(name, Double.isFinite(posMargin) && Double.isFinite(negMargin) && posMargin < negMargin, "margins",
         "finite, posMargin < negMargin", posMargin + " / " + negMargin);
+    require(name, Double.isFinite(entropyWeight) && entropyWeight >= 0 && entropyWeight <= 1000, "entropyWeight",
+        "in [0, 1000]", entropyWeight);
     for (String f : freeze) {
       require(name, f != null && !f.isBlank(), "freeze", "parameter-name prefixes", freeze);
     }

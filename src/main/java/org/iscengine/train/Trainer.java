@@ -20,6 +20,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
@@ -229,8 +230,8 @@ public final class Trainer {
             }
             losses.add(stats.loss());
             metrics.step(new TrainingLog.StepRecord(stage.name(), step, total, (int) (step / (total
-                / stage.epochs())), stats.loss(), stats.posLoss(), stats.negLoss(), stats.activePositives(),
-                stats.activeNegatives(), lr, gradNorm, stage.batchSize() / seconds));
+                / stage.epochs())), stats.loss(), stats.posLoss(), stats.negLoss(), outcome.entropy(),
+                stats.activePositives(), stats.activeNegatives(), lr, gradNorm, stage.batchSize() / seconds));
             bar.step();
             ran++;
             boolean last = step + 1 == total;
@@ -273,8 +274,8 @@ public final class Trainer {
     }
   }
 
-  /** The loss statistics of a step and the gradient norm before clipping. */
-  private record StepOutcome(ContrastiveStats stats, double gradNorm) {}
+  /** The loss statistics of a step, the entropy regularizer (0 when off), the gradient norm before clipping. */
+  private record StepOutcome(ContrastiveStats stats, double entropy, double gradNorm) {}
 
   /** One optimisation step on a batch. */
   private StepOutcome step(DescriptorModel model, Sgd sgd, ContrastiveMemoryLoss loss, MemoryBank bank,
@@ -298,15 +299,25 @@ public final class Trainer {
           .contiguous(torch.MemoryFormat.ChannelsLast);
       sgd.zeroGrad();
       ContrastiveStats[] stats = new ContrastiveStats[1];
+      double[] entropy = new double[1];
       backpropagate(model, input, stage.gemP(), embeddings -> {
+        Tensor gradient;
         try (ContrastiveForward forward = loss.forward(embeddings, y, bank)) {
           stats[0] = forward.stats();
-          return loss.backward(forward, 1.0);
+          gradient = loss.backward(forward, 1.0);
+        }
+        if (stage.entropyWeight() == 0) {
+          return gradient;
+        }
+        EntropyRegularizer.Result regularizer = EntropyRegularizer.of(embeddings, y);
+        entropy[0] = regularizer.value();
+        try (gradient; Tensor g = regularizer.gradient(); Scalar w = new Scalar(stage.entropyWeight())) {
+          return gradient.add(g, w);
         }
       });
       double gradNorm = sgd.clipGradients(stage.gradClip());
       sgd.step(lr);
-      return new StepOutcome(stats[0], gradNorm);
+      return new StepOutcome(stats[0], entropy[0], gradNorm);
     }
   }
 

@@ -51,7 +51,7 @@ class ReproductionTest {
     }
     Files.writeString(bench.resolve("ground_truth.csv"), truth);
     Stage stage = new Stage("s", "resnet18", 64, 16, 3.0, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.01,
-        0.9, 0, 0, "cosine", 5, 64, 0, 1, false, List.of());
+        0.9, 0, 0, "cosine", 5, 64, 0, 1, false, List.of(), 0.0);
     Path work = dir.resolve("work");
     Reproduction.Outcome outcome = new Reproduction(bench, work, new Recipe("t", 3, List.of(stage)),
         ComputeDevice.CPU, 2, Resources.local(), Progress.none()).run();

@@ -87,6 +87,10 @@ class RecipeTest {
     assertTrue(memory.contains("memorySize must be >= the views of one step (8)"), memory);
     String missing = error(base("").replace("  amp: false\n", ""));
     assertTrue(missing.contains("does not set 'amp'"), missing);
+    assertEquals(0.0, Recipe.named(writeAndName(base(""))).stages().get(0).entropyWeight(), "off unless set");
+    assertEquals(2.5, Recipe.named(writeAndName(base("    entropyWeight: 2.5\n"))).stages().get(0).entropyWeight());
+    String entropy = error(base("    entropyWeight: -1\n"));
+    assertTrue(entropy.contains("stage s1") && entropy.contains("entropyWeight must be in [0, 1000]"), entropy);
     String notYaml = error("stages: [unclosed\n");
     assertTrue(notYaml.contains("not valid YAML"), notYaml);
     String none = assertThrows(IllegalArgumentException.class, () -> Recipe.named("no-such-recipe")).getMessage();
@@ -103,7 +107,7 @@ class RecipeTest {
   void learningRateWarmsUpThenDecays() {
     Stage s = Recipe.named("tiny").stages().get(0);
     Stage cosine = new Stage("c", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 4, "cosine", 0, 64,
-        0, 1, false, List.of());
+        0, 1, false, List.of(), 0.0);
     long total = 24;
     double previous = 0;
     for (long i = 0; i < 4; i++) {
@@ -120,7 +124,7 @@ class RecipeTest {
     }
     assertEquals(0.0, LearningRate.at(cosine, total - 1, total), 1e-12);
     Stage linear = new Stage("l", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 0, "linear", 0, 64,
-        0, 1, false, List.of());
+        0, 1, false, List.of(), 0.0);
     assertEquals(0.1, LearningRate.at(linear, 5, 11), 1e-12, "half way");
   }
 }

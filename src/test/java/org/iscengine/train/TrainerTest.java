@@ -2,6 +2,7 @@ package org.iscengine.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,8 +59,12 @@ class TrainerTest {
   }
 
   private static Stage stage(int epochs, double lr, int warmup) {
+    return stage(epochs, lr, warmup, 0.0);
+  }
+
+  private static Stage stage(int epochs, double lr, int warmup, double entropyWeight) {
     return new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, epochs, lr, 0.9, 1e-5, warmup, "cosine",
-        5.0, 64, 0.0, 1.0, false, List.of());
+        5.0, 64, 0.0, 1.0, false, List.of(), entropyWeight);
   }
 
   private Trainer trainer(Stage stage, Path run, Path init, long stopAfter) {
@@ -182,6 +187,20 @@ class TrainerTest {
   }
 
   @Test
+  void theEntropyRegularizerJoinsTheGradientAndIsLogged() throws Exception {
+    Path off = dir.resolve("off");
+    Path on = dir.resolve("on");
+    List<Double> plain = trainer(stage(2, 0.05, 0), off, null, 0).run(false).losses();
+    List<Double> regularized = trainer(stage(2, 0.05, 0, 5.0), on, null, 0).run(false).losses();
+    assertEquals(plain.get(0), regularized.get(0), "same weights and batch before the first update");
+    assertNotEquals(plain.get(1), regularized.get(1), "the first update differs by the regularizer's gradient");
+    List<String> lines = Files.readAllLines(on.resolve("metrics.jsonl"));
+    assertTrue(lines.stream().filter(l -> l.contains("\"loss\"")).allMatch(l -> !l.contains("\"entropy\":0.0")),
+        "the regularizer's value is logged: " + lines.get(0));
+    assertTrue(Files.readAllLines(off.resolve("metrics.jsonl")).get(0).contains("\"entropy\":0.0"));
+  }
+
+  @Test
   void aResumedRunComputesTheSameLossesAsAnUninterruptedOne() {
     Stage stage = stage(3, 0.02, 1);
     List<Double> whole = trainer(stage, dir.resolve("whole"), null, 0).run(false).losses();
@@ -206,7 +225,7 @@ class TrainerTest {
       ModelFile.save(init, m, "test init");
     }
     Stage frozen = new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, 1, 0.1, 0.9, 1e-5, 0, "cosine",
-        5.0, 64, 0.0, 1.0, false, List.of("backbone.conv1", "backbone.layer1", "backbone.layer2"));
+        5.0, 64, 0.0, 1.0, false, List.of("backbone.conv1", "backbone.layer1", "backbone.layer2"), 0.0);
     Trainer.Result result = new Trainer(new Recipe("test", 7, List.of(frozen)), data, Resources.local(),
         dir.resolve("run"), ComputeDevice.CPU, new Trainer.Options(2, 2, init, 0), Progress.none()).run(false);
     try (DescriptorModel before = ModelFile.load(init);
@@ -230,7 +249,7 @@ class TrainerTest {
       assertTrue(changed > 10, "the other parameters learn: " + changed + " changed");
     }
     Stage typo = new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, 1, 0.1, 0.9, 1e-5, 0, "cosine",
-        5.0, 64, 0.0, 1.0, false, List.of("backbone.layer9"));
+        5.0, 64, 0.0, 1.0, false, List.of("backbone.layer9"), 0.0);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(new Recipe("t", 7,
         List.of(typo)), data, Resources.local(), dir.resolve("run2"), ComputeDevice.CPU, new Trainer.Options(2, 2,
         init, 0), Progress.none()).run(false));
@@ -281,17 +300,17 @@ class TrainerTest {
   @Test
   void missingDataIsNamedBeforeTraining() {
     Stage pairs = new Stage("ft", "resnet18", SIZE, 16, 3.0, List.of(), true, 0, 8, 1, 0.1, 0.9, 0, 0, "cosine", 0,
-        64, 0, 1.1, false, List.of());
+        64, 0, 1.1, false, List.of(), 0.0);
     IllegalArgumentException noPairs = assertThrows(IllegalArgumentException.class,
         () -> trainer(pairs, dir.resolve("a"), null, 0));
     assertTrue(noPairs.getMessage().contains("--pairs"), noPairs.getMessage());
     Stage negatives = new Stage("v98", "resnet18", SIZE, 16, 3.0, VIEWS, false, 2, 8, 1, 0.1, 0.9, 0, 0, "linear",
-        0, 64, 0, 1, false, List.of());
+        0, 64, 0, 1, false, List.of(), 0.0);
     IllegalArgumentException noRefs = assertThrows(IllegalArgumentException.class,
         () -> trainer(negatives, dir.resolve("b"), null, 0));
     assertTrue(noRefs.getMessage().contains("--references"), noRefs.getMessage());
     Stage big = new Stage("big", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 32, 1, 0.1, 0.9, 0, 0, "cosine", 0, 64,
-        0, 1, false, List.of());
+        0, 1, false, List.of(), 0.0);
     IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
         () -> trainer(big, dir.resolve("c"), null, 0));
     assertTrue(few.getMessage().contains("fewer than one batch of 32"), few.getMessage());
