@@ -40,6 +40,7 @@ import org.iscengine.kernels.ContrastiveStats;
 import org.iscengine.kernels.Gem;
 import org.iscengine.kernels.GemGradients;
 import org.iscengine.kernels.MemoryBank;
+import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.model.ModelFile;
@@ -72,6 +73,7 @@ public final class Trainer {
   private final ComputeDevice device;
   private final Options options;
   private final Progress.Factory progress;
+  private MixedPrecision precisionOverride;  // tests: the CUDA path's mechanics on a CPU
 
   /**
    * How a run goes.
@@ -91,7 +93,8 @@ public final class Trainer {
   }
 
   /** The state kept next to a stage's checkpoint. */
-  record CheckpointState(String recipe, long seed, String stage, long step, long total, boolean finished) {}
+  record CheckpointState(String recipe, long seed, String stage, long step, long total, boolean finished,
+      Double lossScale, Integer goodSteps) {}
 
   /** What a run produced: the final model and, per step run now, the loss. */
   public record Result(Path model, boolean complete, List<Double> losses) {}
@@ -175,20 +178,32 @@ public final class Trainer {
     }
   }
 
+  /** Trains in this precision whatever the recipes say (tests run the CUDA path's mechanics on a CPU). */
+  Trainer withPrecision(MixedPrecision precision) {
+    this.precisionOverride = precision;
+    return this;
+  }
+
   private long runStage(int index, Stage stage, Path stageDir, Path previous, long budget, TrainingLog metrics,
       List<Double> losses) {
     long total = Batches.stepsPerEpoch(stage, data) * stage.epochs();
     long stageSeed = recipe.stageSeed(index);
     Path checkpoint = stageDir.resolve("checkpoint");
     ModelConfig config = stage.modelConfig();
-    if (stage.amp() && device.isCuda()) {
-      log.warn("stage {}: mixed precision is not implemented yet; training in float32", stage.name());
+    MixedPrecision precision = precisionOverride != null ? precisionOverride
+        : stage.amp() && device.isCuda() ? MixedPrecision.CUDA_FLOAT16 : MixedPrecision.FLOAT32;
+    if (stage.amp() && !device.isCuda()) {
+      log.info("stage {}: mixed precision runs on CUDA; training in float32 on the CPU", stage.name());
     }
     long start = 0;
     DescriptorModel model;
+    LossScaler scaler = precision.scaled() ? new LossScaler(0, 0) : null;
     if (Files.exists(checkpoint.resolve("state.json"))) {
       CheckpointState state = readState(checkpoint);
       start = state.step();
+      if (scaler != null && state.lossScale() != null) {
+        scaler = new LossScaler(state.lossScale(), state.goodSteps() == null ? 0 : state.goodSteps());
+      }
       model = ModelFile.load(checkpoint.resolve("model.iscm"), config);
       log.info("stage {}: resuming at step {} of {}", stage.name(), start, total);
     } else if (previous != null) {
@@ -219,11 +234,14 @@ public final class Trainer {
             long t0 = System.nanoTime();
             Batches.Batch batch = batches.next();
             double lr = LearningRate.at(stage, step, total);
-            StepOutcome outcome = step(model, sgd, loss, bank, batch, config, torchDevice, lr, stage);
+            double lossScale = scaler == null ? 1 : scaler.scale();  // this step's (the scaler updates it)
+            StepOutcome outcome = step(model, sgd, loss, bank, batch, config, torchDevice, lr, stage, precision,
+                scaler);
             ContrastiveStats stats = outcome.stats();
             double gradNorm = outcome.gradNorm();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            if (!Double.isFinite(stats.loss()) || !Double.isFinite(gradNorm)) {
+            // A step the loss scaler skipped (float16 overflow) is expected now and then, not a divergence.
+            if (!Double.isFinite(stats.loss()) || !outcome.skipped() && !Double.isFinite(gradNorm)) {
               throw new TrainingCollapsedException(String.format(Locale.ROOT, "training diverged at stage %s, step"
                   + " %d: the loss or its gradient is not finite. The usual cause is a learning rate too high"
                   + " (lr now %.4g): lower lr in the recipe or lengthen warmupSteps.", stage.name(), step, lr));
@@ -231,7 +249,8 @@ public final class Trainer {
             losses.add(stats.loss());
             metrics.step(new TrainingLog.StepRecord(stage.name(), step, total, (int) (step / (total
                 / stage.epochs())), stats.loss(), stats.posLoss(), stats.negLoss(), outcome.entropy(),
-                stats.activePositives(), stats.activeNegatives(), lr, gradNorm, stage.batchSize() / seconds));
+                stats.activePositives(), stats.activeNegatives(), lr, outcome.skipped() ? 0 : gradNorm,
+                lossScale, outcome.skipped(), stage.batchSize() / seconds));
             bar.step();
             ran++;
             boolean last = step + 1 == total;
@@ -239,7 +258,8 @@ public final class Trainer {
               double cos = CollapseDetector.check(model, probe, stage.name(), step, lr);
               metrics.event(Map.of("stage", stage.name(), "step", step, "probeMeanCosine", cos));
               saveCheckpoint(stageDir, model, sgd, bank, new CheckpointState(recipe.name(), recipe.seed(),
-                  stage.name(), step + 1, total, last));
+                  stage.name(), step + 1, total, last, scaler == null ? null : scaler.scale(),
+                  scaler == null ? null : scaler.goodSteps()));
             }
           }
         }
@@ -274,12 +294,16 @@ public final class Trainer {
     }
   }
 
-  /** The loss statistics of a step, the entropy regularizer (0 when off), the gradient norm before clipping. */
-  private record StepOutcome(ContrastiveStats stats, double entropy, double gradNorm) {}
+  /**
+   * The loss statistics of a step, the entropy regularizer (0 when off), the gradient norm before
+   * clipping, and whether the loss scaler skipped the update (gradients not finite in float16).
+   */
+  private record StepOutcome(ContrastiveStats stats, double entropy, double gradNorm, boolean skipped) {}
 
   /** One optimisation step on a batch. */
   private StepOutcome step(DescriptorModel model, Sgd sgd, ContrastiveMemoryLoss loss, MemoryBank bank,
-      Batches.Batch batch, ModelConfig config, Device torchDevice, double lr, Stage stage) {
+      Batches.Batch batch, ModelConfig config, Device torchDevice, double lr, Stage stage, MixedPrecision precision,
+      LossScaler scaler) {
     try (PointerScope scope = new PointerScope()) {
       int s = batch.size();
       Tensor host = torch.empty(batch.rows(), 3, s, s);
@@ -300,40 +324,54 @@ public final class Trainer {
       sgd.zeroGrad();
       ContrastiveStats[] stats = new ContrastiveStats[1];
       double[] entropy = new double[1];
-      backpropagate(model, input, stage.gemP(), embeddings -> {
+      double lossScale = scaler == null ? 1 : scaler.scale();
+      backpropagate(model, input, stage.gemP(), precision, embeddings -> {
         Tensor gradient;
         try (ContrastiveForward forward = loss.forward(embeddings, y, bank)) {
           stats[0] = forward.stats();
-          gradient = loss.backward(forward, 1.0);
+          gradient = loss.backward(forward, lossScale);
         }
         if (stage.entropyWeight() == 0) {
           return gradient;
         }
         EntropyRegularizer.Result regularizer = EntropyRegularizer.of(embeddings, y);
         entropy[0] = regularizer.value();
-        try (gradient; Tensor g = regularizer.gradient(); Scalar w = new Scalar(stage.entropyWeight())) {
+        try (gradient; Tensor g = regularizer.gradient(); Scalar w = new Scalar(stage.entropyWeight() * lossScale)) {
           return gradient.add(g, w);
         }
       });
+      if (scaler != null && !scaler.unscale(sgd)) {
+        sgd.zeroGrad();
+        return new StepOutcome(stats[0], entropy[0], Double.NaN, true);
+      }
       double gradNorm = sgd.clipGradients(stage.gradClip());
       sgd.step(lr);
-      return new StepOutcome(stats[0], entropy[0], gradNorm);
+      return new StepOutcome(stats[0], entropy[0], gradNorm, false);
     }
   }
 
   /**
    * Runs the model on normalised images and accumulates into its parameters' gradients the
-   * gradient that {@code lossGradient} gives for the (detached) embeddings: backbone and head
-   * with autograd, GeM by our kernel between them with its backward chained by hand.
+   * gradient that {@code lossGradient} gives for the (detached, float32) embeddings: backbone and
+   * head with autograd, under autocast when the precision says so, GeM by our kernel between
+   * them with its backward chained by hand.
    */
-  static void backpropagate(DescriptorModel model, Tensor input, double gemP, UnaryOperator<Tensor> lossGradient) {
+  static void backpropagate(DescriptorModel model, Tensor input, double gemP, MixedPrecision precision,
+      UnaryOperator<Tensor> lossGradient) {
     try (PointerScope scope = new PointerScope()) {
-      Tensor features = model.backbone().features(input).contiguous();
+      Tensor features;
+      try (MixedPrecision.Scope autocast = precision.enter()) {
+        features = model.backbone().features(input).contiguous();
+      }
       Tensor detached = features.detach();
       Tensor pooled = Gem.forward(detached, gemP);
       pooled.requires_grad_(true);
-      Tensor embeddings = model.head(pooled);
-      Tensor gradEmbeddings = lossGradient.apply(embeddings.detach());
+      Tensor embeddings;
+      try (MixedPrecision.Scope autocast = precision.enter()) {
+        embeddings = model.head(pooled);
+      }
+      Tensor gradEmbeddings = lossGradient.apply(embeddings.detach().to(ScalarType.Float))
+          .to(Tensors.dtype(embeddings));
       embeddings.backward(gradEmbeddings, new BoolOptional(), false, new TensorArrayRefOptional());
       if (!features.requires_grad()) {  // the whole backbone is frozen
         return;

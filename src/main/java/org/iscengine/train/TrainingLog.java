@@ -25,9 +25,13 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class TrainingLog implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One step's record; loss is the contrastive loss, entropy the regularizer's value (0 when off). */
+  /**
+   * One step's record; loss is the contrastive loss, entropy the regularizer's value (0 when off),
+   * lossScale the float16 loss scale (1 in float32), skipped whether that scale skipped the update.
+   */
   record StepRecord(String stage, long step, long total, int epoch, double loss, double posLoss, double negLoss,
-      double entropy, long activePos, long activeNeg, double lr, double gradNorm, double imagesPerSecond) {}
+      double entropy, long activePos, long activeNeg, double lr, double gradNorm, double lossScale, boolean skipped,
+      double imagesPerSecond) {}
 
   private final Path jsonl;
   private final Path png;
