@@ -76,9 +76,10 @@ void run_task(const isc_knn_args& a, const LinalgKernels& kernels, int64_t q0, i
       query_bias[i] = static_cast<float>(-n2);
     }
   }
-  // About 256 KB of packed references at a time: they stay in L2 while every query visits them.
+  // About 256 KB of references at a time (packed, or read in place for a few queries): they stay
+  // in L2 while every query visits them.
   const int64_t nr_panel = kernels.panel;
-  const int64_t block = std::max<int64_t>(nr_panel, (65536 / d) / nr_panel * nr_panel);  // 256 KB of references
+  const int64_t block = std::max<int64_t>(nr_panel, (65536 / d) / nr_panel * nr_panel);
   if (nq <= kFewQueries) {
     Sink sink{heaps, thresholds.data()};
     for (int64_t b0 = r0; b0 < r1; b0 += block) {

@@ -19,8 +19,8 @@ struct KnnScan {
   int64_t nr;
   int64_t ref_base;          // number of reference 0, as passed to the sink
   float dot_scale;
-  const float* ref_bias;     // [nr] or null
-  bool ref_norms;            // knn_scan_rows only: ref_bias[j] is -|r_j|^2, computed in the same pass
+  const float* ref_bias;     // knn_scan: [nr] or null; knn_scan_rows ignores it
+  bool ref_norms;            // knn_scan_rows only: add -|r_j|^2 (L2), computed in the same pass
   const float* query_bias;   // [nq] or null
   float* thresholds;         // [nq]
   void* sink_context;
@@ -202,7 +202,7 @@ void scan_rows(const KnnScan& s, int64_t q0) {
       for (int i = 0; i < M; ++i) acc[i] = fmadd(V::load_partial(q + i * s.d + full, tail), rv, acc[i]);
       if (s.ref_norms) norm = fmadd(rv, rv, norm);
     }
-    const float ref_bias = s.ref_norms ? -norm.sum() : (s.ref_bias != nullptr ? s.ref_bias[j] : 0.0f);
+    const float ref_bias = s.ref_norms ? -norm.sum() : 0.0f;
     for (int i = 0; i < M; ++i) {
       const float score = s.dot_scale * acc[i].sum() + ref_bias + query_bias[i];
       if (score >= s.thresholds[q0 + i]) s.sink(s.sink_context, q0 + i, s.ref_base + j, score);

@@ -35,7 +35,7 @@ final class EntropyRegularizer {
     }
     try (PointerScope scope = new PointerScope();
         AutoGradMode grad = new AutoGradMode(true)) {
-      Tensor leaf = embeddings.detach().clone().requires_grad_(true);
+      Tensor leaf = embeddings.detach().requires_grad_(true);  // a new leaf: the caller's tensor keeps no grad
       Tensor unit = Tensors.l2Normalize(leaf);
       // |u_i - u_j|^2 = 2 - 2 u_i.u_j for unit rows; same-image pairs (the diagonal too) get 4 more
       // than any real distance, so the minimum is over other images.

@@ -31,13 +31,19 @@ final class LossScaler {
     return goodSteps;
   }
 
+  /** Divides the gradients by the scale. */
+  void unscale(Sgd sgd) {
+    sgd.scaleGradients(1.0 / scale);
+  }
+
   /**
-   * Divides the gradients by the scale and updates it.
+   * Updates the scale from the unscaled gradients' global norm, which is finite exactly when every
+   * gradient is (the norm clipping computes anyway: no second pass over the gradients).
    *
-   * @return whether every gradient is finite, i.e. the step may be taken
+   * @return whether the step may be taken
    */
-  boolean unscale(Sgd sgd) {
-    boolean finite = sgd.scaleGradients(1.0 / scale);
+  boolean update(double gradNorm) {
+    boolean finite = Double.isFinite(gradNorm);
     if (!finite) {
       scale = Math.max(scale / 2, 1.0);
       goodSteps = 0;

@@ -55,21 +55,16 @@ public final class Sgd implements AutoCloseable {
     }
   }
 
-  /** Multiplies the gradients by factor; returns whether all of them are finite. */
-  public boolean scaleGradients(double factor) {
-    boolean finite = true;
+  /** Multiplies the gradients by factor. */
+  public void scaleGradients(double factor) {
     try (Scalar f = new Scalar(factor)) {
       for (Tensor p : params) {
         Tensor g = p.grad();
         if (g.defined()) {
           g.mul_(f);
-          try (Tensor ok = g.isfinite(); Tensor all = ok.all()) {
-            finite &= all.item_bool();
-          }
         }
       }
     }
-    return finite;
   }
 
   /** The global L2 norm of the gradients, scaled down to maxNorm when above it (maxNorm 0: never). */

@@ -340,11 +340,14 @@ public final class Trainer {
           return gradient.add(g, w);
         }
       });
-      if (scaler != null && !scaler.unscale(sgd)) {
-        sgd.zeroGrad();
-        return new StepOutcome(stats[0], entropy[0], Double.NaN, true);
+      if (scaler != null) {
+        scaler.unscale(sgd);
       }
       double gradNorm = sgd.clipGradients(stage.gradClip());
+      if (scaler != null && !scaler.update(gradNorm)) {
+        sgd.zeroGrad();
+        return new StepOutcome(stats[0], entropy[0], gradNorm, true);
+      }
       sgd.step(lr);
       return new StepOutcome(stats[0], entropy[0], gradNorm, false);
     }
