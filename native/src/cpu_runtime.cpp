@@ -1,6 +1,9 @@
 #include "cpu_runtime.hpp"
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "isc/cpu.h"
 #include "status.hpp"
@@ -78,6 +81,16 @@ int32_t isc_cpu_set_isa(int32_t isa, isc_status* status) {
     if (isa != ISC_ISA_GENERIC && isa != ISC_ISA_AVX2) isc::fail(ISC_INVALID_ARGUMENT, "unknown instruction set code %d", isa);
     if (isa > isc::cpu::kBestIsa) isc::fail(ISC_UNSUPPORTED, "this processor lacks AVX2 + FMA");
     isc::cpu::g_active_isa.store(isa, std::memory_order_relaxed);
+  });
+}
+
+int32_t isc_cpu_set_environment(const char* name, const char* value, isc_status* status) {
+  return isc::guarded(status, "isc_cpu_set_environment", [&] {
+    if (name == nullptr || name[0] == '\0' || std::strchr(name, '=') != nullptr) {
+      isc::fail(ISC_INVALID_ARGUMENT, "an environment variable name must be non-empty and without '='");
+    }
+    if (value == nullptr) isc::fail(ISC_INVALID_ARGUMENT, "no value for %s", name);
+    if (setenv(name, value, 1) != 0) isc::fail(ISC_INTERNAL, "setenv %s: %s", name, std::strerror(errno));
   });
 }
 

@@ -1,6 +1,6 @@
 /*
- * The CPU library's runtime: its thread pool, the instruction set its kernels dispatch to, and
- * its build identity.
+ * The CPU library's runtime: its thread pool, the instruction set its kernels dispatch to, its
+ * build identity, and the process environment seen by the native libraries beside it.
  */
 #ifndef ISC_CPU_H
 #define ISC_CPU_H
@@ -33,6 +33,11 @@ ISC_API int32_t isc_cpu_active_isa(void);
 
 /* Selects the instruction set (for tests and benchmarks); fails if the processor lacks it. */
 ISC_API int32_t isc_cpu_set_isa(int32_t isa, isc_status* status);
+
+/* Sets an environment variable of this process (overwriting it), for libraries in the same
+ * process that read their settings from the environment on first use, such as oneDNN's
+ * ONEDNN_MAX_CPU_ISA. Java cannot change its own process's environment. */
+ISC_API int32_t isc_cpu_set_environment(const char* name, const char* value, isc_status* status);
 
 #ifdef __cplusplus
 }

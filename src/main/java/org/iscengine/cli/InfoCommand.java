@@ -5,16 +5,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.iscengine.kernels.CudaDevice;
+import org.iscengine.runtime.ConvolutionCheck;
 import org.iscengine.runtime.RuntimeReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code isc info}: versions, native backends, CUDA devices and threads. */
+/** {@code isc info}: versions, native backends, CUDA devices, threads and the convolution check. */
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
-    description = "Show versions, the native kernel libraries found, CUDA devices and thread counts.")
+    description = "Show versions, the native kernel libraries found, CUDA devices, thread counts, and whether"
+        + " LibTorch's CPU convolutions passed the check against float64 on this machine (run once, cached).")
 final class InfoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -69,6 +71,9 @@ final class InfoCommand implements Callable<Integer> {
     } else {
       out.printf("FAISS         not loaded: %s%n", faiss.problem());
     }
+    ConvolutionCheck.Verdict v = r.convolutions();
+    out.printf("Convolutions  %s: %s; %s%n", v.status(), v.configuration(), v.reason());
+    out.printf("              checked on %s%s%n", v.machine(), v.file() == null ? "" : ", verdict in " + v.file());
     out.printf("Device        %s with --device auto%n", r.defaultDevice());
   }
 }

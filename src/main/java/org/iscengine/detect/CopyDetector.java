@@ -25,6 +25,7 @@ import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.runtime.BlasThreads;
+import org.iscengine.runtime.ConvolutionCheck;
 import org.iscengine.store.ReferenceStore;
 
 /**
@@ -184,6 +185,9 @@ public final class CopyDetector implements AutoCloseable {
     public CopyDetector build() {
       if (storeDir == null) {
         throw new IllegalArgumentException("a copy detector needs a reference store folder");
+      }
+      if (!device.isCuda()) {
+        ConvolutionCheck.require();
       }
       BlasThreads.useOne();
       if (scoreNormalization != null && (negatives == null || negatives.size(0) <= scoreNormalization.lastRank())) {

@@ -39,6 +39,7 @@ import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.BlasThreads;
+import org.iscengine.runtime.ConvolutionCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,9 @@ public final class Extractor {
     if (precision != ScalarType.Float && !device.isCuda()) {
       throw new IllegalArgumentException("half precision (" + precision + ") runs on a GPU only; use float32 on the"
           + " CPU");
+    }
+    if (!device.isCuda()) {
+      ConvolutionCheck.require();
     }
     BlasThreads.useOne();
     this.model = model;

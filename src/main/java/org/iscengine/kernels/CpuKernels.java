@@ -68,4 +68,16 @@ public final class CpuKernels {
       NativeStatus.check(IscCpu.setIsa(isa.code, status), status);
     }
   }
+
+  /**
+   * Sets an environment variable of this process, as native libraries see it (Java's own view,
+   * {@code System.getenv}, does not change). For settings that a library reads on first use,
+   * such as oneDNN's {@code ONEDNN_MAX_CPU_ISA}: it must happen before that use.
+   */
+  public static void setEnvironment(String name, String value) {
+    NativeLibrary.CPU.require();
+    try (IscAbi.Status status = new IscAbi.Status()) {
+      NativeStatus.check(IscCpu.setEnvironment(name, value, status), status);
+    }
+  }
 }

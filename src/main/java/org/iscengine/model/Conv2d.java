@@ -1,9 +1,13 @@
 package org.iscengine.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.runtime.ConvolutionCheck;
+import org.iscengine.runtime.ConvolutionSuite;
 
 /**
  * A 2-D convolution with PyTorch's parameter names ({@code weight} [out, in / groups, k, k],
@@ -12,6 +16,9 @@ import org.bytedeco.pytorch.global.torch;
  * right/bottom), as timm's Conv2dSame.
  */
 public final class Conv2d extends Module implements Layer {
+  /** The convolutions run on this thread while {@link #traced} records them. */
+  private static final ThreadLocal<List<ConvolutionSuite.Case>> TRACE = new ThreadLocal<>();
+
   private final Tensor weight;
   private final Tensor bias;
   private final int kernel;
@@ -52,6 +59,14 @@ public final class Conv2d extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
+    if (!x.is_cuda()) {
+      ConvolutionCheck.ensure();  // before the process's first CPU convolution
+    }
+    List<ConvolutionSuite.Case> trace = TRACE.get();
+    if (trace != null) {
+      trace.add(new ConvolutionSuite.Case((int) weight.size(1) * groups, (int) weight.size(0), kernel, stride, groups,
+          bias != null, same, (int) x.size(2), (int) x.size(3)));
+    }
     try (TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias)) {
       if (!same) {
         return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
@@ -64,6 +79,22 @@ public final class Conv2d extends Module implements Layer {
             groups);
       }
     }
+  }
+
+  /**
+   * The convolutions that the work runs on this thread, in order, as {@link ConvolutionSuite}
+   * cases: what a model at a given input size asks of LibTorch, to check that the suite covers it.
+   */
+  public static List<ConvolutionSuite.Case> traced(Runnable work) {
+    List<ConvolutionSuite.Case> outer = TRACE.get();
+    List<ConvolutionSuite.Case> trace = new ArrayList<>();
+    TRACE.set(trace);
+    try {
+      work.run();
+    } finally {
+      TRACE.set(outer);
+    }
+    return trace;
   }
 
   /** max((ceil(size / stride) - 1) * stride + kernel - size, 0). */

@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.runtime.ConvolutionCheck;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
@@ -53,6 +54,9 @@ public final class TorchScriptModel implements DescriptorNetwork {
 
   @Override
   public Tensor describe(Tensor images) {
+    if (!images.is_cuda()) {
+      ConvolutionCheck.ensure();  // before the process's first CPU convolution
+    }
     try (NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
       IValueVector inputs = new IValueVector(new IValue(images));

@@ -10,8 +10,9 @@ import org.iscengine.kernels.NativeLibrary;
 import org.iscengine.search.FaissIndex;
 
 /**
- * What this process runs on: versions, the native kernel libraries found, CUDA devices and
- * thread counts. Collecting it loads LibTorch and the kernel libraries.
+ * What this process runs on: versions, the native kernel libraries found, CUDA devices, thread
+ * counts and the verdict on LibTorch's CPU convolutions. Collecting it loads LibTorch and the
+ * kernel libraries, and runs the {@link ConvolutionCheck} if this machine has not had it.
  */
 public record RuntimeReport(
     String engineVersion,
@@ -20,6 +21,7 @@ public record RuntimeReport(
     CpuBackend cpuKernels,
     CudaBackend cudaKernels,
     FaissBackend faiss,
+    ConvolutionCheck.Verdict convolutions,
     String defaultDevice) {
 
   public record Java(String version, String vendor, String os, String arch, int processors) {}
@@ -77,6 +79,7 @@ public record RuntimeReport(
         NativeLibrary.FAISS.available()
             ? new FaissBackend(true, FaissIndex.buildInfo(), FaissIndex.threads(), null)
             : new FaissBackend(false, null, 0, NativeLibrary.FAISS.unavailableReason().orElse(null));
-    return new RuntimeReport(Versions.engine(), java, libtorch, cpu, cuda, faiss, ComputeDevice.select("auto").toString());
+    return new RuntimeReport(Versions.engine(), java, libtorch, cpu, cuda, faiss, ConvolutionCheck.ensure(),
+        ComputeDevice.select("auto").toString());
   }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
@@ -94,5 +95,46 @@ class ModelExtractCommandsTest {
     assertNotEquals(0, run("extract", "--model", "resnet18", "--images", path("nowhere"), "--out", path("o.h5")));
     assertTrue(cli.err().contains("nowhere"), cli.err());
     assertFalse(Files.exists(dir.resolve("o.h5")));
+  }
+
+  /** ResNet-50's strided 1x1 convolutions are those that killed the JVM where oneDNN misreads the caches. */
+  @Test
+  void resnet50Extracts() throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    long seed = RandomTensors.freshSeed();
+    for (int i = 0; i < 2; i++) {
+      try (Mat m = TestImages.natural(seed + i, 90 + i, 70)) {
+        Images.write(images.resolve("r" + i + ".png"), m, 95);
+      }
+    }
+    assertEquals(0, run("extract", "--model", "resnet50", "--images", images.toString(), "--out", path("r.h5"),
+        "--json"), cli.err());
+    assertEquals(2, new ObjectMapper().readTree(cli.out()).get("described").asInt());
+  }
+
+  /**
+   * Where no configuration computes convolutions right (faults injected into every trial of the
+   * check), extraction refuses with the reason, and writes nothing.
+   */
+  @Test
+  void extractionRefusesWhenTheConvolutionCheckFails() throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    try (Mat m = TestImages.natural(RandomTensors.freshSeed(), 40, 40)) {
+      Images.write(images.resolve("a.png"), m, 95);
+    }
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Disc.convolutionCheck.faults=*=wrong", "-cp", System.getProperty("java.class.path"),
+        IscCli.class.getName(), "extract", "--model", "resnet18", "--images", images.toString(), "--out",
+        path("o.h5")).redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+    builder.environment().put("ISC_CACHE", dir.resolve("cache").toString());
+    Process child = builder.start();
+    assertTrue(child.waitFor(5, TimeUnit.MINUTES));
+    String err = Files.readString(dir.resolve("err.txt"));
+    assertEquals(1, child.exitValue(), err);
+    assertTrue(err.contains("computes convolutions wrongly on this machine") && err.contains("isc info"), err);
+    assertFalse(Files.exists(dir.resolve("o.h5")));
+    try (var checks = Files.list(dir.resolve("cache").resolve("checks"))) {
+      assertEquals(1, checks.filter(p -> p.getFileName().toString().startsWith("convolutions-")).count());
+    }
   }
 }

@@ -15,6 +15,8 @@ import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DescriptorModelTest {
   private final long seed = RandomTensors.freshSeed();
@@ -75,6 +77,35 @@ class DescriptorModelTest {
       m.moveTo(ComputeDevice.CPU, org.bytedeco.pytorch.global.torch.ScalarType.Float);
       try (Tensor channelsLast = m.describe(x)) {
         TensorAssert.assertNormRelativeError(channelsLast, all, 1e-5, "channels-last weights after moveTo");
+      }
+    }
+  }
+
+  /**
+   * Relative error (L2, over a batch of unit descriptors) that float32 descriptors may have
+   * against the same network in float64, on any machine and in either memory layout: the
+   * engine's statement of how far descriptors of one image may differ between machines.
+   */
+  static final double DESCRIPTOR_TOLERANCE = 1e-5;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet18", "resnet50", "tf_efficientnetv2_s"})
+  void descriptorsAgreeWithFloat64InBothLayouts(String architecture) {
+    try (DescriptorModel nchw = model(architecture, "fc-bn", 64, false);
+        DescriptorModel reference = model(architecture, "fc-bn", 64, false);
+        Tensor x = RandomTensors.uniform(seed, -2, 2, 3, 3, 77, 61);
+        Tensor x64 = x.to(torch.ScalarType.Double)) {
+      reference.to(torch.ScalarType.Double, false);
+      try (Tensor expected = reference.describe(x64);
+          Tensor plain = nchw.describe(x)) {
+        assertEquals("Double", expected.scalar_type().toString(), "the reference runs in float64");
+        TensorAssert.assertNormRelativeError(plain, expected, DESCRIPTOR_TOLERANCE, architecture + " NCHW, float32"
+            + " vs float64 (seed " + seed + ")");
+        nchw.moveTo(ComputeDevice.CPU, torch.ScalarType.Float);
+        try (Tensor channelsLast = nchw.describe(x)) {
+          TensorAssert.assertNormRelativeError(channelsLast, expected, DESCRIPTOR_TOLERANCE, architecture
+              + " channels-last, float32 vs float64 (seed " + seed + ")");
+        }
       }
     }
   }

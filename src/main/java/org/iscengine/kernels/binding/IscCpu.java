@@ -43,6 +43,9 @@ public final class IscCpu {
   @Name("isc_cpu_set_isa")
   public static native int setIsa(int isa, IscAbi.Status status);
 
+  @Name("isc_cpu_set_environment")
+  public static native int setEnvironment(String name, String value, IscAbi.Status status);
+
   @Name("isc_cpu_gem_forward")
   public static native int gemForward(@Const IscAbi.GemForwardArgs args, IscAbi.Status status);
 
