@@ -188,7 +188,7 @@ public final class ConvolutionCheck {
       log.warn("Cannot check LibTorch's convolutions on this machine; running unverified: {}", e.getMessage());
       return unchecked(machine, "the check could not run: " + e.getMessage());
     }
-    return apply(verdict, settings);
+    return apply(verdict);
   }
 
   private static Verdict unchecked(String machine, String reason) {
@@ -341,7 +341,7 @@ public final class ConvolutionCheck {
    * confirms it by rerunning here the cases that were wrong (not those that crashed) as installed.
    * If they are still wrong (oneDNN had read its settings already), oneDNN is disabled instead.
    */
-  private static Verdict apply(Verdict verdict, Settings settings) {
+  private static Verdict apply(Verdict verdict) {
     Configuration c = verdict.configuration();
     if (verdict.status() == Status.PASSED) {
       log.info("LibTorch's convolutions are right on this machine ({})", verdict.file());
