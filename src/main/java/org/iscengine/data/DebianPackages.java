@@ -6,11 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.iscengine.io.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +37,7 @@ public final class DebianPackages {
     Path deb = download(name);
     Path partial = cache.resolve("packages").resolve(name + ".partial");
     try {
-      deleteTree(partial);
+      FileTrees.delete(partial);
       Files.createDirectories(partial);
       run(List.of("dpkg", "-x", deb.toString(), partial.toString()), cache, "dpkg -x " + deb.getFileName());
       Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
@@ -100,14 +100,5 @@ public final class DebianPackages {
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+  
 }

@@ -18,6 +18,7 @@ import org.iscengine.image.ImageOps;
 import org.iscengine.image.ImageFormat;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.io.FileTrees;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.Versions;
 import org.slf4j.Logger;
@@ -107,7 +108,7 @@ public final class PhotoCollector {
   PhotoLibrary build(List<Source> sources, Map<String, String> packages, Path emojiFont) {
     Path scratch = out.resolve(".scratch");
     try {
-      DebianPackages.deleteTree(scratch);
+      FileTrees.delete(scratch);
       Files.createDirectories(scratch);
       Scanned[] scanned = new Scanned[sources.size()];
       List<Parallel.Failure> failures = Parallel.run("scanning photos", sources.size(), threads, progress,
@@ -118,7 +119,7 @@ public final class PhotoCollector {
       }
       List<PhotoLibrary.Unit> units = select(sources, scanned, rejected);
       for (String pool : List.of(PhotoLibrary.TRAIN, PhotoLibrary.BENCH)) {
-        DebianPackages.deleteTree(out.resolve(pool));
+        FileTrees.delete(out.resolve(pool));
         Files.createDirectories(out.resolve(pool));
       }
       List<PhotoLibrary.Unit> named = new ArrayList<>();
@@ -130,7 +131,7 @@ public final class PhotoCollector {
         named.add(new PhotoLibrary.Unit(u.pool(), file, u.source(), u.x(), u.y(), u.width(), u.height(),
             u.dominantShare()));
       }
-      DebianPackages.deleteTree(scratch);
+      FileTrees.delete(scratch);
       String emoji = null;
       if (emojiFont != null) {
         emoji = PhotoLibrary.EMOJI_FONT;

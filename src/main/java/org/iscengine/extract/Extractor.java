@@ -33,6 +33,7 @@ import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.io.FileTrees;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
@@ -350,10 +351,8 @@ public final class Extractor {
   }
 
   private static void deleteTree(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       log.warn("could not remove {}: {}", dir, e.getMessage());
     }

@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.io.FileTrees;
 import org.iscengine.runtime.ConvolutionCheck.Configuration;
 import org.iscengine.runtime.ConvolutionCheck.Failure;
 import org.iscengine.runtime.ConvolutionCheck.Settings;
@@ -273,11 +274,8 @@ final class ConvolutionTrials {
   }
 
   private static void delete(Path folder) {
-    try (var files = Files.list(folder)) {
-      for (Path p : files.toList()) {
-        Files.deleteIfExists(p);
-      }
-      Files.deleteIfExists(folder);
+    try {
+      FileTrees.delete(folder);
     } catch (IOException e) {
       // a temporary folder left behind is harmless
     }

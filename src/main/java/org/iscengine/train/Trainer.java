@@ -8,12 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -33,6 +31,7 @@ import org.iscengine.augment.Resources;
 import org.iscengine.extract.Preprocess;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.io.FileTrees;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.ContrastiveForward;
 import org.iscengine.kernels.ContrastiveMemoryLoss;
@@ -427,19 +426,19 @@ public final class Trainer {
       Path tmp = stageDir.resolve("checkpoint.tmp");
       Path current = stageDir.resolve("checkpoint");
       Path old = stageDir.resolve("checkpoint.old");
-      deleteTree(tmp);
+      FileTrees.delete(tmp);
       Files.createDirectories(tmp);
       ModelFile.save(tmp.resolve("model.iscm"), model, "checkpoint: stage " + state.stage() + ", step "
           + state.step());
       sgd.save(tmp.resolve("optimizer.pt"));
       bank.save(tmp.resolve("bank.pt"));
       Files.write(tmp.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
-      deleteTree(old);
+      FileTrees.delete(old);
       if (Files.exists(current)) {
         Files.move(current, old, StandardCopyOption.ATOMIC_MOVE);
       }
       Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE);
-      deleteTree(old);
+      FileTrees.delete(old);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a checkpoint in " + stageDir + ": " + e.getMessage(), e);
     }
@@ -458,14 +457,5 @@ public final class Trainer {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+  
 }
