@@ -6,18 +6,19 @@ import org.bytedeco.pytorch.global.torch;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelFile;
-import org.iscengine.runtime.BlasThreads;
+import org.iscengine.runtime.ComputeThreads;
 
 /**
  * One-image forward passes of a model in a loop on the CPU (50 warm-up, 600 timed), with
- * OpenBLAS as LibTorch leaves it or held to one thread: the measurement behind BlasThreads.
+ * OpenBLAS and LibTorch as their defaults leave them, or as ComputeThreads sets them (one OpenBLAS
+ * thread, LibTorch on the physical cores): the measurement behind ComputeThreads.
  *   java --enable-native-access=ALL-UNNAMED -cp target/classes:$(cat target/classpath.txt) \
  *     benchmarks/serve/ForwardLoop.java MODEL.iscm [--one-blas-thread]
  */
 public class ForwardLoop {
   public static void main(String[] args) {
     if (args.length > 1 && args[1].equals("--one-blas-thread")) {
-      BlasThreads.useOne();
+      ComputeThreads.configure();
     }
     int passes = 600;
     double[] ms = new double[passes];
@@ -37,7 +38,7 @@ public class ForwardLoop {
     }
     Arrays.sort(ms);
     System.out.printf("{\"libtorchThreads\":%d,\"blasThreads\":%d,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,"
-        + "\"maxMs\":%.2f}%n", torch.get_num_threads(), BlasThreads.current(), ms[passes / 2], ms[passes * 9 / 10],
+        + "\"maxMs\":%.2f}%n", torch.get_num_threads(), ComputeThreads.blas(), ms[passes / 2], ms[passes * 9 / 10],
         ms[passes * 99 / 100], ms[passes - 1]);
   }
 }

@@ -42,8 +42,9 @@ final class InfoCommand implements Callable<Integer> {
     out.printf("isc-engine    %s%n", r.engineVersion());
     out.printf("Java          %s (%s), %s %s, %d processors%n", j.version(), j.vendor(), j.os(), j.arch(), j.processors());
     out.printf(
-        "LibTorch      %s (JavaCPP %s), %s, %d threads%n",
-        t.version(), t.javacppVersion(), t.cuda() ? "CUDA, " + t.cudaDevices() + " device(s)" : "CPU build or no GPU", t.threads());
+        "LibTorch      %s (JavaCPP %s), %s, %d threads (OpenBLAS %d)%n",
+        t.version(), t.javacppVersion(), t.cuda() ? "CUDA, " + t.cudaDevices() + " device(s)" : "CPU build or no GPU", t.threads(),
+        t.blasThreads());
     RuntimeReport.CpuBackend cpu = r.cpuKernels();
     if (cpu.loaded()) {
       out.printf("CPU kernels   libisc_cpu %s: %s (best %s), %d threads%n", cpu.build(), cpu.isa(), cpu.bestIsa(), cpu.threads());

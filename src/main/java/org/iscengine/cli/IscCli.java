@@ -2,7 +2,7 @@ package org.iscengine.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import org.iscengine.runtime.BlasThreads;
+import org.iscengine.runtime.ComputeThreads;
 import org.iscengine.runtime.Versions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,7 +26,12 @@ public final class IscCli implements Runnable {
 
   /** Runs the command line on these streams and returns its exit code. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    BlasThreads.useOne();
+    try {
+      ComputeThreads.configure();
+    } catch (IllegalArgumentException e) {
+      err.println("isc: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
     // picocli answers usage errors with 2 (ExitCode.USAGE); failures are reported here as 1.
     return new CommandLine(new IscCli())
         .setOut(out)

@@ -24,7 +24,7 @@ import org.iscengine.image.Images;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
-import org.iscengine.runtime.BlasThreads;
+import org.iscengine.runtime.ComputeThreads;
 import org.iscengine.runtime.ConvolutionCheck;
 import org.iscengine.store.ReferenceStore;
 
@@ -186,10 +186,10 @@ public final class CopyDetector implements AutoCloseable {
       if (storeDir == null) {
         throw new IllegalArgumentException("a copy detector needs a reference store folder");
       }
+      ComputeThreads.configure();
       if (!device.isCuda()) {
         ConvolutionCheck.require();
       }
-      BlasThreads.useOne();
       if (scoreNormalization != null && (negatives == null || negatives.size(0) <= scoreNormalization.lastRank())) {
         throw new IllegalArgumentException("score normalization needs more than " + (scoreNormalization.lastRank())
             + " negative descriptors");

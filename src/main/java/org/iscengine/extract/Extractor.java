@@ -39,7 +39,7 @@ import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.progress.Progress;
-import org.iscengine.runtime.BlasThreads;
+import org.iscengine.runtime.ComputeThreads;
 import org.iscengine.runtime.ConvolutionCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,10 +88,10 @@ public final class Extractor {
       throw new IllegalArgumentException("half precision (" + precision + ") runs on a GPU only; use float32 on the"
           + " CPU");
     }
+    ComputeThreads.configure();
     if (!device.isCuda()) {
       ConvolutionCheck.require();
     }
-    BlasThreads.useOne();
     this.model = model;
     this.modelName = modelName;
     this.options = options;

@@ -58,6 +58,27 @@ public final class Processor {
     return have.containsAll(needs);
   }
 
+  /**
+   * The physical cores this process may use, as the operating system counts them (distinct
+   * package and core ids under /sys), at most {@link Runtime#availableProcessors}; that count
+   * where the topology cannot be read.
+   */
+  public static int physicalCores() {
+    int available = Runtime.getRuntime().availableProcessors();
+    Set<String> cores = new TreeSet<>();
+    try (Stream<Path> cpus = Files.list(Path.of("/sys/devices/system/cpu"))) {
+      for (Path cpu : cpus.filter(p -> p.getFileName().toString().matches("cpu\\d+")).toList()) {
+        Path topology = cpu.resolve("topology");
+        if (Files.isRegularFile(topology.resolve("core_id"))) {
+          cores.add(read(topology.resolve("physical_package_id")) + ":" + read(topology.resolve("core_id")));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return available;
+    }
+    return cores.isEmpty() ? available : Math.max(1, Math.min(available, cores.size()));
+  }
+
   private static String field(String name) {
     try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
       String value = lines.filter(l -> l.startsWith(name) && l.indexOf(':') > 0).findFirst()

@@ -27,7 +27,7 @@ public record RuntimeReport(
   public record Java(String version, String vendor, String os, String arch, int processors) {}
 
   public record LibTorch(
-      String version, String javacppVersion, boolean cuda, int cudaDevices, int threads) {}
+      String version, String javacppVersion, boolean cuda, int cudaDevices, int threads, int blasThreads) {}
 
   /** libisc_cpu; {@code problem} is null when it loaded. */
   public record CpuBackend(boolean loaded, String build, String isa, String bestIsa, int threads, String problem) {}
@@ -55,7 +55,8 @@ public record RuntimeReport(
             Versions.javacpp(),
             torchCuda,
             torchCuda ? torch.cuda_device_count() : 0,
-            torch.get_num_threads());
+            ComputeThreads.torch(),
+            ComputeThreads.blas());
     CpuBackend cpu =
         CpuKernels.available()
             ? new CpuBackend(

@@ -44,6 +44,7 @@ import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.model.ModelFile;
 import org.iscengine.progress.Progress;
+import org.iscengine.runtime.ComputeThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,6 +113,7 @@ public final class Trainer {
 
   /** Runs the recipe; with resume, continues the run found in the run folder. */
   public Result run(boolean resume) {
+    ComputeThreads.configure();
     prepareRunFolder(resume);
     List<Double> losses = new ArrayList<>();
     long budget = options.stopAfter() == 0 ? Long.MAX_VALUE : options.stopAfter();

@@ -70,7 +70,9 @@ class CopyDetectorTest {
       }
     }
     try (CopyDetector detector = builder().build()) {
-      assertEquals(1, org.iscengine.runtime.BlasThreads.current(), "OpenBLAS left one thread (no spinning pool)");
+      assertEquals(1, org.iscengine.runtime.ComputeThreads.blas(), "OpenBLAS left one thread (no spinning pool)");
+      assertEquals(org.iscengine.runtime.ComputeThreads.torchThreads(), org.iscengine.runtime.ComputeThreads.torch(),
+          "LibTorch set to the cores");
       float[] got = detector.describe(image);
       assertEquals(24, got.length);
       for (int i = 0; i < 24; i++) {
