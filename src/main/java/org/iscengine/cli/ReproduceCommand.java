@@ -3,7 +3,9 @@ package org.iscengine.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.data.PhotoCollector;
@@ -11,6 +13,7 @@ import org.iscengine.data.PhotoLibrary;
 import org.iscengine.io.IscCache;
 import org.iscengine.progress.ConsoleProgress;
 import org.iscengine.reproduce.Reproduction;
+import org.iscengine.reproduce.SeedSummary;
 import org.iscengine.train.Recipe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,7 +28,9 @@ import picocli.CommandLine.Option;
       "and a report (report.md, report-pr.png) comparing the untrained network, the trained model, trained +",
       "DBA/NES and trained + DBA/NES + score normalization on the same queries, then the untrained network and",
       "trained + DBA/NES with each query's scores relative to its 10th neighbour. Steps already done in --work",
-      "are kept, so a stopped run started again continues.",
+      "are kept, so a stopped run started again continues. --seeds N trains N times (seeds S, S+1, ...), each in",
+      "--work/seed-S (so does --seed S alone), and writes summary.md: each system's mean, standard deviation",
+      "and range over the seeds.",
       "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
       "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
     })
@@ -44,6 +49,13 @@ final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--recipe", description = "Another training recipe (built-in name or YAML file).")
   String recipe;
 
+  @Option(names = "--seeds", defaultValue = "1", description = "Train this many times with consecutive seeds and"
+      + " summarise the spread (default: ${DEFAULT-VALUE}).")
+  int seeds;
+
+  @Option(names = "--seed", description = "The first seed (default: the recipe's).")
+  Long seed;
+
   @CommandLine.Mixin Workers workers;
 
   @CommandLine.Mixin DeviceOption device;
@@ -58,6 +70,9 @@ final class ReproduceCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--preset disc21 needs --data DIR (a DISC21"
           + " copy: query_images/, reference_images/, training_images/, ground_truth.csv)");
     }
+    if (seeds < 1 || seeds > 100) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--seeds must be in [1, 100], got " + seeds);
+    }
     Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + p);
     Path benchmark = data != null ? data : workDir.resolve("mini-disc");
     for (String sub : new String[] {"query_images", "reference_images", "training_images"}) {
@@ -71,17 +86,26 @@ final class ReproduceCommand implements Callable<Integer> {
           new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320), workers.count(),
           ConsoleProgress.factory("img")).build(benchmark);
     }
-    Recipe r = Recipe.named(recipe != null ? recipe : p.equals("mini") ? "mini" : "lyakaap");
-    Reproduction.Outcome outcome = new Reproduction(benchmark, workDir, r, device.select(), workers.count(),
-        library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(),
-        (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step" : "img").start(task, total))
-        .run();
+    Recipe named = Recipe.named(recipe != null ? recipe : p.equals("mini") ? "mini" : "lyakaap");
+    long first = seed != null ? seed : named.seed();
     PrintWriter out = spec.commandLine().getOut();
-    int width = outcome.results().keySet().stream().mapToInt(String::length).max().orElse(0);
-    outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-" + width + "s  μAP %.4f%n", name,
-        result.metrics().microAveragePrecision()));
-    out.printf("report: %s%n", outcome.report());
-    out.flush();
+    Map<Long, Reproduction.Outcome> runs = new LinkedHashMap<>();
+    for (long s = first; s < first + seeds; s++) {
+      Path runDir = seeds == 1 && seed == null ? workDir : workDir.resolve("seed-" + s);
+      Reproduction.Outcome outcome = new Reproduction(benchmark, runDir, named.withSeed(s), device.select(),
+          workers.count(), library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(),
+          (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step" : "img").start(task, total))
+          .run();
+      runs.put(s, outcome);
+      int width = outcome.results().keySet().stream().mapToInt(String::length).max().orElse(0);
+      outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-" + width + "s  μAP %.4f%n", name,
+          result.metrics().microAveragePrecision()));
+      out.printf("report: %s%n", outcome.report());
+      out.flush();
+    }
+    if (seeds > 1) {
+      out.printf("summary over %d seeds: %s%n", seeds, SeedSummary.write(workDir, named.name(), runs));
+    }
     return 0;
   }
 

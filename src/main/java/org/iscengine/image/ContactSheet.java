@@ -19,6 +19,7 @@ public final class ContactSheet {
 
   private static final int GAP = 6;
   private static final int LABEL = 18;
+  private static final int BANNER = 30;
 
   private ContactSheet() {}
 
@@ -41,6 +42,34 @@ public final class ContactSheet {
       place(sheet, cells.get(k), x, y, cell);
     }
     return sheet;
+  }
+
+  /** The sheets one under the other, each below a banner with its title (all as wide as the widest). */
+  public static Mat titled(List<String> titles, List<Mat> sheets) {
+    if (titles.size() != sheets.size() || sheets.isEmpty()) {
+      throw new IllegalArgumentException("titled sheets need one title per sheet, got " + titles.size() + " titles for "
+          + sheets.size() + " sheets");
+    }
+    int width = sheets.stream().mapToInt(Mat::cols).max().orElseThrow();
+    int height = sheets.stream().mapToInt(m -> m.rows() + BANNER).sum();
+    Mat out;
+    try (Scalar background = new Scalar(40, 40, 40, 0)) {
+      out = new Mat(height, width, CV_8UC3, background);
+    }
+    int y = 0;
+    for (int i = 0; i < sheets.size(); i++) {
+      Mat sheet = sheets.get(i);
+      try (Point origin = new Point(GAP, y + BANNER - 9);
+          Scalar white = new Scalar(255, 255, 255, 0);
+          Rect where = new Rect(0, y + BANNER, sheet.cols(), sheet.rows());
+          Mat target = new Mat(out, where)) {
+        opencv_imgproc.putText(out, titles.get(i), origin, opencv_imgproc.FONT_HERSHEY_SIMPLEX, 0.6, white, 1,
+            opencv_imgproc.LINE_AA, false);
+        sheet.copyTo(target);
+      }
+      y += BANNER + sheet.rows();
+    }
+    return out;
   }
 
   private static void place(Mat sheet, Cell c, int x, int y, int cell) {

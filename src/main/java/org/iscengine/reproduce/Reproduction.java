@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import org.iscengine.descriptor.Descriptors;
 import org.iscengine.descriptor.PostProcessConfig;
 import org.iscengine.descriptor.PostProcessor;
 import org.iscengine.descriptor.ScoreNormalization;
+import org.iscengine.eval.ErrorGallery;
 import org.iscengine.eval.GroundTruth;
 import org.iscengine.eval.IscEvaluation;
 import org.iscengine.eval.PrCurvePlot;
@@ -50,6 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class Reproduction {
   private static final Logger log = LoggerFactory.getLogger(Reproduction.class);
   private static final int NEIGHBOURS = 10;
+  private static final int ERRORS_SHOWN = 12;
 
   /**
    * One compared system: its name, descriptors, post-processing, and the rank its scores are taken
@@ -119,6 +123,7 @@ public final class Reproduction {
     }
     Path report = ReproductionReport.write(work, recipe, benchmark, results, seconds, device);
     PrCurvePlot.write(work.resolve("report-pr.png"), "mini-DISC: precision-recall of the compared systems", results);
+    errors(results, truth);
     return new Outcome(results, seconds, report);
   }
 
@@ -186,6 +191,25 @@ public final class Reproduction {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** report-errors.png: the errors of the system with the highest μAP. */
+  private void errors(Map<String, IscEvaluation.Result> results, GroundTruth truth) {
+    String best = results.entrySet().stream()
+        .max(Comparator.comparingDouble(e -> e.getValue().metrics().microAveragePrecision())).orElseThrow().getKey();
+    Map<String, Path> queries = files(ImageList.of(benchmark.resolve("query_images")));
+    Map<String, Path> references = files(ImageList.of(benchmark.resolve("reference_images")));
+    Predictions predictions = PredictionsCsv.read(work.resolve("predictions").resolve(slug(best) + ".csv"));
+    ErrorGallery.write(work.resolve("report-errors.png"), best, predictions, truth, queries::get, references::get,
+        ERRORS_SHOWN);
+  }
+
+  private static Map<String, Path> files(ImageList list) {
+    Map<String, Path> files = new HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      files.put(list.ids().get(i), list.files().get(i));
+    }
+    return files;
   }
 
   static String slug(String name) {

@@ -20,6 +20,8 @@ class TrainReproduceCommandsTest {
     assertTrue(cli.err().contains("--preset must be mini or disc21"), cli.err());
     assertEquals(2, cli.run("reproduce", "--preset", "disc21"));
     assertTrue(cli.err().contains("--data"), cli.err());
+    assertEquals(2, cli.run("reproduce", "--seeds", "0"));
+    assertTrue(cli.err().contains("--seeds must be in [1, 100], got 0"), cli.err());
     Files.createDirectories(dir.resolve("disc/query_images"));
     assertNotEquals(0, cli.run("reproduce", "--preset", "disc21", "--data", dir.resolve("disc").toString(), "--work",
         dir.resolve("w").toString()));

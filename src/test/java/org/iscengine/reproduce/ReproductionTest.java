@@ -68,6 +68,7 @@ class ReproductionTest {
       assertTrue(uap >= 0 && uap <= 1, s + ": " + uap);
     }
     assertTrue(Files.size(work.resolve("report-pr.png")) > 1000);
+    assertTrue(Files.size(work.resolve("report-errors.png")) > 1000);
     assertTrue(Files.size(work.resolve("train").resolve("loss.png")) > 1000);
     assertTrue(Files.exists(work.resolve("descriptors/trained/query.h5")));
     assertTrue(Files.exists(work.resolve("predictions").resolve(Reproduction.slug(systems.get(3)) + ".csv")));
