@@ -11,11 +11,14 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
+import org.iscengine.extract.ImageList;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Metric;
+import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
+import org.iscengine.progress.ConsoleProgress;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,6 +73,20 @@ final class MatchCommand implements Callable<Integer> {
           + " in the global ranking μAP scores.")
   Integer relativeToRank;
 
+  @Option(names = "--verify", paramLabel = "QUERY_IMAGES,REFERENCE_IMAGES", split = ",",
+      description = "Re-score every predicted pair by local-feature geometry (ORB, mutual matches, RANSAC similarity):"
+          + " pairs with enough inliers gain --verify-weight x min(1, inliers/40). Takes the two image folders (or"
+          + " lists) the descriptors were extracted from.")
+  List<Path> verify;
+
+  @Option(names = "--verify-weight", defaultValue = "0.5", description = "Largest score gain of a verified pair"
+      + " (default: ${DEFAULT-VALUE}).")
+  double verifyWeight;
+
+  @Option(names = "--verify-min-inliers", defaultValue = "12", description = "Inliers a pair needs to gain"
+      + " (default: ${DEFAULT-VALUE}).")
+  int verifyMinInliers;
+
   @Option(names = "--out", required = true, description = "Output CSV.")
   Path out;
 
@@ -90,6 +107,20 @@ final class MatchCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--relative-to-rank needs --k, and a rank from 2"
           + " to k; got " + relativeToRank + (k == null ? " without --k" : " with --k " + k));
     }
+    if (verify != null && verify.size() != 2) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--verify takes two folders or lists, query and"
+          + " reference images, separated by a comma; got " + verify.size());
+    }
+    GeometricVerification verification = null;
+    if (verify != null) {
+      GeometricVerification.Options d = GeometricVerification.Options.defaults();
+      try {
+        verification = new GeometricVerification(new GeometricVerification.Options(d.features(), d.side(), d.ratio(),
+            verifyMinInliers, Math.max(d.saturation(), verifyMinInliers), verifyWeight, d.reprojection()));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
     ComputeDevice where = device.select();
     Predictions predictions;
     try (Loaded loaded = load(where)) {
@@ -99,6 +130,10 @@ final class MatchCommand implements Callable<Integer> {
     }
     if (relativeToRank != null) {
       predictions = Matcher.relativeToRank(predictions, relativeToRank);
+    }
+    if (verification != null) {
+      predictions = verification.rescore(predictions, ImageList.of(verify.get(0)).lookup(),
+          ImageList.of(verify.get(1)).lookup(), ConsoleProgress.factory("pair"));
     }
     PredictionsCsv.write(out, predictions);
     PrintWriter stdout = spec.commandLine().getOut();

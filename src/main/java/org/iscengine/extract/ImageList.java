@@ -29,6 +29,21 @@ public record ImageList(List<String> ids, List<Path> files) {
     return ids.size();
   }
 
+  /** The file of each id; an unknown id is an IllegalArgumentException naming it. */
+  public java.util.function.Function<String, Path> lookup() {
+    Map<String, Path> byId = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      byId.put(ids.get(i), files.get(i));
+    }
+    return id -> {
+      Path file = byId.get(id);
+      if (file == null) {
+        throw new IllegalArgumentException("no image with id '" + id + "' in the image list");
+      }
+      return file;
+    };
+  }
+
   /** Image files under dir (recursively, by extension), sorted by path. */
   public static ImageList folder(Path dir) {
     if (!Files.isDirectory(dir)) {

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,19 +196,10 @@ public final class Reproduction {
   private void errors(Map<String, IscEvaluation.Result> results, GroundTruth truth) {
     String best = results.entrySet().stream()
         .max(Comparator.comparingDouble(e -> e.getValue().metrics().microAveragePrecision())).orElseThrow().getKey();
-    Map<String, Path> queries = files(ImageList.of(benchmark.resolve("query_images")));
-    Map<String, Path> references = files(ImageList.of(benchmark.resolve("reference_images")));
     Predictions predictions = PredictionsCsv.read(work.resolve("predictions").resolve(slug(best) + ".csv"));
-    ErrorGallery.write(work.resolve("report-errors.png"), best, predictions, truth, queries::get, references::get,
-        ERRORS_SHOWN);
-  }
-
-  private static Map<String, Path> files(ImageList list) {
-    Map<String, Path> files = new HashMap<>();
-    for (int i = 0; i < list.size(); i++) {
-      files.put(list.ids().get(i), list.files().get(i));
-    }
-    return files;
+    ErrorGallery.write(work.resolve("report-errors.png"), best, predictions, truth,
+        ImageList.of(benchmark.resolve("query_images")).lookup(),
+        ImageList.of(benchmark.resolve("reference_images")).lookup(), ERRORS_SHOWN);
   }
 
   static String slug(String name) {

@@ -134,6 +134,12 @@ class DescriptorCommandsTest {
     assertTrue(cli.err().contains("--relative-to-rank needs --k"), cli::err);
     assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
         "--relative-to-rank", "4", "--out", path("p.csv")));
+    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--verify",
+        path("images"), "--out", path("p.csv")));
+    assertTrue(cli.err().contains("--verify takes two folders"), cli::err);
+    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--verify",
+        path("qi") + "," + path("ri"), "--verify-min-inliers", "2", "--out", path("p.csv")));
+    assertTrue(cli.err().contains("minInliers >= 3"), cli::err);
     assertFalse(Files.exists(dir.resolve("p.csv")));
     assertEquals(1, run("evaluate", "--predictions", path("none.csv"), "--ground-truth", path("gt.csv")));
     assertTrue(cli.err().contains("none.csv: no such file"), cli::err);
