@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
       "The whole reproduction in one command: benchmark, training, descriptors, DBA/NES, matching, evaluation",
       "and a report (report.md, report-pr.png) comparing the untrained network, the trained model, trained +",
       "DBA/NES and trained + DBA/NES + score normalization on the same queries, then the untrained network and",
-      "trained + DBA/NES with each query's scores relative to its 10th neighbour. Steps already done in --work",
+      "trained + DBA/NES with each query's scores relative to its 10th neighbour, beside two baselines on the",
+      "same queries: PDQ hashes by Hamming distance and 16x16 grey thumbnails. Steps already done in --work",
       "are kept, so a stopped run started again continues.",
       "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
       "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
