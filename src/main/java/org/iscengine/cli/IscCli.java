@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = IscCli.VersionProvider.class,
     description = "Image copy detection: datasets, models, training, descriptors, search and evaluation.",
-    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class, TrainCommand.class,
+    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class, HashCommand.class, TrainCommand.class,
       ReproduceCommand.class, DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EvaluateCommand.class, ServeCommand.class,
       CommandLine.HelpCommand.class})
 public final class IscCli implements Runnable {

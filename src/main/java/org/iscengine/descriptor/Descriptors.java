@@ -1,7 +1,9 @@
 package org.iscengine.descriptor;
 
 import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Named descriptors: ids[i] is the image of row i of vectors, a [n, d] float32 CPU tensor. Owns
@@ -14,6 +16,29 @@ public record Descriptors(List<String> ids, Tensor vectors) implements AutoClose
       throw new IllegalArgumentException("descriptors: " + ids.size() + " ids for a tensor of shape "
           + java.util.Arrays.toString(vectors.shape()));
     }
+  }
+
+  /** Descriptors from rows of dim floats each (copied into a new CPU tensor). */
+  public static Descriptors of(List<String> ids, List<float[]> rows, int dim) {
+    if (ids.size() != rows.size()) {
+      throw new IllegalArgumentException("descriptors: " + ids.size() + " ids for " + rows.size() + " rows");
+    }
+    if (dim < 1) {
+      throw new IllegalArgumentException("descriptors: dimension must be >= 1, got " + dim);
+    }
+    Tensor matrix = torch.empty(rows.size(), dim);
+    try (FloatPointer p = new FloatPointer(matrix.data_ptr())) {
+      for (int i = 0; i < rows.size(); i++) {
+        float[] row = rows.get(i);
+        if (row.length != dim) {
+          matrix.close();
+          throw new IllegalArgumentException("descriptors: row " + i + " (" + ids.get(i) + ") has " + row.length
+              + " values, not " + dim);
+        }
+        p.position((long) i * dim).put(row);
+      }
+    }
+    return new Descriptors(ids, matrix);
   }
 
   public int size() {

@@ -23,6 +23,12 @@ import org.iscengine.eval.PrCurvePlot;
 import org.iscengine.extract.ExtractOptions;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
+import org.iscengine.hash.ImageBatch;
+import org.iscengine.hash.PdqCsv;
+import org.iscengine.hash.PdqHash;
+import org.iscengine.hash.PdqHasher;
+import org.iscengine.hash.PdqMatcher;
+import org.iscengine.hash.Thumbnail;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Metric;
 import org.iscengine.match.Matcher;
@@ -45,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * metric, and write a report comparing, on the same queries: the untrained network, the trained
  * model, trained + DBA/NES, and trained + DBA/NES + score normalization; then the untrained
  * network and trained + DBA/NES with each query's scores taken relative to its 10th neighbour
- * ({@link Matcher#relativeToRank}, a matching-track calibration). Every step keeps its
+ * ({@link Matcher#relativeToRank}, a matching-track calibration); and, as baselines without
+ * learning, PDQ hashes (each query's 10 nearest references by Hamming distance, scored 1 -
+ * distance / 256, {@link PdqMatcher}) and 16 x 16 grey thumbnails ({@link Thumbnail}, 10 nearest
+ * by inner product), computed from the same query and reference images. Every step keeps its
  * output in the work folder and is skipped when that output is already there, so a stopped run
  * started again continues.
  */
@@ -53,6 +62,12 @@ public final class Reproduction {
   private static final Logger log = LoggerFactory.getLogger(Reproduction.class);
   private static final int NEIGHBOURS = 10;
   private static final int ERRORS_SHOWN = 12;
+
+  /** The "model" of the PDQ baseline: hashes in hashes/SPLIT.csv, matched by Hamming distance. */
+  static final String PDQ = "pdq";
+
+  /** The "model" of the thumbnail baseline: descriptors in descriptors/thumbnail/SPLIT.h5. */
+  static final String THUMBNAIL = "thumbnail";
 
   /**
    * One compared system: its name, descriptors, post-processing, and the rank its scores are taken
@@ -97,7 +112,8 @@ public final class Reproduction {
         new Variant("trained + DBA/NES", "trained", nes),
         new Variant("trained + DBA/NES + score normalization", "trained", nesScore),
         new Variant("untrained network, scores relative to rank 10", "untrained", none, NEIGHBOURS),
-        new Variant("trained + DBA/NES, scores relative to rank 10", "trained", nes, NEIGHBOURS));
+        new Variant("trained + DBA/NES, scores relative to rank 10", "trained", nes, NEIGHBOURS),
+        new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none));
   }
 
   public Outcome run() {
@@ -115,6 +131,14 @@ public final class Reproduction {
         return null;
       });
     }
+    timed("PDQ hashes", () -> {
+      hashes();
+      return null;
+    });
+    timed("thumbnails", () -> {
+      thumbnails();
+      return null;
+    });
     GroundTruth truth = GroundTruth.read(benchmark.resolve("ground_truth.csv"));
     Map<String, IscEvaluation.Result> results = new LinkedHashMap<>();
     for (Variant v : variants()) {
@@ -172,23 +196,77 @@ public final class Reproduction {
     }
   }
 
+  /** PDQ hashes of the queries and references, in hashes/SPLIT.csv (the format of {@code isc hash}). */
+  private void hashes() {
+    for (String split : List.of("query", "reference")) {
+      Path out = work.resolve("hashes").resolve(split + ".csv");
+      if (Files.exists(out)) {
+        continue;
+      }
+      ImageBatch.Result<PdqHash> result = ImageBatch.map(ImageList.of(benchmark.resolve(split + "_images")),
+          PdqHasher::hash, workers, progress, "PDQ " + split);
+      logFailures(result, out);
+      PdqCsv.write(out, new PdqCsv.Rows(result.ids(), result.values()));
+    }
+  }
+
+  /** Thumbnail descriptors of the queries and references, written as the networks' are. */
+  private void thumbnails() {
+    Path dir = work.resolve("descriptors").resolve(THUMBNAIL);
+    for (String split : List.of("query", "reference")) {
+      Path out = dir.resolve(split + ".h5");
+      if (Files.exists(out)) {
+        continue;
+      }
+      ImageBatch.Result<float[]> result = ImageBatch.map(ImageList.of(benchmark.resolve(split + "_images")),
+          Thumbnail::describe, workers, progress, "thumbnails " + split);
+      logFailures(result, out);
+      try (Descriptors d = Descriptors.of(result.ids(), result.values(), Thumbnail.DIMENSION)) {
+        DescriptorFiles.write(out, d);
+      }
+    }
+  }
+
+  /** Unreadable images are left out (as the extractor does), and named in the log. */
+  private static void logFailures(ImageBatch.Result<?> result, Path out) {
+    if (!result.failures().isEmpty()) {
+      log.warn("{}: {} images could not be read and are left out: {}", out, result.failures().size(),
+          result.failures().stream().limit(10).map(f -> f.file() + " (" + f.reason() + ")").toList());
+    }
+  }
+
   private IscEvaluation.Result evaluate(Variant v, GroundTruth truth) {
+    Predictions predictions = v.model().equals(PDQ) ? pdqPredictions() : descriptorPredictions(v);
+    Path csv = work.resolve("predictions").resolve(slug(v.name()) + ".csv");
+    try {
+      Files.createDirectories(csv.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    PredictionsCsv.write(csv, predictions);
+    return IscEvaluation.evaluate(predictions, truth);
+  }
+
+  /** Each query's nearest references by Hamming distance of the PDQ hashes. */
+  private Predictions pdqPredictions() {
+    PdqCsv.Rows q = PdqCsv.read(work.resolve("hashes").resolve("query.csv"));
+    PdqCsv.Rows r = PdqCsv.read(work.resolve("hashes").resolve("reference.csv"));
+    return PdqMatcher.knn(q, r, Math.min(NEIGHBOURS, r.size()));
+  }
+
+  /** Post-processed descriptors, each query's nearest references by inner product. */
+  private Predictions descriptorPredictions(Variant v) {
     Path dir = work.resolve("descriptors").resolve(v.model());
     try (Descriptors q = DescriptorFiles.read(dir.resolve("query.h5"));
         Descriptors r = DescriptorFiles.read(dir.resolve("reference.h5"));
-        Descriptors t = DescriptorFiles.read(dir.resolve("training.h5"));
+        Descriptors t = v.postProcess().needsTraining() ? DescriptorFiles.read(dir.resolve("training.h5")) : null;
         PostProcessor.Output processed = new PostProcessor(v.postProcess(), device).run(q, r, t)) {
       int k = Math.min(NEIGHBOURS, processed.references().size());
       Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
       if (v.relativeToRank() > 0 && k >= 2) {
         predictions = Matcher.relativeToRank(predictions, Math.min(v.relativeToRank(), k));
       }
-      Path csv = work.resolve("predictions").resolve(slug(v.name()) + ".csv");
-      Files.createDirectories(csv.getParent());
-      PredictionsCsv.write(csv, predictions);
-      return IscEvaluation.evaluate(predictions, truth);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return predictions;
     }
   }
 

@@ -11,8 +11,16 @@ import java.util.List;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.augment.Resources;
+import org.iscengine.descriptor.DescriptorFiles;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.hash.PdqCsv;
+import org.iscengine.hash.PdqHasher;
+import org.iscengine.hash.PdqMatcher;
+import org.iscengine.hash.Thumbnail;
 import org.iscengine.image.Images;
 import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
 import org.iscengine.progress.Progress;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TestImages;
@@ -26,7 +34,7 @@ class ReproductionTest {
   @TempDir Path dir;
 
   @Test
-  void trainsDescribesEvaluatesAndReportsEveryVariant() throws Exception {
+  void trainsDescribesEvaluatesAndReportsEveryVariantAndTheBaselines() throws Exception {
     long seed = RandomTensors.freshSeed();
     Path bench = dir.resolve("bench");
     Path train = Files.createDirectories(bench.resolve("training_images"));
@@ -73,11 +81,43 @@ class ReproductionTest {
     assertTrue(Files.exists(work.resolve("descriptors/trained/query.h5")));
     assertTrue(Files.exists(work.resolve("predictions").resolve(Reproduction.slug(systems.get(3)) + ".csv")));
 
+    // The baselines are systems of the report, computed from the same query and reference images.
+    assertTrue(systems.containsAll(List.of("PDQ (Hamming)", "thumbnail 16×16")), systems.toString());
+    assertTrue(md.contains("PDQ (Hamming)") && md.contains("1 - d/256"), md);
+    PdqCsv.Rows queryHashes = PdqCsv.read(work.resolve("hashes/query.csv"));
+    assertEquals(6, queryHashes.size());
+    assertEquals(PdqHasher.hash(queries.resolve("Q00004.jpg")), queryHashes.hashes().get(4));
+    assertEquals(6, PdqCsv.read(work.resolve("hashes/reference.csv")).size());
+    try (Descriptors thumbs = DescriptorFiles.read(work.resolve("descriptors/thumbnail/reference.h5"))) {
+      assertEquals(Thumbnail.DIMENSION, thumbs.dim());
+      assertEquals(List.of("R000000", "R000001", "R000002", "R000003", "R000004", "R000005"), thumbs.ids());
+    }
+    Predictions pdq = PredictionsCsv.read(work.resolve("predictions").resolve(Reproduction.slug("PDQ (Hamming)")
+        + ".csv"));
+    assertEquals(6 * 6, pdq.size());  // 10 nearest, capped at the 6 references
+    for (int i = 0; i < pdq.size(); i++) {
+      int distance = PdqMatcher.distance(pdq.score(i));
+      assertEquals(1f - distance / 256f, pdq.score(i), 0f);
+      String query = pdq.queryId(i);
+      assertEquals(queryHashes.hashes().get(queryHashes.ids().indexOf(query)).distance(PdqHasher.hash(refs.resolve(
+          pdq.referenceId(i) + ".jpg"))), distance);
+    }
+    assertEquals(6 * 6, PredictionsCsv.read(work.resolve("predictions").resolve(Reproduction.slug("thumbnail 16×16")
+        + ".csv")).size());
+    assertTrue(outcome.seconds().containsKey("PDQ hashes") && outcome.seconds().containsKey("thumbnails"));
+
     // Started again: every step's output is there, so nothing is trained or described again.
     long modelTime = Files.getLastModifiedTime(work.resolve("train/model.iscm")).toMillis();
+    long hashTime = Files.getLastModifiedTime(work.resolve("hashes/query.csv")).toMillis();
+    long thumbTime = Files.getLastModifiedTime(work.resolve("descriptors/thumbnail/query.h5")).toMillis();
     Reproduction.Outcome again = new Reproduction(bench, work, new Recipe("t", 3, List.of(stage)),
         ComputeDevice.CPU, 2, Resources.local(), Progress.none()).run();
     assertEquals(modelTime, Files.getLastModifiedTime(work.resolve("train/model.iscm")).toMillis());
     assertEquals(outcome.results().get(systems.get(1)).metrics(), again.results().get(systems.get(1)).metrics());
+    assertEquals(hashTime, Files.getLastModifiedTime(work.resolve("hashes/query.csv")).toMillis());
+    assertEquals(thumbTime, Files.getLastModifiedTime(work.resolve("descriptors/thumbnail/query.h5")).toMillis());
+    for (String baseline : List.of("PDQ (Hamming)", "thumbnail 16×16")) {
+      assertEquals(outcome.results().get(baseline).metrics(), again.results().get(baseline).metrics(), baseline);
+    }
   }
 }

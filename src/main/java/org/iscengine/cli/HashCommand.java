@@ -1,0 +1,89 @@
+package org.iscengine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.iscengine.extract.ImageList;
+import org.iscengine.hash.ImageBatch;
+import org.iscengine.hash.PdqCsv;
+import org.iscengine.hash.PdqHash;
+import org.iscengine.hash.PdqHasher;
+import org.iscengine.io.AtomicFile;
+import org.iscengine.progress.ConsoleProgress;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isc hash}. */
+@Command(
+    name = "hash",
+    mixinStandardHelpOptions = true,
+    description = {
+      "PDQ-hash images (Facebook's 256-bit perceptual hash) and write CSV image_id,pdq,quality: the hash as 64",
+      "hex digits, its quality 0-100 (below 50, PDQ advises not to trust it). Images come from a folder",
+      "(recursively) or a list file; ids are their paths without the extension, as for isc extract. A bad image",
+      "is skipped and listed in OUT.failures.txt."
+    })
+final class HashCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--images", required = true, description = "Folder of images, or a text file listing them.")
+  Path images;
+
+  @Option(names = "--out", required = true, description = "Output CSV (image_id,pdq,quality).")
+  Path out;
+
+  @Option(names = "--workers", description = "Hashing threads (default: all processors).")
+  Integer workers;
+
+  @Option(names = "--json", description = "Print the summary as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (workers != null && workers < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--workers must be >= 1, got " + workers);
+    }
+    ImageList list = ImageList.of(images);
+    int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+    ImageBatch.Result<PdqHash> result = ImageBatch.map(list, PdqHasher::hash, threads, ConsoleProgress.factory("img"),
+        "hashing");
+    PdqCsv.write(out, new PdqCsv.Rows(result.ids(), result.values()));
+    Path failuresFile = out.resolveSibling(out.getFileName() + ".failures.txt");
+    if (!result.failures().isEmpty()) {
+      StringBuilder text = new StringBuilder();
+      result.failures().forEach(f -> text.append(f.file()).append('\t').append(f.reason()).append('\n'));
+      AtomicFile.write(failuresFile, tmp -> Files.writeString(tmp, text));
+    } else {
+      Files.deleteIfExists(failuresFile);  // an earlier run's list would describe other images
+    }
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("out", out.toString());
+      summary.put("hashed", result.ids().size());
+      summary.put("failed", result.failures().size());
+      summary.put("imagesPerSecond", result.imagesPerSecond());
+      summary.put("lowQuality", result.values().stream().filter(h -> h.quality() < 50).count());
+      stdout.println(new ObjectMapper().writeValueAsString(summary));
+    } else {
+      stdout.printf(Locale.ROOT, "%d images hashed into %s (%.1f images/s)%n", result.ids().size(), out,
+          result.imagesPerSecond());
+    }
+    stdout.flush();
+    if (!result.failures().isEmpty()) {
+      // The CSV is complete for every readable image: report the others, as isc extract does.
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf("%d images could not be read and were skipped (listed in %s):%n", result.failures().size(),
+          failuresFile);
+      result.failures().stream().limit(20).forEach(f -> err.println("  " + f.file() + ": " + f.reason()));
+      err.flush();
+    }
+    return 0;
+  }
+}
