@@ -15,6 +15,7 @@ import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.model.ModelFile;
 import org.iscengine.model.Models;
+import org.iscengine.model.Pretrained;
 import org.iscengine.model.PyTorchCheckpoint;
 import org.iscengine.model.TorchScriptModel;
 import picocli.CommandLine;
@@ -107,8 +108,9 @@ final class ModelCommand implements Runnable {
   }
 
   @Command(name = "convert", mixinStandardHelpOptions = true,
-      description = "Build an isc model file from an architecture and a PyTorch checkpoint (--weights), or with"
-          + " seeded random weights (--random).")
+      description = "Build an isc model file from an architecture and a PyTorch checkpoint (--weights), from"
+          + " pretrained backbone weights (--pretrained; the head seeded random), or with seeded random weights"
+          + " (--random).")
   static final class Convert implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -122,15 +124,17 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() {
-      if (model.weights == null && !random) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "give --weights CHECKPOINT, or --random for an"
-            + " untrained network");
+      if (model.weights == null && model.pretrained == null && !random) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give --weights CHECKPOINT, --pretrained NAME,"
+            + " or --random for an untrained network");
       }
       try (DescriptorNetwork network = model.open()) {
         if (!(network instanceof DescriptorModel m)) {
           throw new IllegalArgumentException(model.model + " is not an architecture: convert takes one");
         }
         String source = model.weights != null ? "PyTorch checkpoint " + model.weights.getFileName()
+            : model.pretrained != null ? "pretrained backbone: " + Pretrained.of(model.pretrained).source()
+                + "; head random, seed " + model.seed
             : "random initialisation, seed " + model.seed;
         ModelFile.save(out, m, source);
         spec.commandLine().getOut().printf("%s: %s, %s%n", out, m.config().architecture(), source);

@@ -5,17 +5,23 @@ import org.iscengine.model.Architecture;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.model.Models;
+import org.iscengine.model.Pretrained;
 import picocli.CommandLine.Option;
 
 /** Options naming a descriptor network (a picocli mixin). */
 final class ModelOptions {
   @Option(names = "--model", required = true,
       description = "An isc model file, a TorchScript file, or an architecture: resnet18/34/50/101/152,"
-          + " tf_efficientnetv2_s/m.")
+          + " tf_efficientnetv2_s/m, mobilenetv2.")
   String model;
 
   @Option(names = "--weights", description = "PyTorch checkpoint for an architecture (else random weights).")
   Path weights;
+
+  @Option(names = "--pretrained",
+      description = "Start an architecture's backbone from pretrained weights: nsfwjs-mobilenet_v2 (for"
+          + " mobilenetv2; fetched with npm on first use).")
+  String pretrained;
 
   @Option(names = "--allow-partial", description = "Accept a checkpoint that leaves some weights as initialised.")
   boolean allowPartial;
@@ -51,7 +57,7 @@ final class ModelOptions {
 
   DescriptorNetwork open() {
     org.bytedeco.pytorch.global.torch.manual_seed(seed);
-    return Models.open(model, weights, allowPartial, Models.kind(Path.of(model)) == Models.Kind.ISC_MODEL ? null
-        : config());
+    return Models.open(model, weights, pretrained == null ? null : Pretrained.of(pretrained), allowPartial,
+        Models.kind(Path.of(model)) == Models.Kind.ISC_MODEL ? null : config());
   }
 }

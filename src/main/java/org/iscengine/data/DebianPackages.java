@@ -2,14 +2,14 @@ package org.iscengine.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.iscengine.io.Commands;
 import org.iscengine.io.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,33 +72,16 @@ public final class DebianPackages {
     }
   }
 
-  private static void run(List<String> command, Path dir, String what) throws IOException {
-    Process process;
-    try {
-      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      throw new IllegalStateException(what + " failed: " + command.get(0) + " is not available on this machine"
-          + " (a Debian system with apt and dpkg is needed)", e);
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    try {
-      if (!process.waitFor(30, TimeUnit.MINUTES)) {
-        process.destroyForcibly();
-        throw new IllegalStateException(what + " did not finish in 30 minutes");
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(what + " was interrupted", e);
-    }
-    if (process.exitValue() != 0) {
+  private static void run(List<String> command, Path dir, String what) {
+    Commands.Result result = Commands.run(command, dir, what, "a Debian system with apt and dpkg is needed",
+        Duration.ofMinutes(30));
+    if (!result.ok()) {
+      String output = result.output();
       String hint = output.contains("Unable to locate package") || output.contains("has no installation candidate")
           ? " (the package lists may be missing: run 'apt-get update' as root, or toolchain/bootstrap)"
           : "";
-      throw new IllegalStateException(what + " failed with exit code " + process.exitValue() + hint + ":\n"
+      throw new IllegalStateException(what + " failed with exit code " + result.exitCode() + hint + ":\n"
           + output.strip());
     }
   }
-
-  
 }

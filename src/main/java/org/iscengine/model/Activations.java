@@ -15,6 +15,12 @@ final class Activations {
     return x;
   }
 
+  /** min(max(x, 0), 6), Keras's ReLU(max_value=6). */
+  static Tensor relu6(Tensor x) {
+    org.bytedeco.pytorch.global.torch.relu6_(x);
+    return x;
+  }
+
   static Tensor silu(Tensor x) {
     org.bytedeco.pytorch.global.torch.silu_(x);
     return x;

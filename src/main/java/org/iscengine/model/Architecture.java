@@ -10,7 +10,9 @@ public enum Architecture {
   RESNET101("resnet101"),
   RESNET152("resnet152"),
   TF_EFFICIENTNETV2_S("tf_efficientnetv2_s"),
-  TF_EFFICIENTNETV2_M("tf_efficientnetv2_m");
+  TF_EFFICIENTNETV2_M("tf_efficientnetv2_m"),
+  /** Keras's MobileNetV2 (width 1.0) up to out_relu; Keras's name mobilenet_v2 is accepted too. */
+  MOBILENETV2("mobilenetv2");
 
   private final String id;
 
@@ -24,27 +26,34 @@ public enum Architecture {
 
   /** By name; timm's weight tags (e.g. tf_efficientnetv2_m_in21ft1k) name the same network. */
   public static Architecture of(String name) {
-    String n = name.toLowerCase(Locale.ROOT).replaceFirst("_in21(ft1k|k)$", "");
+    String n = name.toLowerCase(Locale.ROOT).replaceFirst("_in21(ft1k|k)$", "").replace("mobilenet_v2", "mobilenetv2");
     for (Architecture a : values()) {
       if (a.id.equals(n)) {
         return a;
       }
     }
-    throw new IllegalArgumentException("unknown architecture '" + name + "'; known: resnet18, resnet34, resnet50,"
-        + " resnet101, resnet152, tf_efficientnetv2_s, tf_efficientnetv2_m");
+    throw new IllegalArgumentException("unknown architecture '" + name + "'; known: " + String.join(", ",
+        java.util.Arrays.stream(values()).map(Architecture::id).toList()));
   }
 
   public boolean isEfficientNet() {
     return this == TF_EFFICIENTNETV2_S || this == TF_EFFICIENTNETV2_M;
   }
 
-  /** The input normalisation its pretrained weights expect (timm's tf_ models: 0.5 / 0.5). */
+  /**
+   * The input normalisation its pretrained weights expect: timm's tf_ models and Keras's
+   * MobileNetV2 take x / 127.5 - 1, which on [0, 1] pixels is (p - 0.5) / 0.5.
+   */
   public double[] mean() {
-    return isEfficientNet() ? new double[] {0.5, 0.5, 0.5} : ModelConfig.IMAGENET_MEAN.clone();
+    return tensorFlowInput() ? new double[] {0.5, 0.5, 0.5} : ModelConfig.IMAGENET_MEAN.clone();
   }
 
   public double[] std() {
-    return isEfficientNet() ? new double[] {0.5, 0.5, 0.5} : ModelConfig.IMAGENET_STD.clone();
+    return tensorFlowInput() ? new double[] {0.5, 0.5, 0.5} : ModelConfig.IMAGENET_STD.clone();
+  }
+
+  private boolean tensorFlowInput() {
+    return isEfficientNet() || this == MOBILENETV2;
   }
 
   /** A new backbone of this architecture (random weights). */
@@ -58,6 +67,7 @@ public enum Architecture {
       // timm's features_only, as the descriptor-track winner: the last block stage's output.
       case TF_EFFICIENTNETV2_S -> new EfficientNetV2('s', false, 0);
       case TF_EFFICIENTNETV2_M -> new EfficientNetV2('m', false, 0);
+      case MOBILENETV2 -> new MobileNetV2();
     };
   }
 }

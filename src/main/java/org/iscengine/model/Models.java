@@ -47,7 +47,20 @@ public final class Models {
    *     normalisation of a TorchScript file
    */
   public static DescriptorNetwork open(String spec, Path weights, boolean allowPartial, ModelConfig config) {
+    return open(spec, weights, null, allowPartial, config);
+  }
+
+  /**
+   * The network for a spec, as {@link #open(String, Path, boolean, ModelConfig)}; an
+   * architecture may instead start from pretrained backbone weights (its head stays random).
+   */
+  public static DescriptorNetwork open(String spec, Path weights, Pretrained pretrained, boolean allowPartial,
+      ModelConfig config) {
     Path file = Path.of(spec);
+    if (pretrained != null && (weights != null || kind(file) != Kind.NOT_A_FILE)) {
+      throw new IllegalArgumentException("pretrained weights start an architecture; " + spec
+          + (weights != null ? " already has --weights" : " is a file"));
+    }
     switch (kind(file)) {
       case ISC_MODEL -> {
         if (weights != null) {
@@ -62,6 +75,15 @@ public final class Models {
           + " architecture with --model and pass the checkpoint as --weights");
       default -> {
         DescriptorModel model = new DescriptorModel(config);
+        if (pretrained != null) {
+          try {
+            pretrained.load(model);
+            return model;
+          } catch (RuntimeException e) {
+            model.close();
+            throw e;
+          }
+        }
         if (weights == null) {
           log.warn("{}: random weights (no --weights): descriptors of an untrained network", config.architecture());
           return model;

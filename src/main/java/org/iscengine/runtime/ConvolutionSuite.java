@@ -13,10 +13,10 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * The convolutions of the bundled architectures (every distinct layer of ResNet-18 to -152 and
- * EfficientNetV2-S/M, at the feature-map sizes of 128 and 224 px inputs), each run in float32
- * on NCHW and on channels-last tensors and compared with the same convolution in float64, which
- * LibTorch computes with its own code, never oneDNN's. {@link ConvolutionCheck} runs it in a
+ * The convolutions of the bundled architectures (every distinct layer of ResNet-18 to -152,
+ * EfficientNetV2-S/M and MobileNetV2, at the feature-map sizes of 128 and 224 px inputs), each
+ * run in float32 on NCHW and on channels-last tensors and compared with the same convolution in
+ * float64, which LibTorch computes with its own code, never oneDNN's. {@link ConvolutionCheck} runs it in a
  * child process, where a crash of a native library cannot take the caller down.
  */
 public final class ConvolutionSuite {
@@ -24,7 +24,7 @@ public final class ConvolutionSuite {
   public static final double TOLERANCE = 1e-5;
 
   /** Changes whenever the cases or the comparison change, so cached verdicts are redone. */
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   /**
    * One convolution: channels in and out, square kernel, stride, groups, whether it has a bias,
@@ -236,6 +236,66 @@ public final class ConvolutionSuite {
       3072 512 1 1 1 0 0 4 4
       3072 3072 3 1 3072 0 0 7 7
       3072 3072 3 1 3072 0 0 4 4
+      3 32 3 2 1 0 1 224 224
+      3 32 3 2 1 0 1 128 128
+      16 96 1 1 1 0 0 112 112
+      16 96 1 1 1 0 0 64 64
+      24 144 1 1 1 0 0 56 56
+      24 144 1 1 1 0 0 32 32
+      32 16 1 1 1 0 0 112 112
+      32 16 1 1 1 0 0 64 64
+      32 32 3 1 32 0 0 112 112
+      32 32 3 1 32 0 0 64 64
+      32 192 1 1 1 0 0 28 28
+      32 192 1 1 1 0 0 16 16
+      64 384 1 1 1 0 0 14 14
+      64 384 1 1 1 0 0 8 8
+      96 24 1 1 1 0 0 56 56
+      96 24 1 1 1 0 0 32 32
+      96 96 3 2 96 0 1 112 112
+      96 96 3 2 96 0 1 64 64
+      96 576 1 1 1 0 0 14 14
+      96 576 1 1 1 0 0 8 8
+      144 24 1 1 1 0 0 56 56
+      144 24 1 1 1 0 0 32 32
+      144 32 1 1 1 0 0 28 28
+      144 32 1 1 1 0 0 16 16
+      144 144 3 1 144 0 0 56 56
+      144 144 3 1 144 0 0 32 32
+      144 144 3 2 144 0 1 56 56
+      144 144 3 2 144 0 1 32 32
+      160 960 1 1 1 0 0 7 7
+      160 960 1 1 1 0 0 4 4
+      192 32 1 1 1 0 0 28 28
+      192 32 1 1 1 0 0 16 16
+      192 64 1 1 1 0 0 14 14
+      192 64 1 1 1 0 0 8 8
+      192 192 3 1 192 0 0 28 28
+      192 192 3 1 192 0 0 16 16
+      192 192 3 2 192 0 1 28 28
+      192 192 3 2 192 0 1 16 16
+      320 1280 1 1 1 0 0 7 7
+      320 1280 1 1 1 0 0 4 4
+      384 64 1 1 1 0 0 14 14
+      384 64 1 1 1 0 0 8 8
+      384 96 1 1 1 0 0 14 14
+      384 96 1 1 1 0 0 8 8
+      384 384 3 1 384 0 0 14 14
+      384 384 3 1 384 0 0 8 8
+      576 96 1 1 1 0 0 14 14
+      576 96 1 1 1 0 0 8 8
+      576 160 1 1 1 0 0 7 7
+      576 160 1 1 1 0 0 4 4
+      576 576 3 1 576 0 0 14 14
+      576 576 3 1 576 0 0 8 8
+      576 576 3 2 576 0 1 14 14
+      576 576 3 2 576 0 1 8 8
+      960 160 1 1 1 0 0 7 7
+      960 160 1 1 1 0 0 4 4
+      960 320 1 1 1 0 0 7 7
+      960 320 1 1 1 0 0 4 4
+      960 960 3 1 960 0 0 7 7
+      960 960 3 1 960 0 0 4 4
       """;
 
   public static final List<Case> CASES = parse(TABLE);

@@ -1,10 +1,12 @@
 package org.iscengine.train;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Locale;
 import org.iscengine.augment.Presets;
 import org.iscengine.model.Architecture;
 import org.iscengine.model.ModelConfig;
+import org.iscengine.model.Pretrained;
 
 /**
  * One training stage: the model's shape, the data views, the optimizer and its schedule, the
@@ -37,6 +39,9 @@ import org.iscengine.model.ModelConfig;
  *     generic filters. BatchNorm statistics of frozen layers still follow the data.
  * @param entropyWeight weight of SSCD's entropy regularizer added to the loss (optional, default
  *     0: off; see {@link EntropyRegularizer})
+ * @param pretrained backbone weights a stage starts from when no earlier stage or {@code --init}
+ *     gives weights (optional; e.g. {@code nsfwjs-mobilenet_v2} for mobilenetv2; see
+ *     {@link Pretrained}); the head starts random
  */
 public record Stage(
     String name,
@@ -60,11 +65,23 @@ public record Stage(
     double negMargin,
     boolean amp,
     List<String> freeze,
-    Double entropyWeight) {
+    Double entropyWeight,
+    String pretrained) {
   public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
   /** Keys a recipe may leave out. */
-  public static final List<String> OPTIONAL = List.of("freeze", "entropyWeight");
+  public static final List<String> OPTIONAL = List.of("freeze", "entropyWeight", "pretrained");
 
+  /** A stage without pretrained weights (random initialisation). */
+  public Stage(String name, String architecture, int inputSize, int dimension, double gemP, List<String> views,
+      boolean pairs, int referenceNegatives, int batchSize, int epochs, double lr, double momentum,
+      double weightDecay, int warmupSteps, String schedule, double gradClip, int memorySize, double posMargin,
+      double negMargin, boolean amp, List<String> freeze, Double entropyWeight) {
+    this(name, architecture, inputSize, dimension, gemP, views, pairs, referenceNegatives, batchSize, epochs, lr,
+        momentum, weightDecay, warmupSteps, schedule, gradClip, memorySize, posMargin, negMargin, amp, freeze,
+        entropyWeight, null);
+  }
+
+  @JsonCreator
   public Stage {
     views = views == null ? List.of() : List.copyOf(views);
     freeze = freeze == null ? List.of() : List.copyOf(freeze);
@@ -104,6 +121,16 @@ public record Stage(
         "finite, posMargin < negMargin", posMargin + " / " + negMargin);
     require(name, Double.isFinite(entropyWeight) && entropyWeight >= 0 && entropyWeight <= 1000, "entropyWeight",
         "in [0, 1000]", entropyWeight);
+    if (pretrained != null) {
+      Pretrained p;
+      try {
+        p = Pretrained.of(pretrained);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("stage " + name + ": pretrained: " + e.getMessage(), e);
+      }
+      require(name, p.architecture() == Architecture.of(architecture), "pretrained",
+          "weights for the stage's architecture (" + p.id() + " is for " + p.architecture().id() + ")", pretrained);
+    }
     for (String f : freeze) {
       require(name, f != null && !f.isBlank(), "freeze", "parameter-name prefixes", freeze);
     }

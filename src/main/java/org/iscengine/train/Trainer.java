@@ -43,6 +43,7 @@ import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.model.ModelFile;
+import org.iscengine.model.Pretrained;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.ComputeThreads;
 import org.slf4j.Logger;
@@ -212,6 +213,14 @@ public final class Trainer {
     } else {
       torch.manual_seed(stageSeed);
       model = new DescriptorModel(config);
+      if (stage.pretrained() != null) {
+        try {
+          Pretrained.of(stage.pretrained()).load(model);
+        } catch (RuntimeException e) {
+          model.close();
+          throw e;
+        }
+      }
     }
     try (model;
         Device torchDevice = device.torchDevice()) {

@@ -91,6 +91,13 @@ class RecipeTest {
     assertEquals(2.5, Recipe.named(writeAndName(base("    entropyWeight: 2.5\n"))).stages().get(0).entropyWeight());
     String entropy = error(base("    entropyWeight: -1\n"));
     assertTrue(entropy.contains("stage s1") && entropy.contains("entropyWeight must be in [0, 1000]"), entropy);
+    assertEquals(null, Recipe.named(writeAndName(base(""))).stages().get(0).pretrained(), "random unless set");
+    assertEquals("nsfwjs-mobilenet_v2", Recipe.named(writeAndName(base(
+        "    architecture: mobilenetv2\n    pretrained: nsfwjs-mobilenet_v2\n"))).stages().get(0).pretrained());
+    String wrongNet = error(base("    pretrained: nsfwjs-mobilenet_v2\n"));
+    assertTrue(wrongNet.contains("stage s1") && wrongNet.contains("is for mobilenetv2"), wrongNet);
+    String unknownWeights = error(base("    architecture: mobilenetv2\n    pretrained: imagenet\n"));
+    assertTrue(unknownWeights.contains("unknown pretrained weights 'imagenet'"), unknownWeights);
     String notYaml = error("stages: [unclosed\n");
     assertTrue(notYaml.contains("not valid YAML"), notYaml);
     String none = assertThrows(IllegalArgumentException.class, () -> Recipe.named("no-such-recipe")).getMessage();
