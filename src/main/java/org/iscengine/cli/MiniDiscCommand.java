@@ -59,6 +59,11 @@ final class MiniDiscCommand implements Callable<Integer> {
   @Option(names = "--size", description = "Query side in pixels (default: the preset's own).")
   Integer size;
 
+  @Option(names = "--split", defaultValue = "test",
+      description = "Part of the benchmark pool for references and queries: test (the standard benchmark) or"
+          + " validation (photos the test split never uses, for tuning recipes) (default: ${DEFAULT-VALUE}).")
+  String split;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -71,7 +76,7 @@ final class MiniDiscCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PhotoLibrary library = PhotoLibrary.open(photos != null ? photos : PhotoLibrary.defaultRoot());
     var options = new MiniDiscBuilder.Options(references, queries, copyFraction, training, seed, preset,
-        size != null ? size : Presets.defaultSize(preset));
+        size != null ? size : Presets.defaultSize(preset), split);
     var builder = new MiniDiscBuilder(library, resources(library), options, workers.count(),
         ConsoleProgress.factory("img"));
     MiniDiscBuilder.Result result = builder.build(out);
@@ -80,6 +85,7 @@ final class MiniDiscCommand implements Callable<Integer> {
     if (json) {
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("root", out.toAbsolutePath().toString());
+      summary.put("split", m.options().split());
       summary.put("references", m.referenceCount());
       summary.put("queries", m.queryCount());
       summary.put("copyQueries", m.copyQueries());
@@ -88,8 +94,8 @@ final class MiniDiscCommand implements Callable<Integer> {
       summary.put("failures", result.failures());
       stdout.println(new ObjectMapper().writeValueAsString(summary));
     } else {
-      stdout.printf("mini-DISC in %s: %d references, %d queries (%d copies, %d distractors), %d training images%n",
-          out, m.referenceCount(), m.queryCount(), m.copyQueries(), m.distractorQueries(), m.trainingCount());
+      stdout.printf("mini-DISC (%s split) in %s: %d references, %d queries (%d copies, %d distractors), %d training images%n",
+          m.options().split(), out, m.referenceCount(), m.queryCount(), m.copyQueries(), m.distractorQueries(), m.trainingCount());
     }
     stdout.flush();
     return Workers.reportFailures(spec, result.failures());

@@ -18,8 +18,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Collect real photographs from Debian packages (apt-get download + dpkg -x, no root):",
-      "wallpapers for training, opencv-doc and python3-skimage images for benchmarks (kept disjoint).",
-      "Duplicates are dropped and large photos cut into tiles."
+      "desktop backgrounds and artwork for training; photographs of other packages (another desktop's wallpapers,",
+      "photo-program manuals, a jigsaw game, opencv-doc, python3-skimage) for benchmarks, disjoint by package and",
+      "by image. Copies (resized, cropped, recoloured, inverted), numbered series, blank images and benchmark",
+      "diagrams are dropped; large photos are cut into tiles of one of two sizes, small ones kept whole."
     })
 final class PhotosCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -30,10 +32,10 @@ final class PhotosCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Library folder (default: <cache>/photos).")
   Path out;
 
-  @Option(names = "--train-tile", defaultValue = "512", description = "Tile side for training photos (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--train-tile", defaultValue = "384", description = "Smaller tile side for training photos; the larger is 1.5 times it (default: ${DEFAULT-VALUE}).")
   int trainTile;
 
-  @Option(names = "--bench-tile", defaultValue = "224", description = "Tile side for benchmark photos (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--bench-tile", defaultValue = "192", description = "Smaller tile side for benchmark photos; the larger is 1.5 times it (default: ${DEFAULT-VALUE}).")
   int benchTile;
 
   @CommandLine.Mixin Workers workers;

@@ -84,7 +84,7 @@ final class ReproduceCommand implements Callable<Integer> {
     PhotoLibrary library = data == null ? photos() : null;
     if (library != null && !Files.exists(benchmark.resolve("ground_truth.csv"))) {
       new MiniDiscBuilder(library, MiniDiscCommand.resources(library),
-          new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320), workers.count(),
+          new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320, MiniDiscBuilder.TEST), workers.count(),
           ConsoleProgress.factory("img")).build(benchmark);
     }
     Recipe named = Recipe.named(recipe != null ? recipe : p.equals("mini") ? "mini" : "lyakaap");
@@ -113,10 +113,10 @@ final class ReproduceCommand implements Callable<Integer> {
   /** The photo library (collected from Debian packages on first use). */
   private PhotoLibrary photos() {
     Path root = PhotoLibrary.defaultRoot();
-    if (Files.exists(root.resolve("manifest.json"))) {
+    if (PhotoLibrary.isCurrent(root)) {
       return PhotoLibrary.open(root);
     }
-    return new PhotoCollector(IscCache.root(), root, 512, 224, workers.count(), ConsoleProgress.factory("img"))
+    return new PhotoCollector(IscCache.root(), root, 384, 192, workers.count(), ConsoleProgress.factory("img"))
         .collect(false);
   }
 }

@@ -28,8 +28,26 @@ public final class DebianPackages {
     this.cache = cache;
   }
 
+  /**
+   * Packages kept out of every pool, test and benchmark of this project because they are held
+   * back for an evaluation on images nothing here has seen: names starting with the first, or
+   * equal to the second.
+   */
+  static final String RESERVED_PREFIX = "lomiri-wallpapers";
+
+  static final String RESERVED_NAME = "ukui-wallpapers";
+
+  /** Throws when the package is one of the reserved ones. */
+  public static void refuseReserved(String name) {
+    if (name.startsWith(RESERVED_PREFIX) || name.equals(RESERVED_NAME)) {
+      throw new IllegalArgumentException("the Debian package " + name + " is reserved for a held-out evaluation"
+          + " and must not be downloaded or used (" + RESERVED_PREFIX + "* and " + RESERVED_NAME + " are refused)");
+    }
+  }
+
   /** The folder holding the unpacked package, fetching and unpacking it first if needed. */
   public Path unpacked(String name) {
+    refuseReserved(name);
     Path target = cache.resolve("packages").resolve(name);
     if (Files.isDirectory(target)) {
       return target;
@@ -49,6 +67,7 @@ public final class DebianPackages {
 
   /** The .deb of the package, downloaded with apt-get when not already in the cache. */
   Path download(String name) {
+    refuseReserved(name);
     Path debs = cache.resolve("debs");
     try {
       Files.createDirectories(debs);
@@ -63,6 +82,20 @@ public final class DebianPackages {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot download " + name + " into " + debs + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The version of the package in the cache, read from its file name (NAME_VERSION_ARCH.deb). */
+  public String version(String name) {
+    return versionOf(download(name).getFileName().toString());
+  }
+
+  /** The VERSION of NAME_VERSION_ARCH.deb, with apt's %3a turned back into the epoch's colon. */
+  static String versionOf(String debFile) {
+    String[] parts = debFile.split("_");
+    if (parts.length != 3 || !debFile.endsWith(".deb")) {
+      throw new IllegalArgumentException("not a NAME_VERSION_ARCH.deb file name: " + debFile);
+    }
+    return parts[1].replace("%3a", ":").replace("%3A", ":");
   }
 
   private static Optional<Path> find(Path debs, String name) throws IOException {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
+import java.util.zip.CRC32;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.augment.Augmenter;
 import org.iscengine.augment.ImagePool;
@@ -26,13 +27,36 @@ import org.iscengine.runtime.Versions;
  * benchmark photos; copy queries are edited copies of some of them; distractor queries are edited
  * benchmark photos that are not references; training images come from the disjoint training pool
  * (which also gives the overlay backgrounds). preview.png shows some queries beside their
- * references. Deterministic for a seed; resumable.
+ * references. The benchmark pool is split by source photo into a test part (the standard
+ * benchmark) and a validation part for tuning, which share no source image. Deterministic for a
+ * seed; resumable.
  */
 public final class MiniDiscBuilder {
-  /** Settings of a build. */
+  /** The benchmark pool's two parts: the standard benchmark, and one for tuning recipes. */
+  public static final String TEST = "test";
+
+  public static final String VALIDATION = "validation";
+
+  /** One source photo in this many goes to the validation split. */
+  static final int VALIDATION_EVERY = 5;
+
+  /**
+   * Settings of a build; split says which part of the benchmark pool gives the references and
+   * queries ({@link #TEST} or {@link #VALIDATION}, see {@link #split(String)}).
+   */
   public record Options(
-      int references, int queries, double copyFraction, int training, long seed, String preset, int querySize) {
+      int references, int queries, double copyFraction, int training, long seed, String preset, int querySize,
+      String split) {
+    /** A build on the test split. */
+    public Options(
+        int references, int queries, double copyFraction, int training, long seed, String preset, int querySize) {
+      this(references, queries, copyFraction, training, seed, preset, querySize, TEST);
+    }
+
     public Options {
+      if (!TEST.equals(split) && !VALIDATION.equals(split)) {
+        throw new IllegalArgumentException("split must be " + TEST + " or " + VALIDATION + ", got " + split);
+      }
       if (references < 1 || queries < 1) {
         throw new IllegalArgumentException("references and queries must be >= 1, got " + references + ", " + queries);
       }
@@ -85,15 +109,30 @@ public final class MiniDiscBuilder {
     this.progress = progress;
   }
 
+  /**
+   * The split a benchmark photo belongs to, from a checksum of its source image's name: every
+   * tile of one photo lands in the same split, so the two splits share no source image, and the
+   * partition is the same on every machine and for every seed.
+   */
+  public static String split(String source) {
+    CRC32 crc = new CRC32();
+    crc.update(source.getBytes(StandardCharsets.UTF_8));
+    return crc.getValue() % VALIDATION_EVERY == 0 ? VALIDATION : TEST;
+  }
+
   public Result build(Path out) {
-    List<Path> bench = library.benchmark();
-    List<Double> graphic = library.units(PhotoLibrary.BENCH).stream().map(PhotoLibrary.Unit::dominantShare).toList();
+    List<PhotoLibrary.Unit> units = library.units(PhotoLibrary.BENCH).stream()
+        .filter(u -> split(u.source()).equals(options.split()))
+        .toList();
+    List<Path> bench = units.stream().map(library::file).toList();
+    List<Double> graphic = units.stream().map(PhotoLibrary.Unit::dominantShare).toList();
     List<Path> train = library.training();
     int copies = options.copies();
     int distractors = options.queries() - copies;
     int needed = options.references() + distractors;
     if (needed > bench.size()) {
-      throw new IllegalArgumentException("the benchmark pool has " + bench.size() + " photos, but "
+      throw new IllegalArgumentException("the " + options.split() + " split of the benchmark pool has "
+          + bench.size() + " photos, but "
           + options.references() + " references and " + distractors + " distractor queries need " + needed
           + ": ask for fewer, or collect with a smaller --bench-tile");
     }

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.iscengine.io.IscCache;
 
@@ -35,20 +34,40 @@ public record PhotoLibrary(Path root, Manifest manifest) {
   public record Unit(String pool, String file, String source, int x, int y, int width, int height,
       double dominantShare) {}
 
-  /** A source image left out, and why. */
+  /** A source image (or one tile of it) left out, and why. */
   public record Rejected(String source, String reason) {}
+
+  /**
+   * A Debian package the library was made from: its exact version (a library built from other
+   * versions shows it here), its pool, how many image files it held and how many units it gave.
+   */
+  public record Package(String name, String version, String pool, int sources, int units) {}
+
+  /** The manifest layout this code writes; a library of another layout is built again. */
+  public static final int FORMAT = 2;
 
   /** What the collection holds and how it was made. */
   public record Manifest(
+      int format,
       String engineVersion,
       int trainTile,
       int benchTile,
-      Map<String, String> packages,
+      List<Package> packages,
       int training,
       int benchmark,
       String emojiFont,
       List<Unit> units,
       List<Rejected> rejected) {}
+
+  /** Whether root holds a library of the layout this code writes. */
+  public static boolean isCurrent(Path root) {
+    Path file = root.resolve("manifest.json");
+    try {
+      return Files.isRegularFile(file) && new ObjectMapper().readTree(file.toFile()).path("format").asInt(1) == FORMAT;
+    } catch (IOException e) {
+      return false;
+    }
+  }
 
   /** The library in root, read from its manifest. */
   public static PhotoLibrary open(Path root) {
@@ -58,7 +77,13 @@ public record PhotoLibrary(Path root, Manifest manifest) {
           "no photo library in " + root + " (manifest.json missing): run 'isc data photos' first");
     }
     try {
-      return new PhotoLibrary(root, new ObjectMapper().readValue(file.toFile(), Manifest.class));
+      ObjectMapper json = new ObjectMapper();
+      var tree = json.readTree(file.toFile());
+      if (tree.path("format").asInt(1) != FORMAT) {
+        throw new IllegalArgumentException("the photo library in " + root + " has an older layout (format "
+            + tree.path("format").asInt(1) + ", this version reads " + FORMAT + "): run 'isc data photos --force'");
+      }
+      return new PhotoLibrary(root, json.treeToValue(tree, Manifest.class));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }

@@ -39,4 +39,24 @@ class DebianPackagesTest {
         () -> new DebianPackages(cache).download("isc-no-such-package-x7"));
     assertTrue(e.getMessage().contains("apt-get download isc-no-such-package-x7"), e.getMessage());
   }
+
+  @Test
+  void theReservedPackagesAreRefusedBeforeAnythingIsFetched() {
+    for (String name : new String[] {"lomiri-wallpapers", "lomiri-wallpapers-extra", "ukui-wallpapers"}) {
+      var e = assertThrows(IllegalArgumentException.class, () -> new DebianPackages(cache).unpacked(name));
+      assertTrue(e.getMessage().contains(name) && e.getMessage().contains("reserved"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> new DebianPackages(cache).download(name));
+    }
+    assertTrue(!Files.exists(cache.resolve("debs")), "nothing is downloaded");
+    DebianPackages.refuseReserved("mate-backgrounds");
+  }
+
+  @Test
+  void theVersionComesFromThePackageFileNameWithItsEpoch() throws Exception {
+    assertEquals("4:7.9.0-1", DebianPackages.versionOf("digikam-data_4%3a7.9.0-1_all.deb"));
+    assertEquals("1.7-6", DebianPackages.versionOf("sway-backgrounds_1.7-6_all.deb"));
+    assertThrows(IllegalArgumentException.class, () -> DebianPackages.versionOf("notes.txt"));
+    Files.write(Files.createDirectories(cache.resolve("debs")).resolve("some-pkg_2:1.0-2_all.deb"), new byte[] {1});
+    assertEquals("2:1.0-2", new DebianPackages(cache).version("some-pkg"));
+  }
 }

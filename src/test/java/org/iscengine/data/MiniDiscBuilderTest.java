@@ -35,7 +35,7 @@ class MiniDiscBuilderTest {
 
   @BeforeAll
   static void library() {
-    library = SyntheticPhotos.library(work, 8, 20);
+    library = SyntheticPhotos.library(work, 8, 60);
   }
 
   private static MiniDiscBuilder.Result build(Path out, MiniDiscBuilder.Options options, int threads) {
@@ -146,11 +146,56 @@ class MiniDiscBuilderTest {
     assertSameFiles(before, files(out));
   }
 
+  /** Benchmark units of one split. */
+  private static List<PhotoLibrary.Unit> inSplit(String split) {
+    return library.units(PhotoLibrary.BENCH).stream().filter(u -> MiniDiscBuilder.split(u.source()).equals(split))
+        .toList();
+  }
+
+  @Test
+  void theValidationAndTestSplitsShareNoSourceImage() throws Exception {
+    int validation = inSplit(MiniDiscBuilder.VALIDATION).size();
+    int test = inSplit(MiniDiscBuilder.TEST).size();
+    assertEquals(library.units(PhotoLibrary.BENCH).size(), validation + test);
+    assertTrue(validation >= 7 && test >= 7, validation + " validation and " + test + " test photos");
+    var onValidation = new MiniDiscBuilder.Options(5, 4, 0.5, 3, 7, "disc-query", 96, MiniDiscBuilder.VALIDATION);
+    var onTest = new MiniDiscBuilder.Options(5, 4, 0.5, 3, 7, "disc-query", 96);
+    assertEquals(MiniDiscBuilder.TEST, onTest.split(), "test is the default split");
+    MiniDiscBuilder.Manifest v = build(work.resolve("validation"), onValidation, 2).manifest();
+    MiniDiscBuilder.Manifest t = build(work.resolve("test"), onTest, 2).manifest();
+    Set<String> validationSources = sources(v);
+    Set<String> testSources = sources(t);
+    assertEquals(Set.of(MiniDiscBuilder.VALIDATION), validationSources.stream().map(MiniDiscBuilder::split)
+        .collect(java.util.stream.Collectors.toSet()));
+    Set<String> shared = new HashSet<>(validationSources);
+    shared.retainAll(testSources);
+    assertEquals(Set.of(), shared, "source images in both splits");
+    assertThrows(IllegalArgumentException.class,
+        () -> new MiniDiscBuilder.Options(5, 4, 0.5, 3, 7, "disc-query", 96, "train"));
+  }
+
+  /** The source images (not the units) behind a build's references and queries. */
+  private static Set<String> sources(MiniDiscBuilder.Manifest m) {
+    Map<String, String> sourceOf = new java.util.HashMap<>();
+    library.units(PhotoLibrary.BENCH).forEach(u -> sourceOf.put(u.file(), u.source()));
+    Set<String> sources = new HashSet<>();
+    for (String file : m.references()) {
+      sources.add(sourceOf.get(file));
+    }
+    for (String file : m.queries()) {
+      sources.add(sourceOf.get(file));
+    }
+    assertFalse(sources.contains(null), "every reference and query is a benchmark unit");
+    return sources;
+  }
+
   @Test
   void askingForMorePhotosThanThePoolHoldsSaysHowMany() {
-    var tooMany = new MiniDiscBuilder.Options(18, 10, 0.5, 5, 7, "disc-query", 96);
+    int test = inSplit(MiniDiscBuilder.TEST).size();
+    var tooMany = new MiniDiscBuilder.Options(test - 2, 10, 0.5, 5, 7, "disc-query", 96);
     var e = assertThrows(IllegalArgumentException.class, () -> build(work.resolve("too-many"), tooMany, 2));
-    assertTrue(e.getMessage().contains("has 20 photos") && e.getMessage().contains("need 23"), e.getMessage());
+    assertTrue(e.getMessage().contains("test split of the benchmark pool has " + test + " photos")
+        && e.getMessage().contains("need " + (test + 3)), e.getMessage());
     assertFalse(Files.exists(work.resolve("too-many")), "nothing is written");
     assertThrows(IllegalArgumentException.class, () -> new MiniDiscBuilder.Options(5, 5, 1.5, 0, 0, "disc-query", 96));
     assertThrows(IllegalArgumentException.class, () -> new MiniDiscBuilder.Options(5, 5, 0.5, 0, 0, "no-such", 96));

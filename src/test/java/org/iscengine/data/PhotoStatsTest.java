@@ -21,9 +21,9 @@ class PhotoStatsTest {
         Mat small = ImageOps.resize(a, 211, 158);
         Mat jpeg = Images.decode(Images.encode(small, ImageFormat.JPEG, 40), "copy", 4096)) {
       long ha = PhotoStats.of(a).hash();
-      assertTrue(PhotoStats.distance(ha, PhotoStats.of(jpeg).hash()) <= PhotoCollector.DUPLICATE_BITS,
+      assertTrue(PhotoStats.distance(ha, PhotoStats.of(jpeg).hash()) <= PhotoStats.DUPLICATE_BITS,
           "a resized JPEG copy is a duplicate");
-      assertTrue(PhotoStats.distance(ha, PhotoStats.of(b).hash()) > 3 * PhotoCollector.DUPLICATE_BITS,
+      assertTrue(PhotoStats.distance(ha, PhotoStats.of(b).hash()) > 3 * PhotoStats.DUPLICATE_BITS,
           "different images are far apart");
     }
   }

@@ -26,6 +26,59 @@ final class SyntheticPhotos {
     return files;
   }
 
+  /**
+   * Like {@link #write}, named name-a.png, name-b.png ... name-ba.png: names without digits, so that
+   * the collection does not take the images for one numbered series.
+   */
+  static List<Path> writeUnnumbered(Path dir, String name, long seed, int count, int width, int height) {
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Path file = dir.resolve(name + "-" + letters(i) + ".png");
+      try (Mat image = TestImages.natural(seed * 1000 + i, width, height)) {
+        Images.write(file, image, Images.DEFAULT_JPEG_QUALITY);
+      }
+      files.add(file);
+    }
+    return files;
+  }
+
+  /**
+   * A width x height image whose coarse layout (random colours on a 6 x 5 grid, smoothly
+   * interpolated, plus TestImages' detail) is its own: unlike TestImages.natural, whose images share
+   * their background gradients, two seeds give images no hash takes for copies of each other.
+   */
+  static Mat distinct(long seed, int width, int height) {
+    java.util.Random r = new java.util.Random(seed);
+    Mat layout = new Mat(5, 6, org.bytedeco.opencv.global.opencv_core.CV_8UC3);
+    try (org.bytedeco.javacpp.indexer.UByteIndexer px = layout.createIndexer()) {
+      for (int y = 0; y < 5; y++) {
+        for (int x = 0; x < 6; x++) {
+          for (int c = 0; c < 3; c++) {
+            px.put(y, x, c, r.nextInt(256));
+          }
+        }
+      }
+    }
+    Mat out = new Mat();
+    try (layout;
+        Mat big = org.iscengine.image.ImageOps.resize(layout, width, height,
+            org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC);
+        Mat detail = TestImages.natural(seed, width, height)) {
+      org.bytedeco.opencv.global.opencv_core.addWeighted(big, 0.8, detail, 0.2, 0, out);
+    }
+    return out;
+  }
+
+  /** a, b, ... z, ba, bb, ... (base 26 in letters). */
+  static String letters(int i) {
+    StringBuilder s = new StringBuilder();
+    do {
+      s.insert(0, (char) ('a' + i % 26));
+      i /= 26;
+    } while (i > 0);
+    return s.toString();
+  }
+
   static List<PhotoCollector.Source> sources(String pool, List<Path> files) {
     return files.stream()
         .map(f -> new PhotoCollector.Source(pool, f, f.getParent().getFileName() + "/" + f.getFileName()))
@@ -35,9 +88,9 @@ final class SyntheticPhotos {
   /** A library of train and bench generated images (no tiling: each smaller than two tiles). */
   static PhotoLibrary library(Path work, int train, int bench) {
     List<PhotoCollector.Source> sources = new ArrayList<>();
-    sources.addAll(sources(PhotoLibrary.TRAIN, write(work.resolve("train-src"), "t", 1, train, 180, 150)));
-    sources.addAll(sources(PhotoLibrary.BENCH, write(work.resolve("bench-src"), "b", 2, bench, 170, 140)));
+    sources.addAll(sources(PhotoLibrary.TRAIN, writeUnnumbered(work.resolve("train-src"), "t", 1, train, 180, 150)));
+    sources.addAll(sources(PhotoLibrary.BENCH, writeUnnumbered(work.resolve("bench-src"), "b", 2, bench, 170, 140)));
     return new PhotoCollector(work.resolve("cache"), work.resolve("photos"), 128, 128, 2, Progress.none())
-        .build(sources, Map.of("generated", "test"), null);
+        .build(sources, Map.of("train-src", "1", "bench-src", "1"), null);
   }
 }
