@@ -8,7 +8,7 @@
 # servers' time went per level (stages.py).
 #   benchmarks/serve/run.sh [QUERY_IMAGES_DIR] [OUT_DIR]
 # QUERY_IMAGES_DIR defaults to the mini-DISC queries made by `isc reproduce --preset mini`.
-# MODEL (default: the mini recipe's trained model, else a ResNet-18 of the same shape), INDEX
+# MODEL (default: the mini recipe's trained model, else its pretrained MobileNetV2 start), INDEX
 # (default exact), PEER_INDEX, REFS (default 100000), REQUESTS (per concurrency, default 400) and
 # CONCURRENCY (default "1 2 4 8 16") can be set in the environment.
 set -euo pipefail
@@ -28,7 +28,7 @@ mkdir -p "$out"
 [[ -d "$queries" ]] || { echo "no query images at $queries: run ./isc reproduce --preset mini, or pass a folder" >&2; exit 2; }
 if [[ -n "${MODEL:-}" ]]; then model=(--model "$MODEL")
 elif [[ -f "$cache/train/model.iscm" ]]; then model=(--model "$cache/train/model.iscm")
-else model=(--model resnet18 --input-size 128 --dim 128 --gem-p 3); fi
+else model=(--model mobilenetv2 --pretrained nsfwjs-mobilenet_v2 --input-size 160 --dim 256 --gem-p 3); fi
 token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s' "$token" > "$work/token"
 result="$out/serve-load-$day.jsonl"

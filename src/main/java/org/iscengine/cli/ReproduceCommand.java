@@ -95,7 +95,8 @@ final class ReproduceCommand implements Callable<Integer> {
       Path runDir = seeds == 1 && seed == null ? workDir : workDir.resolve("seed-" + s);
       Reproduction.Outcome outcome = new Reproduction(benchmark, runDir, named.withSeed(s), device.select(),
           workers.count(), library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(),
-          (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step" : "img").start(task, total))
+          (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step"
+              : task.startsWith("geometric") ? "pair" : "img").start(task, total))
           .run();
       runs.put(s, outcome);
       int width = outcome.results().keySet().stream().mapToInt(String::length).max().orElse(0);

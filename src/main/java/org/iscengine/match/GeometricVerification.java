@@ -70,6 +70,7 @@ public final class GeometricVerification {
     Map<String, Features> references = new ConcurrentHashMap<>();
     float[] scores = new float[predictions.size()];
     AtomicInteger verified = new AtomicInteger();
+    int openCvThreads = opencv_core.getNumThreads();
     opencv_core.setNumThreads(1);  // parallel over pairs, not inside OpenCV
     try (Progress bar = progress.start("geometric verification", predictions.size())) {
       IntStream.range(0, predictions.size()).parallel().forEach(i -> {
@@ -93,6 +94,8 @@ public final class GeometricVerification {
         scores[i] = predictions.score(i) + bonus;
         bar.step();
       });
+    } finally {
+      opencv_core.setNumThreads(openCvThreads);
     }
     int[] q = new int[predictions.size()];
     int[] r = new int[predictions.size()];

@@ -1,11 +1,16 @@
 package org.iscengine.progress;
 
+import java.text.DecimalFormat;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** A progress bar with rate and ETA on standard error (the CLI's). */
+/**
+ * A progress bar with rate and ETA on standard error (the CLI's): redrawn in place each second on
+ * a terminal; one line every 30 seconds when redirected to a log, so the log stays readable.
+ */
 public final class ConsoleProgress implements Progress {
   private final ProgressBar bar;
 
@@ -15,15 +20,17 @@ public final class ConsoleProgress implements Progress {
 
   /** Bars on standard error; `unit` names what is counted (e.g. "img"). */
   public static Factory factory(String unit) {
+    boolean terminal = System.console() != null;
     return (task, total) -> new ConsoleProgress(new ProgressBarBuilder()
         .setTaskName(task)
         .setInitialMax(total)
         .setStyle(ProgressBarStyle.ASCII)
         .setUnit(" " + unit, 1)
-        .showSpeed()
-        .setUpdateIntervalMillis(1000)
+        .showSpeed(new DecimalFormat("0.0"))
+        .setUpdateIntervalMillis(terminal ? 1000 : 30_000)
         .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setConsumer(terminal ? new ConsoleProgressBarConsumer(System.err)
+            : new DelegatingProgressBarConsumer(System.err::println, 100))
         .setMaxRenderedLength(100)
         .build());
   }

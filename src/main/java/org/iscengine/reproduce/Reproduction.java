@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.augment.Resources;
 import org.iscengine.descriptor.DescriptorFiles;
@@ -31,6 +30,7 @@ import org.iscengine.hash.PdqMatcher;
 import org.iscengine.hash.Thumbnail;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Metric;
+import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * metric, and write a report comparing, on the same queries: the untrained network, the trained
  * model, trained + DBA/NES, and trained + DBA/NES + score normalization; then the untrained
  * network and trained + DBA/NES with each query's scores taken relative to its 10th neighbour
- * ({@link Matcher#relativeToRank}, a matching-track calibration); and, as baselines without
+ * ({@link Matcher#relativeToRank}, a matching-track calibration), the latter also re-scored by
+ * local-feature geometry ({@link GeometricVerification}); with a pretrained start, the pretrained
+ * network before training; and, as baselines without
  * learning, PDQ hashes (each query's 10 nearest references by Hamming distance, scored 1 -
  * distance / 256, {@link PdqMatcher}) and 16 x 16 grey thumbnails ({@link Thumbnail}, 10 nearest
  * by inner product), computed from the same query and reference images. Every step keeps its
@@ -69,13 +71,20 @@ public final class Reproduction {
   /** The "model" of the thumbnail baseline: descriptors in descriptors/thumbnail/SPLIT.h5. */
   static final String THUMBNAIL = "thumbnail";
 
+  /** The pretrained network before training, where the recipe starts from pretrained weights. */
+  static final String PRETRAINED = "pretrained";
+
   /**
-   * One compared system: its name, descriptors, post-processing, and the rank its scores are taken
-   * relative to (0: raw scores).
+   * One compared system: its name, descriptors, post-processing, the rank its scores are taken
+   * relative to (0: raw scores), and whether its pairs are re-scored by geometric verification.
    */
-  record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank) {
+  record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified) {
     Variant(String name, String model, PostProcessConfig postProcess) {
-      this(name, model, postProcess, 0);
+      this(name, model, postProcess, 0, false);
+    }
+
+    Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank) {
+      this(name, model, postProcess, relativeToRank, false);
     }
   }
 
@@ -102,18 +111,28 @@ public final class Reproduction {
     this.progress = progress;
   }
 
-  /** The variants of the report. */
-  static List<Variant> variants() {
+  /** The variants of the report; with a pretrained start, the pretrained network before training too. */
+  static List<Variant> variants(boolean pretrained) {
     PostProcessConfig none = PostProcessConfig.recipe("none");
     PostProcessConfig nes = PostProcessConfig.recipe("lyakaap");
     PostProcessConfig nesScore = new PostProcessConfig(nes.normalize(), nes.pcaDimension(), nes.whiten(), nes.dbaK(),
         nes.dbaAlpha(), nes.nesK(), nes.nesBeta(), nes.nesIterations(), ScoreNormalization.sscd().toString());
-    return List.of(new Variant("untrained network", "untrained", none), new Variant("trained", "trained", none),
+    List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant("untrained network", "untrained", none)));
+    if (pretrained) {
+      variants.add(new Variant("pretrained network", PRETRAINED, none));
+    }
+    variants.addAll(List.of(new Variant("trained", "trained", none),
         new Variant("trained + DBA/NES", "trained", nes),
         new Variant("trained + DBA/NES + score normalization", "trained", nesScore),
         new Variant("untrained network, scores relative to rank 10", "untrained", none, NEIGHBOURS),
         new Variant("trained + DBA/NES, scores relative to rank 10", "trained", nes, NEIGHBOURS),
-        new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none));
+        new Variant("trained + DBA/NES, relative to rank 10, geometric verification", "trained", nes, NEIGHBOURS, true),
+        new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none)));
+    return variants;
+  }
+
+  private boolean pretrainedStart() {
+    return recipe.stages().get(0).pretrained() != null;
   }
 
   public Outcome run() {
@@ -124,7 +143,10 @@ public final class Reproduction {
     }
     Path trained = timed("train", this::train);
     Path untrained = timed("untrained model", this::untrained);
-    Map<String, Path> models = Map.of("untrained", untrained, "trained", trained);
+    Map<String, Path> models = new LinkedHashMap<>(Map.of("untrained", untrained, "trained", trained));
+    if (pretrainedStart()) {
+      models.put(PRETRAINED, timed("pretrained model", this::pretrained));
+    }
     for (var m : models.entrySet()) {
       timed("extract " + m.getKey(), () -> {
         extract(m.getKey(), m.getValue());
@@ -141,7 +163,7 @@ public final class Reproduction {
     });
     GroundTruth truth = GroundTruth.read(benchmark.resolve("ground_truth.csv"));
     Map<String, IscEvaluation.Result> results = new LinkedHashMap<>();
-    for (Variant v : variants()) {
+    for (Variant v : variants(pretrainedStart())) {
       results.put(v.name(), timed("evaluate " + v.name(), () -> evaluate(v, truth)));
     }
     Path report = ReproductionReport.write(work, recipe, benchmark, results, seconds, device);
@@ -164,13 +186,22 @@ public final class Reproduction {
     return trainer.run(Files.exists(run.resolve("recipe.json"))).model();
   }
 
-  /** The first stage's network with its initial random weights (the seed the training starts from). */
+  /** The first stage's network with random weights only, drawn with the training's seed. */
   private Path untrained() {
-    Path file = work.resolve("untrained.iscm");
+    return startingModel("untrained.iscm", false, "random initialisation, seed " + recipe.seed());
+  }
+
+  /** The network the training starts from: the pretrained backbone and the random head (the fair "before"). */
+  private Path pretrained() {
+    return startingModel("pretrained.iscm", true, recipe.stages().get(0).pretrained() + " backbone, random head, seed "
+        + recipe.seed() + " (the training's start)");
+  }
+
+  private Path startingModel(String name, boolean pretrained, String description) {
+    Path file = work.resolve(name);
     if (!Files.exists(file)) {
-      torch.manual_seed(recipe.stageSeed(0));
-      try (DescriptorModel model = new DescriptorModel(recipe.stages().get(0).modelConfig())) {
-        ModelFile.save(file, model, "random initialisation, seed " + recipe.seed() + " (the training's start)");
+      try (DescriptorModel model = Trainer.startingModel(recipe.stages().get(0), recipe.stageSeed(0), pretrained)) {
+        ModelFile.save(file, model, description);
       }
     }
     return file;
@@ -265,6 +296,11 @@ public final class Reproduction {
       Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
       if (v.relativeToRank() > 0 && k >= 2) {
         predictions = Matcher.relativeToRank(predictions, Math.min(v.relativeToRank(), k));
+      }
+      if (v.verified()) {
+        predictions = new GeometricVerification(GeometricVerification.Options.defaults()).rescore(predictions,
+            ImageList.of(benchmark.resolve("query_images")).lookup(),
+            ImageList.of(benchmark.resolve("reference_images")).lookup(), progress);
       }
       return predictions;
     }

@@ -31,7 +31,11 @@ final class ReproductionReport {
     md.append("## Results on the same queries\n\n");
     md.append("Matching: the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
         + " (μAP over all predictions, distractor queries included). *Scores relative to rank 10*: each query's"
-        + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`). Baselines without"
+        + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`). *Geometric"
+        + " verification*: each of those pairs re-scored by ORB matches and a RANSAC similarity between the two"
+        + " images (`isc match --verify`, default settings). *Untrained network*: the architecture's random"
+        + " weights; *pretrained network*: the pretrained backbone and the random head the training starts from."
+        + " Baselines without"
         + " learning, from the same query and reference images: *PDQ (Hamming)*, Facebook's 256-bit perceptual hash"
         + " (`isc hash`), the 10 nearest references by Hamming distance d, score 1 - d/256 (257 possible scores, so"
         + " many ties, which the metric counts false positives first); *thumbnail 16×16*, the image's luminance"

@@ -34,7 +34,8 @@ import org.iscengine.model.Pretrained;
  * @param posMargin contrastive positive margin
  * @param negMargin contrastive negative margin
  * @param amp mixed precision (CUDA only)
- * @param freeze parameter-name prefixes kept fixed (e.g. {@code backbone.layer1}; optional, default
+ * @param freeze parameter-name prefixes kept fixed (e.g. {@code backbone.layer1}, a module and
+ *     what it holds; {@code backbone.block_1_*}, every name that begins so; optional, default
  *     none): with little training data, training only the upper layers keeps the lower ones'
  *     generic filters. BatchNorm statistics of frozen layers still follow the data.
  * @param entropyWeight weight of SSCD's entropy regularizer added to the loss (optional, default
@@ -138,7 +139,8 @@ public record Stage(
 
   /** Whether a parameter (by its name in the descriptor model) is kept fixed in this stage. */
   public boolean frozen(String parameter) {
-    return freeze.stream().anyMatch(f -> parameter.equals(f) || parameter.startsWith(f + "."));
+    return freeze.stream().anyMatch(f -> f.endsWith("*") ? parameter.startsWith(f.substring(0, f.length() - 1))
+        : parameter.equals(f) || parameter.startsWith(f + "."));
   }
 
   /** The descriptor network this stage trains (fc-bn head, the backbone's normalisation). */

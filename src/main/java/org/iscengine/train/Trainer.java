@@ -186,6 +186,25 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * The network a fresh stage starts from: random weights drawn with the stage's seed, then, with
+   * {@code pretrained} and where the stage names them, its pretrained backbone weights (the head
+   * stays random).
+   */
+  public static DescriptorModel startingModel(Stage stage, long stageSeed, boolean pretrained) {
+    torch.manual_seed(stageSeed);
+    DescriptorModel model = new DescriptorModel(stage.modelConfig());
+    if (pretrained && stage.pretrained() != null) {
+      try {
+        Pretrained.of(stage.pretrained()).load(model);
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
+      }
+    }
+    return model;
+  }
+
   private long runStage(int index, Stage stage, Path stageDir, Path previous, long budget, TrainingLog metrics,
       List<Double> losses) {
     long total = Batches.stepsPerEpoch(stage, data) * stage.epochs();
@@ -211,16 +230,7 @@ public final class Trainer {
     } else if (previous != null) {
       model = ModelFile.load(previous, config);
     } else {
-      torch.manual_seed(stageSeed);
-      model = new DescriptorModel(config);
-      if (stage.pretrained() != null) {
-        try {
-          Pretrained.of(stage.pretrained()).load(model);
-        } catch (RuntimeException e) {
-          model.close();
-          throw e;
-        }
-      }
+      model = startingModel(stage, stageSeed, true);
     }
     try (model;
         Device torchDevice = device.torchDevice()) {

@@ -134,4 +134,17 @@ class RecipeTest {
         0, 1, false, List.of(), 0.0);
     assertEquals(0.1, LearningRate.at(linear, 5, 11), 1e-12, "half way");
   }
+
+  @Test
+  void freezeTakesModulesAndNamePrefixes() {
+    Stage s = new Stage("f", "mobilenetv2", 64, 16, 3, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.1, 0.9, 0, 0, "cosine",
+        0, 64, 0, 1, false, List.of("backbone.Conv1", "backbone.block_1_*"), 0.0);
+    assertTrue(s.frozen("backbone.Conv1.weight"));
+    assertTrue(s.frozen("backbone.block_1_expand.weight"));
+    assertTrue(s.frozen("backbone.block_1_project_BN.running_mean"));
+    assertTrue(!s.frozen("backbone.Conv1_x.weight"), "a module name is not a prefix of another name");
+    assertTrue(!s.frozen("backbone.bn_Conv1.weight"));
+    assertTrue(!s.frozen("backbone.block_10_expand.weight"), "block_1_* is not block_10_");
+    assertTrue(!s.frozen("backbone.block_2_expand.weight"));
+  }
 }
