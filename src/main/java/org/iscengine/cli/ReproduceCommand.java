@@ -25,13 +25,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "The whole reproduction in one command: benchmark, training, descriptors, DBA/NES, matching, evaluation",
-      "and a report (report.md, report-pr.png) comparing the untrained network, the trained model, trained +",
-      "DBA/NES and trained + DBA/NES + score normalization on the same queries, then the untrained network and",
-      "trained + DBA/NES with each query's scores relative to its 10th neighbour, beside two baselines on the",
-      "same queries: PDQ hashes by Hamming distance and 16x16 grey thumbnails. Steps already done in --work",
-      "are kept, so a stopped run started again continues. --seeds N trains N times (seeds S, S+1, ...), each in",
-      "--work/seed-S (so does --seed S alone), and writes summary.md: each system's mean, standard deviation",
-      "and range over the seeds.",
+      "and a report (report.md, report-pr.png, report-errors.png) comparing on the same queries the untrained",
+      "network, the pretrained one before training (when the recipe starts from one), the trained model,",
+      "trained + DBA/NES, + score normalization, then scores relative to each query's 10th neighbour and",
+      "re-scored by geometric verification, beside two baselines: PDQ hashes by Hamming distance and 16x16",
+      "grey thumbnails. Steps already done in --work are kept, so a stopped run started again continues.",
+      "--seeds N trains N times (seeds S, S+1, ...), each in --work/seed-S (so does --seed S alone), and",
+      "writes summary.md: each system's mean, standard deviation and range over the seeds.",
       "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
       "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
     })
