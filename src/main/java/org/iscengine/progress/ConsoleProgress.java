@@ -21,7 +21,12 @@ public final class ConsoleProgress implements Progress {
   /** Bars on standard error; `unit` names what is counted (e.g. "img"). */
   public static Factory factory(String unit) {
     boolean terminal = System.console() != null;
-    return (task, total) -> new ConsoleProgress(new ProgressBarBuilder()
+    return (task, total) -> new ConsoleProgress(bar(task, total, unit, terminal));
+  }
+
+  private static ProgressBar bar(String task, long total, String unit, boolean terminal) {
+    String[] last = {null};
+    return new ProgressBarBuilder()
         .setTaskName(task)
         .setInitialMax(total)
         .setStyle(ProgressBarStyle.ASCII)
@@ -30,9 +35,14 @@ public final class ConsoleProgress implements Progress {
         .setUpdateIntervalMillis(terminal ? 1000 : 30_000)
         .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
         .setConsumer(terminal ? new ConsoleProgressBarConsumer(System.err)
-            : new DelegatingProgressBarConsumer(System.err::println, 100))
+            : new DelegatingProgressBarConsumer(line -> {
+              if (!line.equals(last[0])) {  // closing redraws the last line
+                last[0] = line;
+                System.err.println(line);
+              }
+            }, 100))
         .setMaxRenderedLength(100)
-        .build());
+        .build();
   }
 
   @Override

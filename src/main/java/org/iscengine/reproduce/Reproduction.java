@@ -74,6 +74,14 @@ public final class Reproduction {
   /** The pretrained network before training, where the recipe starts from pretrained weights. */
   static final String PRETRAINED = "pretrained";
 
+  private static final String UNTRAINED_NETWORK = "untrained network";
+  private static final String PRETRAINED_NETWORK = "pretrained network";
+  private static final String TRAINED = "trained";
+  private static final String TRAINED_NES = "trained + DBA/NES";
+  private static final String TRAINED_NES_RELATIVE = "trained + DBA/NES, scores relative to rank 10";
+  private static final String TRAINED_NES_RELATIVE_VERIFIED = "trained + DBA/NES, relative to rank 10, geometric"
+      + " verification";
+
   /**
    * One compared system: its name, descriptors, post-processing, the rank its scores are taken
    * relative to (0: raw scores), and whether its pairs are re-scored by geometric verification.
@@ -117,18 +125,25 @@ public final class Reproduction {
     PostProcessConfig nes = PostProcessConfig.recipe("lyakaap");
     PostProcessConfig nesScore = new PostProcessConfig(nes.normalize(), nes.pcaDimension(), nes.whiten(), nes.dbaK(),
         nes.dbaAlpha(), nes.nesK(), nes.nesBeta(), nes.nesIterations(), ScoreNormalization.sscd().toString());
-    List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant("untrained network", "untrained", none)));
+    List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant(UNTRAINED_NETWORK, "untrained", none)));
     if (pretrained) {
-      variants.add(new Variant("pretrained network", PRETRAINED, none));
+      variants.add(new Variant(PRETRAINED_NETWORK, PRETRAINED, none));
     }
-    variants.addAll(List.of(new Variant("trained", "trained", none),
-        new Variant("trained + DBA/NES", "trained", nes),
-        new Variant("trained + DBA/NES + score normalization", "trained", nesScore),
+    variants.addAll(List.of(new Variant(TRAINED, "trained", none),
+        new Variant(TRAINED_NES, "trained", nes),
+        new Variant(TRAINED_NES + " + score normalization", "trained", nesScore),
         new Variant("untrained network, scores relative to rank 10", "untrained", none, NEIGHBOURS),
-        new Variant("trained + DBA/NES, scores relative to rank 10", "trained", nes, NEIGHBOURS),
-        new Variant("trained + DBA/NES, relative to rank 10, geometric verification", "trained", nes, NEIGHBOURS, true),
+        new Variant(TRAINED_NES_RELATIVE, "trained", nes, NEIGHBOURS),
+        new Variant(TRAINED_NES_RELATIVE_VERIFIED, "trained", nes, NEIGHBOURS, true),
         new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none)));
     return variants;
+  }
+
+  /** What the report says each step adds: pairs of systems (before, after) that differ by one step. */
+  static List<List<String>> steps() {
+    return List.of(List.of(UNTRAINED_NETWORK, PRETRAINED_NETWORK), List.of(PRETRAINED_NETWORK, TRAINED),
+        List.of(TRAINED, TRAINED_NES), List.of(TRAINED_NES, TRAINED_NES + " + score normalization"),
+        List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED));
   }
 
   private boolean pretrainedStart() {

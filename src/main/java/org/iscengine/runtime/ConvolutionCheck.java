@@ -386,7 +386,16 @@ public final class ConvolutionCheck {
     if (c.onednn() && c.maxIsa() == null) {
       return c;
     }
-    torch.globalContext().setUserEnabledMkldnn(false);
+    withoutOneDnn();
     return Configuration.WITHOUT_ONEDNN;
+  }
+
+  /**
+   * LibTorch's own convolutions: oneDNN off, and NNPACK too, the next backend LibTorch would try
+   * (unchecked, and on CPUs it does not support it warns at every convolution).
+   */
+  static void withoutOneDnn() {
+    torch.globalContext().setUserEnabledMkldnn(false);
+    torch.globalContext().setUserEnabledNNPACK(false);
   }
 }

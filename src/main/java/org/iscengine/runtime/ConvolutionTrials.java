@@ -290,7 +290,7 @@ final class ConvolutionTrials {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     torch.set_num_threads(Integer.parseInt(args[0]));
     if (!Boolean.parseBoolean(args[1])) {
-      torch.globalContext().setUserEnabledMkldnn(false);
+      ConvolutionCheck.withoutOneDnn();
     }
     String fault = args[2];
     int faultAt = fault.contains("@") ? Integer.parseInt(fault.substring(fault.indexOf('@') + 1)) : -1;

@@ -70,6 +70,13 @@ class ReproductionTest {
     for (String s : systems) {
       assertTrue(md.contains("| " + s + " | "), s + " in\n" + md);
     }
+    // Each one-step difference is spelled out, with its sign, from the same figures as the table.
+    double trained = outcome.results().get("trained").metrics().microAveragePrecision();
+    double nes = outcome.results().get("trained + DBA/NES").metrics().microAveragePrecision();
+    String step = String.format(java.util.Locale.ROOT, "- trained → trained + DBA/NES: %.4f → %.4f (%s%.4f, %s)",
+        trained, nes, nes >= trained ? "+" : "", nes - trained, nes > trained ? "adds" : "does not add");
+    assertTrue(md.contains(step), step + " in\n" + md);
+    assertTrue(!md.contains("pretrained network →"), "no pretrained start, no such step");
     JsonNode json = new ObjectMapper().readTree(work.resolve("report.json").toFile());
     for (String s : systems) {
       double uap = json.at("/results/" + s.replace("/", "~1") + "/microAveragePrecision").asDouble(-1);
