@@ -175,6 +175,7 @@ public final class ConvolutionCheck {
   }
 
   private static Verdict establish() {
+    backends(true);
     String machine = Processor.describe();
     if (turnedOff()) {
       log.warn("The convolution check is turned off: LibTorch's convolutions on this machine are not verified");
@@ -386,16 +387,17 @@ public final class ConvolutionCheck {
     if (c.onednn() && c.maxIsa() == null) {
       return c;
     }
-    withoutOneDnn();
+    backends(false);
     return Configuration.WITHOUT_ONEDNN;
   }
 
   /**
-   * LibTorch's own convolutions: oneDNN off, and NNPACK too, the next backend LibTorch would try
-   * (unchecked, and on CPUs it does not support it warns at every convolution).
+   * The backends LibTorch's CPU convolutions may use: oneDNN when {@code onednn}, else LibTorch's
+   * own; NNPACK never (the suite does not check it, and on CPUs it does not support it warns at
+   * every convolution).
    */
-  static void withoutOneDnn() {
-    torch.globalContext().setUserEnabledMkldnn(false);
+  static void backends(boolean onednn) {
     torch.globalContext().setUserEnabledNNPACK(false);
+    torch.globalContext().setUserEnabledMkldnn(onednn);
   }
 }

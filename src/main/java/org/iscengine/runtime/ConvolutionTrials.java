@@ -289,9 +289,7 @@ final class ConvolutionTrials {
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     torch.set_num_threads(Integer.parseInt(args[0]));
-    if (!Boolean.parseBoolean(args[1])) {
-      ConvolutionCheck.withoutOneDnn();
-    }
+    ConvolutionCheck.backends(Boolean.parseBoolean(args[1]));
     String fault = args[2];
     int faultAt = fault.contains("@") ? Integer.parseInt(fault.substring(fault.indexOf('@') + 1)) : -1;
     String faultKind = fault.contains("@") ? fault.substring(0, fault.indexOf('@')) : fault;

@@ -1,6 +1,7 @@
 package org.iscengine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.bytedeco.pytorch.global.torch;
 import org.iscengine.runtime.ConvolutionCheck.Configuration;
 import org.iscengine.runtime.ConvolutionCheck.Failure;
 import org.iscengine.runtime.ConvolutionCheck.Settings;
@@ -145,5 +147,7 @@ class ConvolutionCheckTest {
     List<String> wrong = IntStream.range(0, ConvolutionSuite.CASES.size()).mapToObj(ConvolutionSuite::run)
         .filter(r -> !r.passed()).map(Object::toString).toList();
     assertEquals(List.of(), wrong, "under " + v.configuration() + " (" + v.status() + ")");
+    assertFalse(torch.globalContext().userEnabledNNPACK(), "NNPACK is not checked, so never used");
+    assertEquals(v.configuration().onednn(), torch.globalContext().userEnabledMkldnn(), v.toString());
   }
 }

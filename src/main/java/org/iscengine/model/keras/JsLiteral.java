@@ -79,9 +79,7 @@ final class JsLiteral {
 
   private JsonNode value() {
     skipSpace();
-    if (pos >= text.length()) {
-      throw error("the literal ends early (truncated file?)");
-    }
+    endsEarlyIfAtEnd();
     char c = text.charAt(pos);
     return switch (c) {
       case '{' -> object();
@@ -152,6 +150,7 @@ final class JsLiteral {
   }
 
   private String key() {
+    endsEarlyIfAtEnd();
     char c = peek();
     if (c == '"' || c == '\'') {
       return string();
@@ -251,6 +250,7 @@ final class JsLiteral {
       }
       return JsonNodeFactory.instance.numberNode(Double.parseDouble(s));
     } catch (NumberFormatException e) {
+      endsEarlyIfAtEnd();  // a number cut short ("-", "2e-") is a truncated file, not a bad number
       pos = start;
       throw error("bad number '" + s + "'");
     }
@@ -258,6 +258,10 @@ final class JsLiteral {
 
   private JsonNode keyword() {
     for (String k : new String[] {"null", "void 0", "true", "false"}) {
+      if (text.length() - pos < k.length() && k.startsWith(text.substring(pos))) {
+        pos = text.length();  // "nu", "void": a keyword cut short
+        endsEarlyIfAtEnd();
+      }
       if (text.startsWith(k, pos)) {
         pos += k.length();
         return switch (k) {
@@ -287,9 +291,7 @@ final class JsLiteral {
   }
 
   private char next() {
-    if (pos >= text.length()) {
-      throw error("the literal ends early (truncated file?)");
-    }
+    endsEarlyIfAtEnd();
     return text.charAt(pos++);
   }
 
@@ -297,6 +299,12 @@ final class JsLiteral {
     if (next() != c) {
       pos--;
       throw error("expected '" + c + "'");
+    }
+  }
+
+  private void endsEarlyIfAtEnd() {
+    if (pos >= text.length()) {
+      throw error("the literal ends early (truncated file?)");
     }
   }
 

@@ -216,6 +216,19 @@ class TfjsLayersModelTest {
     assertFalse(JsLiteral.parse("{a:[1,.5,-2e-3,!0,null,'x\\u0041']}", "ok").isEmpty());
   }
 
+  @Test
+  void aLiteralCutAnywhereIsReportedAsTruncated() {
+    String literal = "{a:[1,.5,-2e-3,+7E+2,!0,!1,null,void 0,true,false],'b c':\"x\\u0041\\n\","
+        + "d:{e:[[],{}],f:'it\\'s'}}";
+    assertFalse(JsLiteral.parse(literal, "whole").isEmpty());
+    for (int cut = 0; cut < literal.length(); cut++) {
+      String prefix = literal.substring(0, cut);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> JsLiteral.parse(prefix, "cut"), prefix);
+      assertTrue(e.getMessage().contains("truncated"), "cut at " + cut + ": " + e.getMessage());
+    }
+  }
+
   private static void assertMessage(Path model, String expected) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TfjsLayersModel.read(model));
     assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
