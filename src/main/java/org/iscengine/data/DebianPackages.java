@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.Commands;
 import org.iscengine.io.FileTrees;
 import org.slf4j.Logger;
@@ -113,7 +114,7 @@ public final class DebianPackages {
       String hint = output.contains("Unable to locate package") || output.contains("has no installation candidate")
           ? " (the package lists may be missing: run 'apt-get update' as root, or toolchain/bootstrap)"
           : "";
-      throw new IllegalStateException(what + " failed with exit code " + result.exitCode() + hint + ":\n"
+      throw new IscException(IscException.Kind.UNAVAILABLE, what + " failed with exit code " + result.exitCode() + hint + ":\n"
           + output.strip());
     }
   }

@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.bytedeco.opencv.global.opencv_core;
+import org.iscengine.errors.IscException;
 import org.iscengine.progress.Progress;
 
 /** Runs indexed tasks on a thread pool with progress; a failing task is recorded, not fatal. */
@@ -50,7 +51,8 @@ final class Parallel {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(task + " was interrupted", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException(task + " failed: " + e.getCause().getMessage(), e.getCause());
+      throw new IscException(IscException.Kind.of(e.getCause()), task + " failed: " + e.getCause().getMessage(),
+          e.getCause());
     } finally {
       pool.shutdownNow();
     }

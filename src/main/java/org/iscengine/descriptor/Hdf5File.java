@@ -57,6 +57,7 @@ import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.errors.IscException;
 
 /**
  * An HDF5 file through the HDF5 C library (1.14, JavaCPP preset): float matrices, string arrays
@@ -99,7 +100,7 @@ public final class Hdf5File implements AutoCloseable {
     try {
       long id = H5Fopen(path.toString(), H5F_ACC_RDONLY(), H5P_DEFAULT);
       if (id < 0) {
-        throw new IllegalArgumentException(path + ": HDF5 cannot open it (truncated or corrupt?)");
+        throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": HDF5 cannot open it (truncated or corrupt?)");
       }
       return new Hdf5File(path, id);
     } finally {
@@ -360,7 +361,7 @@ public final class Hdf5File implements AutoCloseable {
       space = H5Dget_space(id);
       if (type < 0 || space < 0) {
         close();
-        throw new IllegalArgumentException(path + ": HDF5 cannot read the header of dataset '" + name + "'");
+        throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": HDF5 cannot read the header of dataset '" + name + "'");
       }
     }
 

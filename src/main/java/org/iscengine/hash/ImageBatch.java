@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.bytedeco.opencv.global.opencv_core;
+import org.iscengine.errors.IscException;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
 import org.iscengine.progress.Progress;
@@ -83,7 +84,7 @@ public final class ImageBatch {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(task + " interrupted", e);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(task + " failed: " + e.getCause(), e.getCause());
+      throw new IscException(IscException.Kind.of(e.getCause()), task + " failed: " + e.getCause(), e.getCause());
     } finally {
       pool.shutdownNow();
     }

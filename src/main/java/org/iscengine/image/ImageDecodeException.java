@@ -1,14 +1,23 @@
 package org.iscengine.image;
 
-/** A file or buffer that is not a readable image; the message names it and says why. */
-public class ImageDecodeException extends IllegalArgumentException {
+import org.iscengine.errors.IscException;
+
+/**
+ * A file or buffer that is not a readable image; the message names it and says why. Corrupt data
+ * unless told otherwise (a missing file is the caller's input).
+ */
+public class ImageDecodeException extends IscException {
   private static final long serialVersionUID = 1L;
 
   public ImageDecodeException(String source, String reason) {
-    super(source + ": " + reason);
+    super(Kind.CORRUPT_DATA, source + ": " + reason);
   }
 
   public ImageDecodeException(String source, String reason, Throwable cause) {
-    super(source + ": " + reason, cause);
+    super(Kind.CORRUPT_DATA, source + ": " + reason, cause);
+  }
+
+  public ImageDecodeException(Kind kind, String source, String reason, Throwable cause) {
+    super(kind, source + ": " + reason, cause);
   }
 }

@@ -18,6 +18,7 @@ import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 
 /**
@@ -46,9 +47,10 @@ public final class Images {
     try {
       data = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new ImageDecodeException(file.toString(), "file not found");
+      throw new ImageDecodeException(IscException.Kind.INVALID_INPUT, file.toString(), "file not found", null);
     } catch (IOException e) {
-      throw new ImageDecodeException(file.toString(), "cannot be read (" + e.getMessage() + ")", e);
+      throw new ImageDecodeException(IscException.Kind.of(e), file.toString(), "cannot be read (" + e.getMessage() + ")",
+          e);
     }
     return decode(data, file.toString(), maxSide);
   }
@@ -80,7 +82,7 @@ public final class Images {
     if (decoded == null || decoded.empty()) {
       throw new ImageDecodeException(source, "corrupt or unsupported " + format + " data");
     }
-    Mat bgr = toBgr8(decoded);
+    Mat bgr = toBgr8(decoded, source);
     Mat oriented = format == ImageFormat.JPEG ? bgr : orient(bgr, format.orientation(data));
     return cap(oriented, maxSide);
   }
@@ -133,7 +135,7 @@ public final class Images {
   }
 
   /** 8-bit, 3-channel BGR, consuming the input. */
-  static Mat toBgr8(Mat m) {
+  static Mat toBgr8(Mat m, String source) {
     Mat eight = m;
     if (m.depth() != CV_8U) {
       eight = new Mat();
@@ -163,7 +165,8 @@ public final class Images {
       }
       default:
         eight.close();
-        throw new IllegalArgumentException("images with " + m.channels() + " channels are not supported");
+        throw new ImageDecodeException(IscException.Kind.UNSUPPORTED, source, "images with " + m.channels()
+            + " channels are not supported", null);
     }
   }
 

@@ -21,6 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.runtime.Versions;
@@ -107,7 +108,7 @@ public final class ModelFile {
         for (Entry e : m.tensors()) {
           ZipEntry z = zip.getEntry(e.file());
           if (z == null) {
-            throw new IllegalArgumentException(file + ": tensor " + e.name() + " is missing (truncated file?)");
+            throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": tensor " + e.name() + " is missing (truncated file?)");
           }
           try (InputStream in = zip.getInputStream(z)) {
             tensors.put(e.name(), read(in, e, file));
@@ -122,7 +123,7 @@ public final class ModelFile {
         tensors.values().forEach(Tensor::close);
       }
     } catch (java.util.zip.ZipException e) {
-      throw new IllegalArgumentException(file + ": corrupt model file: " + e.getMessage(), e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": corrupt model file: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
     }
@@ -144,7 +145,7 @@ public final class ModelFile {
     try {
       return new ZipFile(file.toFile());
     } catch (java.util.zip.ZipException e) {
-      throw new IllegalArgumentException(file + ": not an isc model file (not a zip archive; truncated?)", e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": not an isc model file (not a zip archive; truncated?)", e);
     }
   }
 
@@ -158,7 +159,7 @@ public final class ModelFile {
       m = JSON.readValue(in, Manifest.class);
     }
     if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
-      throw new IllegalArgumentException(file + ": model file format " + m.format() + " v" + m.version()
+      throw new IscException(IscException.Kind.UNSUPPORTED, file + ": model file format " + m.format() + " v" + m.version()
           + ", this engine reads " + FORMAT + " v" + VERSION);
     }
     return m;

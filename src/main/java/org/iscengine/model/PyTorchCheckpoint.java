@@ -21,6 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.kernels.Tensors;
 
 /**
@@ -190,7 +191,7 @@ public final class PyTorchCheckpoint {
     String key = String.valueOf(pid[2]);
     ZipEntry entry = zip.getEntry(prefix + "data/" + key);
     if (entry == null) {
-      throw new IllegalArgumentException(file + ": storage " + key + " is missing from the archive (truncated?)");
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": storage " + key + " is missing from the archive (truncated?)");
     }
     try (InputStream in = zip.getInputStream(entry)) {
       byte[] data = in.readAllBytes();

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.io.IscCache;
 import org.iscengine.kernels.CpuKernels;
@@ -126,9 +127,11 @@ public final class ConvolutionCheck {
   }
 
   /** Thrown where descriptors would come from convolutions that failed the check. */
-  public static final class UnsafeConvolutionsException extends IllegalStateException {
+  public static final class UnsafeConvolutionsException extends IscException {
+    private static final long serialVersionUID = 1L;
+
     UnsafeConvolutionsException(String message) {
-      super(message);
+      super(Kind.UNSUPPORTED, message);
     }
   }
 

@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.FileTrees;
 import org.iscengine.runtime.ConvolutionCheck.Configuration;
 import org.iscengine.runtime.ConvolutionCheck.Failure;
@@ -112,7 +113,7 @@ final class ConvolutionTrials {
       process = builder.start();
     } catch (IOException e) {
       delete(work);
-      throw new IllegalStateException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+      throw new IscException(IscException.Kind.UNAVAILABLE, "cannot start " + command.get(0) + ": " + e.getMessage(), e);
     }
     try {
       process.getOutputStream().close();

@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Knn;
@@ -338,7 +339,7 @@ public final class ExactIndex implements VectorIndex {
       long size = in.readLong();
       boolean hasIds = in.readBoolean();
       if (dim < 1 || size < 0 || size > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("corrupt exact index " + path + ": dimension " + dim + ", size " + size);
+        throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt exact index " + path + ": dimension " + dim + ", size " + size);
       }
       ExactIndex index = new ExactIndex(dim, metric, device, precision);
       try {
@@ -356,7 +357,7 @@ public final class ExactIndex implements VectorIndex {
         long expected = crc.getValue();
         long stored = in.readLong();
         if (stored != expected) {
-          throw new IllegalArgumentException("corrupt exact index " + path + ": checksum mismatch");
+          throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt exact index " + path + ": checksum mismatch");
         }
         if (size > 0) {
           try (TensorOptions floats = new TensorOptions(ScalarType.Float);
@@ -375,7 +376,7 @@ public final class ExactIndex implements VectorIndex {
         throw e;
       }
     } catch (EOFException e) {
-      throw new IllegalArgumentException("corrupt exact index " + path + ": truncated", e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt exact index " + path + ": truncated", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package org.iscengine.server;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.iscengine.errors.IscException;
 
 /** Finds the image in a multipart/form-data body (RFC 7578): the part named "image", else the first file part. */
 final class Multipart {
@@ -33,7 +34,7 @@ final class Multipart {
       }
       int next = indexOf(body, ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1), headersEnd + 4);
       if (next < 0) {
-        throw new IllegalArgumentException("multipart body is truncated (no closing boundary)");
+        throw new IscException(IscException.Kind.CORRUPT_DATA, "multipart body is truncated (no closing boundary)");
       }
       String headers = new String(body, headersStart, headersEnd - headersStart, StandardCharsets.UTF_8)
           .toLowerCase(Locale.ROOT);

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
+import org.iscengine.errors.IscException;
 import org.iscengine.search.VectorIndex;
 
 /**
@@ -111,7 +112,7 @@ final class Snapshot {
     try {
       m = JSON.readValue(folder.resolve(MANIFEST).toFile(), Manifest.class);
     } catch (IOException e) {
-      throw new IllegalStateException("unreadable manifest: " + e.getMessage(), e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, "unreadable manifest: " + e.getMessage(), e);
     }
     if (m.dimension() != expected.dimension() || !m.metric().equals(expected.metric())
         || !m.index().equals(expected.index())) {
@@ -122,11 +123,11 @@ final class Snapshot {
       FileSum want = m.files() == null ? null : m.files().get(f);
       Path p = folder.resolve(f);
       if (want == null || !Files.isRegularFile(p)) {
-        throw new IllegalStateException(f + " is missing");
+        throw new IscException(IscException.Kind.CORRUPT_DATA, f + " is missing");
       }
       FileSum got = sum(p);
       if (!got.equals(want)) {
-        throw new IllegalStateException(f + " has " + got.bytes() + " bytes / CRC " + Long.toHexString(got.crc32c())
+        throw new IscException(IscException.Kind.CORRUPT_DATA, f + " has " + got.bytes() + " bytes / CRC " + Long.toHexString(got.crc32c())
             + ", the manifest says " + want.bytes() + " / " + Long.toHexString(want.crc32c()));
       }
     }

@@ -1,8 +1,15 @@
 package org.iscengine.train;
 
-/** Training stopped because the embeddings of different images became nearly identical. */
-public final class TrainingCollapsedException extends RuntimeException {
+import org.iscengine.errors.IscException;
+
+/**
+ * Training stopped because the embeddings of different images became nearly identical, or the loss
+ * diverged: the recipe's settings do not train this model on this data (input, not a bug).
+ */
+public final class TrainingCollapsedException extends IscException {
+  private static final long serialVersionUID = 1L;
+
   public TrainingCollapsedException(String message) {
-    super(message);
+    super(Kind.INVALID_INPUT, message);
   }
 }

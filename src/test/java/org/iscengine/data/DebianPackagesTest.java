@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.iscengine.errors.IscException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,8 @@ class DebianPackagesTest {
   void aCorruptPackageFileGivesAnErrorNamingItAndLeavesNothingUnpacked() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/dpkg")), "needs dpkg");
     Files.write(Files.createDirectories(cache.resolve("debs")).resolve("broken_1.0_all.deb"), new byte[] {1, 2, 3});
-    var e = assertThrows(IllegalStateException.class, () -> new DebianPackages(cache).unpacked("broken"));
+    var e = assertThrows(IscException.class, () -> new DebianPackages(cache).unpacked("broken"));
+    assertEquals(IscException.Kind.UNAVAILABLE, e.kind());
     assertTrue(e.getMessage().contains("broken_1.0_all.deb"), e.getMessage());
     assertTrue(!Files.exists(cache.resolve("packages/broken")), "no half-unpacked package is left as finished");
   }
@@ -35,8 +37,8 @@ class DebianPackagesTest {
   @Test
   void anUnknownPackageGivesAnErrorNamingIt() {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/apt-get")), "needs apt-get");
-    var e = assertThrows(IllegalStateException.class,
-        () -> new DebianPackages(cache).download("isc-no-such-package-x7"));
+    var e = assertThrows(IscException.class, () -> new DebianPackages(cache).download("isc-no-such-package-x7"));
+    assertEquals(IscException.Kind.UNAVAILABLE, e.kind());
     assertTrue(e.getMessage().contains("apt-get download isc-no-such-package-x7"), e.getMessage());
   }
 

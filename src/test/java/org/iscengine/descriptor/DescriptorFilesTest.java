@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.errors.IscException;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.Test;
@@ -122,7 +123,8 @@ class DescriptorFilesTest {
     byte[] bytes = Files.readAllBytes(whole);
     Path truncated = dir.resolve("truncated.h5");
     Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    var cut = assertThrows(IllegalArgumentException.class, () -> DescriptorFiles.read(truncated));
+    var cut = assertThrows(IscException.class, () -> DescriptorFiles.read(truncated));
+    assertEquals(IscException.Kind.CORRUPT_DATA, cut.kind());
     assertTrue(cut.getMessage().contains("truncated.h5"), cut.getMessage());
 
     Path wrongNames = dir.resolve("submission-as-split.h5");

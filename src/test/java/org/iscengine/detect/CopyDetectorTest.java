@@ -20,6 +20,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.iscengine.descriptor.Pca;
 import org.iscengine.descriptor.ScoreNormalization;
 import org.iscengine.extract.Preprocess;
+import org.iscengine.image.ImageDecodeException;
 import org.iscengine.image.ImageFormat;
 import org.iscengine.image.Images;
 import org.iscengine.model.DescriptorModel;
@@ -151,11 +152,11 @@ class CopyDetectorTest {
     byte[] a = jpeg(seed, 64, 64);
     try (CopyDetector detector = builder().build()) {
       detector.addReference("a", a);
-      IllegalArgumentException notImage = assertThrows(IllegalArgumentException.class,
+      ImageDecodeException notImage = assertThrows(ImageDecodeException.class,
           () -> detector.match("hello, world".getBytes(), 5));
       assertTrue(notImage.getMessage().contains("not an image"), notImage.getMessage());
       byte[] truncated = java.util.Arrays.copyOf(a, a.length / 2);
-      assertThrows(IllegalArgumentException.class, () -> detector.addReference("t", truncated));
+      assertThrows(ImageDecodeException.class, () -> detector.addReference("t", truncated));
       IllegalArgumentException shortDescriptor = assertThrows(IllegalArgumentException.class,
           () -> detector.addReference("s", new float[5]));
       assertTrue(shortDescriptor.getMessage().contains("5 values"), shortDescriptor.getMessage());

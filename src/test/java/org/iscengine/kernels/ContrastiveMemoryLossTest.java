@@ -15,6 +15,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,10 +171,10 @@ class ContrastiveMemoryLossTest {
     }
     Path garbage = dir.resolve("garbage.pt");
     Files.write(garbage, new byte[] {1, 2, 3, 4, 5});
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> MemoryBank.load(garbage, ComputeDevice.CPU));
-    assertTrue(e.getMessage().contains("garbage.pt"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> MemoryBank.load(dir.resolve("none.pt"), ComputeDevice.CPU));
+    IscException corrupt = assertThrows(IscException.class, () -> MemoryBank.load(garbage, ComputeDevice.CPU));
+    assertEquals(IscException.Kind.CORRUPT_DATA, corrupt.kind());
+    assertTrue(corrupt.getMessage().contains("garbage.pt"), corrupt.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryBank.load(dir.resolve("none.pt"), ComputeDevice.CPU));
     assertTrue(e.getMessage().contains("not found"), e.getMessage());
   }
 

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCpu;
 import org.iscengine.testing.RandomTensors;
@@ -120,6 +122,22 @@ class GemArgumentsTest {
       assertEquals(IscAbi.OK, IscCpu.gemForward(args, status));
       assertEquals("", status.message().getString());
     }
+  }
+
+  @Test
+  void nativeCodesBecomeKinds() {
+    // Java checks arguments before the call: one the library refuses is a bug here, never the caller's input.
+    Map<Integer, IscException.Kind> kinds = Map.of(IscAbi.INVALID_ARGUMENT, IscException.Kind.INTERNAL,
+        IscAbi.UNSUPPORTED, IscException.Kind.UNSUPPORTED, IscAbi.OUT_OF_MEMORY, IscException.Kind.OUT_OF_RESOURCES,
+        IscAbi.DEVICE_ERROR, IscException.Kind.INTERNAL, IscAbi.INTERNAL, IscException.Kind.INTERNAL);
+    try (IscAbi.Status status = new IscAbi.Status()) {
+      kinds.forEach((code, kind) -> {
+        KernelException e = assertThrows(KernelException.class, () -> NativeStatus.check(code, status));
+        assertEquals(kind, e.kind(), "code " + code);
+        assertEquals(code, e.code());
+      });
+    }
+    assertEquals(IscException.Kind.UNAVAILABLE, new KernelException(-1, "libisc_cuda is not available").kind());
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.errors.IscException;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
@@ -154,7 +155,8 @@ class DescriptorModelTest {
     byte[] bytes = Files.readAllBytes(file);
     Path cut = dir.resolve("cut.iscm");
     Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 1000));
-    var e = assertThrows(IllegalArgumentException.class, () -> ModelFile.load(cut));
+    var e = assertThrows(IscException.class, () -> ModelFile.load(cut));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("cut.iscm"), e.getMessage());
   }
 

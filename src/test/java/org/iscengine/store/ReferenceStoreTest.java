@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.errors.IscException;
 import org.iscengine.kernels.Metric;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
@@ -257,8 +258,9 @@ class ReferenceStoreTest {
       assertMessage(() -> s.add(List.of(new ReferenceStore.Reference("fine", vector()),
           new ReferenceStore.Reference("x".repeat(2000), vector()))), "longer than 1024");
       assertEquals(1, s.size(), "a refused batch adds nothing");
-      IllegalStateException twice = assertThrows(IllegalStateException.class,
+      IscException twice = assertThrows(IscException.class,
           () -> ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0)));
+      assertEquals(IscException.Kind.UNAVAILABLE, twice.kind());
       assertTrue(twice.getMessage().contains("already open"), twice.getMessage());
     }
     assertMessage(() -> ReferenceStore.open(store, DIM + 1, options("IDMap2,Flat", 0)), "holds 19-d", "20-d");
