@@ -1,6 +1,5 @@
 package org.iscengine.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,17 +8,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.iscengine.detect.CopyDetector;
@@ -41,14 +33,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Binds to loopback unless told otherwise; any other address needs an API token (sent as
  * {@code Authorization: Bearer TOKEN}; health checks need none). Bodies above the size limit get
- * 413, a non-image 400, a full queue 503: none of them harms the service. {@link #stop} stops
+ * 413, a non-image 400, a full queue 503: none of them harms the service. {@link ErrorAnswers}
+ * turns every other failure into a status by its kind; a bug gets 500 and a generic message.
+ *
+ * <p>This class is the lifecycle (start, drain, stop) and the exchange of bytes; {@link Routes} decides
+ * what a request is for and answers it, with bodies read by {@link Requests} and answered as the
+ * records of {@link Responses}. {@link #stop} stops
  * accepting, lets requests in flight finish, then closes the detector (which syncs its log and
  * writes a snapshot).
  */
 public final class IscServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IscServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_K = 1000;
+  static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+  static final String NO_DELAY = "sun.net.httpserver.nodelay";
 
   /**
    * @param host address to bind (default loopback)
@@ -56,7 +54,8 @@ public final class IscServer implements AutoCloseable {
    * @param token API token (null: none; required when host is not loopback)
    * @param maxBodyBytes largest request body
    * @param threads request threads (requests beyond wait in the accept queue)
-   * @param readTimeout longest time a client may take to send a request
+   * @param readTimeout longest time a client may take to send a request: the JVM enforces it when started
+   *     with the matching {@code -Dsun.net.httpserver.maxReqTime}, and {@link #start} warns when not
    * @param drain how long {@link #stop} waits for requests in flight
    * @param modelName shown by /v1/info
    */
@@ -72,21 +71,12 @@ public final class IscServer implements AutoCloseable {
     }
   }
 
-  /** An error answered with a status and a JSON message. */
-  private static final class HttpError extends RuntimeException {
-    final int status;
-
-    HttpError(int status, String message) {
-      super(message);
-      this.status = status;
-    }
-  }
-
   private final CopyDetector detector;
   private final Options options;
   private final HttpServer http;
   private final ExecutorService executor;
   private final Metrics metrics;
+  private final Routes routes;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -98,6 +88,7 @@ public final class IscServer implements AutoCloseable {
     this.options = options;
     this.http = http;
     this.executor = executor;
+    this.routes = new Routes(detector, options, metrics, () -> ready);
   }
 
   /**
@@ -118,11 +109,7 @@ public final class IscServer implements AutoCloseable {
       throw new IllegalArgumentException("binding to " + options.host() + " (not loopback) needs an API token:"
           + " pass --token-file");
     }
-    // Read by the JDK's server when it is first used: a client that is slow to send is cut off, and
-    // responses leave without Nagle's delay (headers and body are two writes; with Nagle and the
-    // client's delayed ACK, every response waited about 40 ms more on loopback).
-    System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(Math.max(1, options.readTimeout().toSeconds())));
-    System.setProperty("sun.net.httpserver.nodelay", "true");
+    warnUnlessTheJvmIsTuned(options.readTimeout());
     HttpServer http;
     try {
       http = HttpServer.create(new InetSocketAddress(address, options.port()), 128);
@@ -147,6 +134,25 @@ public final class IscServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * The JDK's server reads its settings from system properties once per JVM, when the first server
+   * starts; setting them here would change every HTTP server of the process, and not even take effect
+   * after the first. So the JVM is started with them (the {@code isc} launcher does): {@value #MAX_REQUEST_TIME}
+   * cuts off a client that is slow to send, and {@value #NO_DELAY}{@code =true} sends responses without
+   * Nagle's delay (headers and body are two writes; with the client's delayed ACK, every response
+   * waited about 40 ms more on loopback).
+   */
+  private static void warnUnlessTheJvmIsTuned(Duration readTimeout) {
+    String seconds = Long.toString(Math.max(1, readTimeout.toSeconds()));
+    if (!seconds.equals(System.getProperty(MAX_REQUEST_TIME))) {
+      log.warn("isc serve: the JVM cuts off slow clients after {} s, not {} s: start it with -D{}={}",
+          System.getProperty(MAX_REQUEST_TIME, "(never)"), seconds, MAX_REQUEST_TIME, seconds);
+    }
+    if (!Boolean.parseBoolean(System.getProperty(NO_DELAY))) {
+      log.warn("isc serve: responses may wait ~40 ms for Nagle's algorithm: start the JVM with -D{}=true", NO_DELAY);
+    }
+  }
+
   /** The port listened on (the chosen one when started with 0). */
   public int port() {
     return http.getAddress().getPort();
@@ -158,277 +164,32 @@ public final class IscServer implements AutoCloseable {
     String route = "other";
     int status = 500;
     try {
-      String path = exchange.getRequestURI().getRawPath();
-      String method = exchange.getRequestMethod();
-      route = route(path);
+      route = Routes.of(exchange.getRequestURI().getRawPath());
       if (stopped && !route.equals("healthz")) {
         exchange.getResponseHeaders().set("Connection", "close");
         throw new HttpError(503, "shutting down");
       }
-      if (!route.equals("healthz") && !route.equals("readyz")) {
-        authorise(exchange);
+      Responses.Reply reply = routes.answer(route, exchange);
+      status = reply.status();
+      if (reply.body() instanceof Responses.Text text) {
+        sendText(exchange, status, text.text());
+      } else {
+        sendJson(exchange, status, reply.body());
       }
-      Object body = switch (route) {
-        case "healthz" -> Map.of("status", "ok");
-        case "readyz" -> {
-          if (!ready) {
-            throw new HttpError(503, "not ready: shutting down");
-          }
-          yield Map.of("status", "ready", "references", detector.size());
-        }
-        case "metrics" -> {
-          requireMethod(method, "GET");
-          sendText(exchange, 200, metrics.render());
-          status = 200;
-          yield null;
-        }
-        case "info" -> {
-          requireMethod(method, "GET");
-          yield Map.of("model", options.modelName(), "dimension", detector.dimension(), "references", detector.size(),
-              "threshold", detector.defaultThreshold());
-        }
-        case "match" -> match(exchange, method);
-        case "describe" -> {
-          requireMethod(method, "POST");
-          float[] d = detector.describe(image(exchange));
-          yield Map.of("dimension", d.length, "descriptor", d);
-        }
-        case "reference" -> reference(exchange, method, path);
-        case "references" -> {
-          requireMethod(method, "POST");
-          yield addMany(exchange);
-        }
-        default -> throw new HttpError(404, "no such endpoint: " + method + " " + path);
-      };
-      if (body != null) {
-        status = body instanceof Created ? 201 : 200;
-        sendJson(exchange, status, body instanceof Created c ? c.body() : body);
-      }
-    } catch (HttpError e) {
-      status = e.status;
-      sendError(exchange, status, e.getMessage());
-    } catch (RejectedExecutionException e) {
-      status = 503;
-      exchange.getResponseHeaders().set("Retry-After", "1");
-      sendError(exchange, status, "overloaded: " + e.getMessage());
-    } catch (IllegalArgumentException e) {  // a bad image, id, descriptor or parameter
-      status = 400;
-      sendError(exchange, status, e.getMessage());
     } catch (RuntimeException e) {
-      status = 500;
-      log.error("{} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
-      sendError(exchange, status, "internal error: " + e.getMessage());
+      ErrorAnswers.Answer answer = ErrorAnswers.of(e);
+      status = answer.status();
+      if (answer.internal()) {
+        log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+      }
+      if (answer.retryLater()) {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+      }
+      sendJson(exchange, status, new Responses.Error(answer.message(), status));
     } finally {
       exchange.close();
       inFlight.decrementAndGet();
       metrics.request(route, status, (System.nanoTime() - t0) / 1e9);
-    }
-  }
-
-  private record Created(Object body) {}
-
-  private static String route(String path) {
-    if (path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics")) {
-      return path.substring(1);
-    }
-    if (path.equals("/v1/match") || path.equals("/v1/describe") || path.equals("/v1/info")
-        || path.equals("/v1/references")) {
-      return path.substring(4);
-    }
-    if (path.startsWith("/v1/references/") && path.length() > "/v1/references/".length()) {
-      return "reference";
-    }
-    return "other";
-  }
-
-  private void authorise(HttpExchange exchange) {
-    if (options.token() == null) {
-      return;
-    }
-    String header = exchange.getRequestHeaders().getFirst("Authorization");
-    byte[] given = header != null && header.startsWith("Bearer ") ? header.substring(7).getBytes(StandardCharsets.UTF_8)
-        : new byte[0];
-    if (!MessageDigest.isEqual(given, options.token().getBytes(StandardCharsets.UTF_8))) {
-      exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-      throw new HttpError(401, "missing or wrong API token (send Authorization: Bearer TOKEN)");
-    }
-  }
-
-  private Object match(HttpExchange exchange, String method) {
-    requireMethod(method, "POST");
-    Map<String, String> query = query(exchange);
-    int k = intParameter(query, "k", 10, 1, MAX_K);
-    double threshold = doubleParameter(query, "threshold", detector.defaultThreshold());
-    CopyDetector.Matches m = detector.match(image(exchange), k, threshold);
-    List<Map<String, Object>> matches = new ArrayList<>();
-    for (CopyDetector.Match x : m.matches()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("id", x.id());
-      row.put("score", x.score());
-      row.put("copy", x.score() >= threshold);
-      matches.add(row);
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("isCopy", m.isCopy());
-    out.put("threshold", threshold);
-    out.put("matches", matches);
-    return out;
-  }
-
-  private Object reference(HttpExchange exchange, String method, String path) {
-    String id = URLDecoder.decode(path.substring("/v1/references/".length()), StandardCharsets.UTF_8);
-    switch (method) {
-      case "PUT" -> {
-        String type = contentType(exchange);
-        if (type.startsWith("application/json")) {
-          JsonNode json = json(exchange);
-          detector.addReference(id, descriptor(json.path("descriptor"), "descriptor"));
-        } else {
-          detector.addReference(id, image(exchange));
-        }
-        return new Created(Map.of("id", id, "references", detector.size()));
-      }
-      case "DELETE" -> {
-        if (!detector.remove(id)) {
-          throw new HttpError(404, "no reference with id " + id);
-        }
-        return Map.of("id", id, "removed", true, "references", detector.size());
-      }
-      default -> throw new HttpError(405, "use PUT or DELETE on /v1/references/{id}, not " + method);
-    }
-  }
-
-  private Object addMany(HttpExchange exchange) {
-    JsonNode refs = json(exchange).path("references");
-    if (!refs.isArray() || refs.isEmpty()) {
-      throw new HttpError(400, "expected {\"references\": [{\"id\": ..., \"descriptor\": [...]}, ...]}");
-    }
-    List<String> ids = new ArrayList<>(refs.size());
-    List<float[]> descriptors = new ArrayList<>(refs.size());
-    for (int i = 0; i < refs.size(); i++) {
-      JsonNode r = refs.get(i);
-      if (!r.path("id").isTextual()) {
-        throw new HttpError(400, "references[" + i + "]: 'id' must be a string");
-      }
-      ids.add(r.get("id").asText());
-      descriptors.add(descriptor(r.path("descriptor"), "references[" + i + "].descriptor"));
-    }
-    detector.addReferenceDescriptors(ids, descriptors);
-    return new Created(Map.of("added", ids.size(), "references", detector.size()));
-  }
-
-  private static float[] descriptor(JsonNode node, String what) {
-    if (!node.isArray() || node.isEmpty()) {
-      throw new HttpError(400, what + " must be a non-empty array of numbers");
-    }
-    float[] out = new float[node.size()];
-    for (int i = 0; i < out.length; i++) {
-      if (!node.get(i).isNumber()) {
-        throw new HttpError(400, what + "[" + i + "] is not a number");
-      }
-      out[i] = (float) node.get(i).asDouble();
-    }
-    return out;
-  }
-
-  /** The image of a request: the raw body, or the "image" part (else the first file part) of a multipart body. */
-  private byte[] image(HttpExchange exchange) {
-    String type = contentType(exchange);
-    byte[] body = body(exchange);
-    if (type.startsWith("multipart/form-data")) {
-      return Multipart.image(type, body);
-    }
-    if (body.length == 0) {
-      throw new HttpError(400, "the request has no body: send the image bytes, or multipart/form-data with an"
-          + " 'image' part");
-    }
-    return body;
-  }
-
-  private JsonNode json(HttpExchange exchange) {
-    try {
-      return JSON.readTree(body(exchange));
-    } catch (IOException e) {
-      throw new HttpError(400, "the body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-    }
-  }
-
-  private byte[] body(HttpExchange exchange) {
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null) {
-      try {
-        if (Long.parseLong(length.trim()) > options.maxBodyBytes()) {
-          throw new HttpError(413, "the body has " + length.trim() + " bytes; the limit is " + options.maxBodyBytes());
-        }
-      } catch (NumberFormatException e) {
-        throw new HttpError(400, "bad Content-Length: " + length);
-      }
-    }
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + 1));
-      if (data.length > options.maxBodyBytes()) {
-        throw new HttpError(413, "the body is larger than the limit of " + options.maxBodyBytes() + " bytes");
-      }
-      return data;
-    } catch (IOException e) {
-      throw new HttpError(400, "cannot read the request body: " + e.getMessage());
-    }
-  }
-
-  private static String contentType(HttpExchange exchange) {
-    String type = exchange.getRequestHeaders().getFirst("Content-Type");
-    return type == null ? "" : type.trim().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private static Map<String, String> query(HttpExchange exchange) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String raw = exchange.getRequestURI().getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      out.put(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-    }
-    return out;
-  }
-
-  private static int intParameter(Map<String, String> query, String name, int fallback, int min, int max) {
-    String v = query.get(name);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      int x = Integer.parseInt(v);
-      if (x < min || x > max) {
-        throw new HttpError(400, "parameter " + name + " must be in [" + min + ", " + max + "], got " + v);
-      }
-      return x;
-    } catch (NumberFormatException e) {
-      throw new HttpError(400, "parameter " + name + " must be an integer, got '" + v + "'");
-    }
-  }
-
-  private static double doubleParameter(Map<String, String> query, String name, double fallback) {
-    String v = query.get(name);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      double x = Double.parseDouble(v);
-      if (!Double.isFinite(x)) {
-        throw new NumberFormatException();
-      }
-      return x;
-    } catch (NumberFormatException e) {
-      throw new HttpError(400, "parameter " + name + " must be a finite number, got '" + v + "'");
-    }
-  }
-
-  private static void requireMethod(String method, String wanted) {
-    if (!method.equals(wanted)) {
-      throw new HttpError(405, "use " + wanted + ", not " + method);
     }
   }
 
@@ -442,10 +203,6 @@ public final class IscServer implements AutoCloseable {
 
   private static void sendText(HttpExchange exchange, int status, String text) {
     send(exchange, status, "text/plain; version=0.0.4; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void sendError(HttpExchange exchange, int status, String message) {
-    sendJson(exchange, status, Map.of("error", message == null ? "error" : message, "status", status));
   }
 
   private static void send(HttpExchange exchange, int status, String type, byte[] body) {

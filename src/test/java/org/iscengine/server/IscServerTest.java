@@ -1,6 +1,7 @@
 package org.iscengine.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,14 +17,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.detect.CopyDetector;
 import org.iscengine.image.ImageFormat;
 import org.iscengine.image.Images;
+import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.KernelException;
 import org.iscengine.kernels.Metric;
+import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.model.DescriptorModel;
+import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.store.ReferenceStore;
 import org.iscengine.testing.RandomTensors;
@@ -191,6 +200,62 @@ class IscServerTest {
     assertEquals("a", json(still).get("matches").get(0).get("id").asText());
     assertEquals(1, json(send(request("/v1/info").GET().build())).get("references").asInt(),
         "no refused request added anything");
+  }
+
+  @Test
+  void aFaultInsideTheServerIs500WithoutItsDetailsWhileABadUploadStays400() throws Exception {
+    server.stop();
+    torch.manual_seed(seed);
+    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
+        ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+    // What a native kernel answers when an argument got past the Java checks: a bug, not the client's fault.
+    DescriptorNetwork faulty = new DescriptorNetwork() {
+      @Override
+      public Tensor describe(Tensor images) {
+        throw new KernelException(IscAbi.INVALID_ARGUMENT, "p must be in [1, 16], got 0.5 (kernel internals)");
+      }
+
+      @Override
+      public int dimension() {
+        return model.dimension();
+      }
+
+      @Override
+      public void moveTo(ComputeDevice device, ScalarType dtype) {
+        model.moveTo(device, dtype);
+      }
+
+      @Override
+      public ModelConfig config() {
+        return model.config();
+      }
+
+      @Override
+      public void close() {
+        model.close();
+      }
+    };
+    server = IscServer.start(CopyDetector.builder(faulty).store(dir.resolve("faulty"), ReferenceStore.Options.defaults())
+        .build(), new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 2, Duration.ofSeconds(10),
+        Duration.ofSeconds(10), "faulty"), metrics);
+
+    HttpResponse<String> fault = post("/v1/match", jpeg(seed, 90, 90), "image/jpeg");
+    assertEquals(500, fault.statusCode(), fault.body());
+    assertFalse(fault.body().contains("kernel internals"), "the client learns nothing of the server's insides: "
+        + fault.body());
+    assertEquals(ErrorAnswers.INTERNAL_MESSAGE, json(fault).get("error").asText());
+    assertError(post("/v1/match", "plain text, no image".getBytes(), "text/plain"), 400, "not an image");
+    assertEquals(200, send(request("/healthz").GET().build()).statusCode());
+  }
+
+  @Test
+  void startingAndStoppingLeavesSystemPropertiesAlone() {
+    server.stop();
+    Map<Object, Object> before = new TreeMap<>(System.getProperties());
+    server = IscServer.start(detector(), new IscServer.Options("127.0.0.1", 0, TOKEN, 1024, 2, Duration.ofSeconds(3),
+        Duration.ofSeconds(3), "m"), metrics);
+    server.stop();
+    assertEquals(before, new TreeMap<>(System.getProperties()));
   }
 
   private static void assertError(HttpResponse<String> r, int status, String fragment) throws Exception {
