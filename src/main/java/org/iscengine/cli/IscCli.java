@@ -6,8 +6,12 @@ import org.iscengine.runtime.ComputeThreads;
 import org.iscengine.runtime.Versions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** The {@code isc} command line. Exit codes: 0 success, 1 failure, 2 usage error. */
+/**
+ * The {@code isc} command line. Exit codes: 0 success, 1 the command failed on its input, data or
+ * environment, 2 usage error, 3 internal error (a bug; the stack trace is printed). See {@link FailureReport}.
+ */
 @Command(
     name = "isc",
     mixinStandardHelpOptions = true,
@@ -17,7 +21,14 @@ import picocli.CommandLine.Command;
       ReproduceCommand.class, DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EvaluateCommand.class, ServeCommand.class,
       CommandLine.HelpCommand.class})
 public final class IscCli implements Runnable {
+  private static final String VERBOSE = "--verbose";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  // Read from the parse result of whichever command it was given to (FailureReport); the field only declares it.
+  @Option(names = {"-v", VERBOSE}, scope = CommandLine.ScopeType.INHERIT,
+      description = "On failure, print the stack trace too.")
+  boolean verbose;
 
   public static void main(String[] args) {
     System.exit(
@@ -32,16 +43,23 @@ public final class IscCli implements Runnable {
       err.println("isc: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
-    // picocli answers usage errors with 2 (ExitCode.USAGE); failures are reported here as 1.
+    // picocli answers usage errors with 2 (ExitCode.USAGE); failures are reported by FailureReport.
     return new CommandLine(new IscCli())
         .setOut(out)
         .setErr(err)
         .setExecutionExceptionHandler(
-            (e, cmd, parsed) -> {
-              cmd.getErr().println("isc " + cmd.getCommandName() + ": " + e.getMessage());
-              return 1;
-            })
+            (e, cmd, parsed) -> FailureReport.print(e, "isc " + cmd.getCommandName(), verbose(parsed), cmd.getErr()))
         .execute(args);
+  }
+
+  /** Whether --verbose was given, to isc itself or to any of its subcommands. */
+  private static boolean verbose(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption(VERBOSE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -48,6 +48,23 @@ class IscCliTest {
   }
 
   @Test
+  void verboseAddsTheStackTraceWhereverItIsGiven(@TempDir Path dir) {
+    String[] failing = {"data", "train-set", "--images", dir.resolve("nothing").toString(), "--out",
+        dir.resolve("set").toString()};
+    assertEquals(1, run(failing));
+    assertTrue(cli.err().contains("is not a folder"), cli::err);
+    assertFalse(cli.err().contains("\tat org.iscengine"), cli::err);
+    String[] verbose = new String[failing.length + 1];
+    verbose[0] = "--verbose";
+    System.arraycopy(failing, 0, verbose, 1, failing.length);
+    assertEquals(1, run(verbose));
+    assertTrue(cli.err().contains("is not a folder") && cli.err().contains("\tat org.iscengine"), cli::err);
+    assertEquals(1, run("data", "train-set", "--verbose", "--images", dir.resolve("nothing").toString(), "--out",
+        dir.resolve("set").toString()));
+    assertTrue(cli.err().contains("\tat org.iscengine"), cli::err);
+  }
+
+  @Test
   void helpAndVersionExitWithZero() {
     assertEquals(0, run("--help"));
     assertTrue(cli.out().contains("info"));
