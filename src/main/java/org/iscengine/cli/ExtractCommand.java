@@ -8,11 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.extract.ExtractOptions;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
-import org.iscengine.extract.Preprocess;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.model.DescriptorNetwork;
@@ -43,7 +41,7 @@ final class ExtractCommand implements Callable<Integer> {
 
   @Option(names = "--resize", defaultValue = "square",
       description = "square (aspect not kept, the winner's) or crop (short side, then centre) (default: ${DEFAULT-VALUE}).")
-  String resize;
+  Choices.Resize resize;
 
   @Option(names = "--scales", split = ",", defaultValue = "1",
       description = "Input scales summed (test-time augmentation), e.g. 1,1.41421,0.70711 (default: ${DEFAULT-VALUE}).")
@@ -60,7 +58,7 @@ final class ExtractCommand implements Callable<Integer> {
 
   @Option(names = "--precision", defaultValue = "fp32",
       description = "fp32, or fp16 / bf16 on a GPU (default: ${DEFAULT-VALUE}).")
-  String precision;
+  Choices.Precision precision;
 
   @CommandLine.Mixin DeviceOption device;
 
@@ -70,25 +68,13 @@ final class ExtractCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ImageList list = ImageList.of(images);
-    ScalarType dtype = switch (precision.toLowerCase(Locale.ROOT)) {
-      case "fp32" -> ScalarType.Float;
-      case "fp16" -> ScalarType.Half;
-      case "bf16" -> ScalarType.BFloat16;
-      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32, fp16 or"
-          + " bf16, got " + precision);
-    };
-    Preprocess.Resize mode = switch (resize.toLowerCase(Locale.ROOT)) {
-      case "square" -> Preprocess.Resize.SQUARE;
-      case "crop" -> Preprocess.Resize.CENTER_CROP;
-      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--resize must be square or crop");
-    };
     int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-    ExtractOptions options = new ExtractOptions(batch, threads, mode, scales, flip, 8192);
+    ExtractOptions options = new ExtractOptions(batch, threads, resize.mode, scales, flip, 8192);
     ComputeDevice where = device.select();
     Extractor.Result result;
     try (DescriptorNetwork network = model.open()) {
-      network.moveTo(where, dtype);
-      result = new Extractor(network, model.model, options, where, dtype, ConsoleProgress.factory("img"))
+      network.moveTo(where, precision.dtype);
+      result = new Extractor(network, model.model, options, where, precision.dtype, ConsoleProgress.factory("img"))
           .run(list, out);
     }
     Path failuresFile = out.resolveSibling(out.getFileName() + ".failures.txt");

@@ -47,6 +47,7 @@ public final class IscCli implements Runnable {
     return new CommandLine(new IscCli())
         .setOut(out)
         .setErr(err)
+        .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(
             (e, cmd, parsed) -> FailureReport.print(e, "isc " + cmd.getCommandName(), verbose(parsed), cmd.getErr()))
         .execute(args);

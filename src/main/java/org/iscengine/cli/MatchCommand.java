@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
@@ -58,7 +57,7 @@ final class MatchCommand implements Callable<Integer> {
   @Option(names = "--metric", defaultValue = "l2",
       description = "l2 (score: minus the squared distance, as the official matcher) or ip (inner product; use it"
           + " after score normalization) (default: ${DEFAULT-VALUE}).")
-  String metric;
+  Choices.MetricName metric;
 
   @Option(names = "--max-results", defaultValue = "500000",
       description = "Number of globally best pairs (default: ${DEFAULT-VALUE}).")
@@ -97,12 +96,7 @@ final class MatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Metric m = switch (metric.toLowerCase(Locale.ROOT)) {
-      case "l2" -> Metric.L2;
-      case "ip", "inner_product" -> Metric.INNER_PRODUCT;
-      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--metric must be l2 or ip, got "
-          + metric);
-    };
+    Metric m = metric.metric;
     if (relativeToRank != null && (k == null || relativeToRank < 2 || relativeToRank > k)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--relative-to-rank needs --k, and a rank from 2"
           + " to k; got " + relativeToRank + (k == null ? " without --k" : " with --k " + k));

@@ -39,7 +39,7 @@ final class ReproduceCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--preset", defaultValue = "mini", description = "mini or disc21 (default: ${DEFAULT-VALUE}).")
-  String preset;
+  Choices.Benchmark preset;
 
   @Option(names = "--data", description = "The benchmark folder (DISC21 layout); disc21 needs it, mini builds one.")
   Path data;
@@ -63,18 +63,14 @@ final class ReproduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String p = preset.toLowerCase(Locale.ROOT);
-    if (!p.equals("mini") && !p.equals("disc21")) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--preset must be mini or disc21, got " + preset);
-    }
-    if (p.equals("disc21") && data == null) {
+    if (preset == Choices.Benchmark.DISC21 && data == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--preset disc21 needs --data DIR (a DISC21"
           + " copy: query_images/, reference_images/, training_images/, ground_truth.csv)");
     }
     if (seeds < 1 || seeds > 100) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--seeds must be in [1, 100], got " + seeds);
     }
-    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + p);
+    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + preset.name().toLowerCase(Locale.ROOT));
     Path benchmark = data != null ? data : workDir.resolve("mini-disc");
     for (String sub : new String[] {"query_images", "reference_images", "training_images"}) {
       if (data != null && !Files.isDirectory(data.resolve(sub))) {
@@ -87,7 +83,7 @@ final class ReproduceCommand implements Callable<Integer> {
           new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320, MiniDiscBuilder.TEST), workers.count(),
           ConsoleProgress.factory("img")).build(benchmark);
     }
-    Recipe named = Recipe.named(recipe != null ? recipe : p.equals("mini") ? "mini" : "lyakaap");
+    Recipe named = Recipe.named(recipe != null ? recipe : preset == Choices.Benchmark.MINI ? "mini" : "lyakaap");
     long first = seed != null ? seed : named.seed();
     PrintWriter out = spec.commandLine().getOut();
     Map<Long, Reproduction.Outcome> runs = new LinkedHashMap<>();

@@ -11,7 +11,6 @@ import org.iscengine.descriptor.Descriptors;
 import org.iscengine.descriptor.Pca;
 import org.iscengine.descriptor.ScoreNormalization;
 import org.iscengine.detect.CopyDetector;
-import org.iscengine.extract.Preprocess;
 import org.iscengine.kernels.Metric;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.server.IscServer;
@@ -81,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
   double threshold;
 
   @Option(names = "--resize", defaultValue = "square", description = "square or crop (default: ${DEFAULT-VALUE}).")
-  String resize;
+  Choices.Resize resize;
 
   @Option(names = "--pca", description = "A PCA(-whitening) file from 'isc postprocess', applied to every descriptor.")
   Path pca;
@@ -112,7 +111,7 @@ final class ServeCommand implements Callable<Integer> {
         .device(device.select())
         .store(store, new ReferenceStore.Options(index, Metric.INNER_PRODUCT, snapshotEvery))
         .batching(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), maxQueue)
-        .resize(resize.equals("crop") ? Preprocess.Resize.CENTER_CROP : Preprocess.Resize.SQUARE)
+        .resize(resize.mode)
         .threshold(threshold)
         .onBatch(metrics::batch)
         .onStageTime(metrics::stage);

@@ -33,6 +33,9 @@ class ServeCommandTest {
     assertTrue(cli.err().contains("token is empty"), cli.err());
     assertEquals(1, serve("--score-norm", "1.0[0,9]"));
     assertTrue(cli.err().contains("go together"), cli.err());
+    // A typo would silently change every descriptor: refused, naming the choices.
+    assertEquals(2, serve("--resize", "crap"));
+    assertTrue(cli.err().contains("--resize") && cli.err().contains("[SQUARE, CROP]"), cli.err());
     // The refused start released the store: it opens again.
     try (org.iscengine.store.ReferenceStore store = org.iscengine.store.ReferenceStore.open(dir.resolve("store"), 8,
         org.iscengine.store.ReferenceStore.Options.defaults())) {

@@ -17,7 +17,7 @@ class TrainReproduceCommandsTest {
   @Test
   void mistakesGetClearMessages() throws Exception {
     assertEquals(2, cli.run("reproduce", "--preset", "huge"));
-    assertTrue(cli.err().contains("--preset must be mini or disc21"), cli.err());
+    assertTrue(cli.err().contains("--preset") && cli.err().contains("[MINI, DISC21]"), cli.err());
     assertEquals(2, cli.run("reproduce", "--preset", "disc21"));
     assertTrue(cli.err().contains("--data"), cli.err());
     assertEquals(2, cli.run("reproduce", "--seeds", "0"));
