@@ -1,6 +1,7 @@
 package org.iscengine.train;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import java.util.List;
 import java.util.Locale;
 import org.iscengine.augment.Presets;
@@ -44,6 +45,7 @@ import org.iscengine.model.Pretrained;
  *     gives weights (optional; e.g. {@code nsfwjs-mobilenet_v2} for mobilenetv2; see
  *     {@link Pretrained}); the head starts random
  */
+@JsonDeserialize(builder = Stage.Builder.class)
 public record Stage(
     String name,
     String architecture,
@@ -72,17 +74,7 @@ public record Stage(
   /** Keys a recipe may leave out. */
   public static final List<String> OPTIONAL = List.of("freeze", "entropyWeight", "pretrained");
 
-  /** A stage without pretrained weights (random initialisation). */
-  public Stage(String name, String architecture, int inputSize, int dimension, double gemP, List<String> views,
-      boolean pairs, int referenceNegatives, int batchSize, int epochs, double lr, double momentum,
-      double weightDecay, int warmupSteps, String schedule, double gradClip, int memorySize, double posMargin,
-      double negMargin, boolean amp, List<String> freeze, Double entropyWeight) {
-    this(name, architecture, inputSize, dimension, gemP, views, pairs, referenceNegatives, batchSize, epochs, lr,
-        momentum, weightDecay, warmupSteps, schedule, gradClip, memorySize, posMargin, negMargin, amp, freeze,
-        entropyWeight, null);
-  }
-
-  @JsonCreator
+  /** Where the defaults of the keys a stage may leave out are applied (null: left out). */
   public Stage {
     views = views == null ? List.of() : List.copyOf(views);
     freeze = freeze == null ? List.of() : List.copyOf(freeze);
@@ -134,6 +126,168 @@ public record Stage(
     }
     for (String f : freeze) {
       require(name, f != null && !f.isBlank(), "freeze", "parameter-name prefixes", freeze);
+    }
+  }
+
+  /**
+   * A stage set by name, as recipes are read. Left unset: no pairs, reference negatives, weight
+   * decay, momentum, warm-up, clipping, mixed precision, frozen layers, entropy regularizer or
+   * pretrained weights, and a cosine schedule; everything else must be set (the checks name what is
+   * missing).
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets a {@link Stage}'s components by name; {@link #build} checks them. */
+  @JsonPOJOBuilder(withPrefix = "")
+  public static final class Builder {
+    private String name;
+    private String architecture;
+    private int inputSize;
+    private int dimension;
+    private double gemP;
+    private List<String> views;
+    private boolean pairs;
+    private int referenceNegatives;
+    private int batchSize;
+    private int epochs;
+    private double lr;
+    private double momentum;
+    private double weightDecay;
+    private int warmupSteps;
+    private String schedule;
+    private double gradClip;
+    private int memorySize;
+    private double posMargin;
+    private double negMargin;
+    private boolean amp;
+    private List<String> freeze;
+    private Double entropyWeight;
+    private String pretrained;
+
+    private Builder() {}
+
+    public Builder name(String value) {
+      name = value;
+      return this;
+    }
+
+    public Builder architecture(String value) {
+      architecture = value;
+      return this;
+    }
+
+    public Builder inputSize(int value) {
+      inputSize = value;
+      return this;
+    }
+
+    public Builder dimension(int value) {
+      dimension = value;
+      return this;
+    }
+
+    public Builder gemP(double value) {
+      gemP = value;
+      return this;
+    }
+
+    public Builder views(List<String> value) {
+      views = value;
+      return this;
+    }
+
+    public Builder pairs(boolean value) {
+      pairs = value;
+      return this;
+    }
+
+    public Builder referenceNegatives(int value) {
+      referenceNegatives = value;
+      return this;
+    }
+
+    public Builder batchSize(int value) {
+      batchSize = value;
+      return this;
+    }
+
+    public Builder epochs(int value) {
+      epochs = value;
+      return this;
+    }
+
+    public Builder lr(double value) {
+      lr = value;
+      return this;
+    }
+
+    public Builder momentum(double value) {
+      momentum = value;
+      return this;
+    }
+
+    public Builder weightDecay(double value) {
+      weightDecay = value;
+      return this;
+    }
+
+    public Builder warmupSteps(int value) {
+      warmupSteps = value;
+      return this;
+    }
+
+    public Builder schedule(String value) {
+      schedule = value;
+      return this;
+    }
+
+    public Builder gradClip(double value) {
+      gradClip = value;
+      return this;
+    }
+
+    public Builder memorySize(int value) {
+      memorySize = value;
+      return this;
+    }
+
+    public Builder posMargin(double value) {
+      posMargin = value;
+      return this;
+    }
+
+    public Builder negMargin(double value) {
+      negMargin = value;
+      return this;
+    }
+
+    public Builder amp(boolean value) {
+      amp = value;
+      return this;
+    }
+
+    public Builder freeze(List<String> value) {
+      freeze = value;
+      return this;
+    }
+
+    public Builder entropyWeight(Double value) {
+      entropyWeight = value;
+      return this;
+    }
+
+    public Builder pretrained(String value) {
+      pretrained = value;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException naming the stage, the key and the value that is wrong or missing */
+    public Stage build() {
+      return new Stage(name, architecture, inputSize, dimension, gemP, views, pairs, referenceNegatives, batchSize,
+          epochs, lr, momentum, weightDecay, warmupSteps, schedule, gradClip, memorySize, posMargin, negMargin, amp,
+          freeze, entropyWeight, pretrained);
     }
   }
 

@@ -58,8 +58,9 @@ class ReproductionTest {
       truth.append(String.format("Q%05d,%s%n", i, i < 3 ? String.format("R%06d", i) : ""));
     }
     Files.writeString(bench.resolve("ground_truth.csv"), truth);
-    Stage stage = new Stage("s", "resnet18", 64, 16, 3.0, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.01,
-        0.9, 0, 0, "cosine", 5, 64, 0, 1, false, List.of(), 0.0);
+    Stage stage = Stage.builder().name("s").architecture("resnet18").inputSize(64).dimension(16).gemP(3.0)
+        .views(List.of("moderate", "lyakaap-v83")).batchSize(8).epochs(1).lr(0.01).momentum(0.9).gradClip(5)
+        .memorySize(64).negMargin(1).build();
     Path work = dir.resolve("work");
     Reproduction.Outcome outcome = new Reproduction(bench, work, new Recipe("t", 3, List.of(stage)),
         ComputeDevice.CPU, 2, Resources.local(), Progress.none()).run();

@@ -113,8 +113,7 @@ class RecipeTest {
   @Test
   void learningRateWarmsUpThenDecays() {
     Stage s = Recipe.named("tiny").stages().get(0);
-    Stage cosine = new Stage("c", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 4, "cosine", 0, 64,
-        0, 1, false, List.of(), 0.0);
+    Stage cosine = small("c", s.views()).lr(0.2).momentum(0.9).warmupSteps(4).build();
     long total = 24;
     double previous = 0;
     for (long i = 0; i < 4; i++) {
@@ -130,15 +129,14 @@ class RecipeTest {
       previous = lr;
     }
     assertEquals(0.0, LearningRate.at(cosine, total - 1, total), 1e-12);
-    Stage linear = new Stage("l", "resnet18", 64, 16, 3, s.views(), false, 0, 8, 1, 0.2, 0.9, 0, 0, "linear", 0, 64,
-        0, 1, false, List.of(), 0.0);
+    Stage linear = small("l", s.views()).lr(0.2).momentum(0.9).schedule("linear").build();
     assertEquals(0.1, LearningRate.at(linear, 5, 11), 1e-12, "half way");
   }
 
   @Test
   void freezeTakesModulesAndNamePrefixes() {
-    Stage s = new Stage("f", "mobilenetv2", 64, 16, 3, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.1, 0.9, 0, 0, "cosine",
-        0, 64, 0, 1, false, List.of("backbone.Conv1", "backbone.block_1_*"), 0.0);
+    Stage s = small("f", List.of("moderate", "lyakaap-v83")).architecture("mobilenetv2").momentum(0.9)
+        .freeze(List.of("backbone.Conv1", "backbone.block_1_*")).build();
     assertTrue(s.frozen("backbone.Conv1.weight"));
     assertTrue(s.frozen("backbone.block_1_expand.weight"));
     assertTrue(s.frozen("backbone.block_1_project_BN.running_mean"));
@@ -146,5 +144,22 @@ class RecipeTest {
     assertTrue(!s.frozen("backbone.bn_Conv1.weight"));
     assertTrue(!s.frozen("backbone.block_10_expand.weight"), "block_1_* is not block_10_");
     assertTrue(!s.frozen("backbone.block_2_expand.weight"));
+  }
+
+  /** A small resnet18 stage: what a stage must set, nothing else. */
+  private static Stage.Builder small(String name, List<String> views) {
+    return Stage.builder().name(name).architecture("resnet18").inputSize(64).dimension(16).gemP(3).views(views)
+        .batchSize(8).epochs(1).lr(0.1).memorySize(64).negMargin(1);
+  }
+
+  @Test
+  void aBuiltStageDefaultsAsTheRecipesDo() {
+    Stage built = small("d", List.of("moderate", "lyakaap-v83")).build();
+    Stage positional = new Stage("d", "resnet18", 64, 16, 3, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.1,
+        0, 0, 0, "cosine", 0, 64, 0, 1, false, List.of(), 0.0, null);
+    assertEquals(positional, built);
+    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        () -> Stage.builder().name("m").architecture("resnet18").build());
+    assertTrue(missing.getMessage().contains("stage m: inputSize"), missing.getMessage());
   }
 }

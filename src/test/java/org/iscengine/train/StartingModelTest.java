@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /** The network a fresh stage starts from: seeded random weights, and a pretrained backbone where asked. */
 class StartingModelTest {
   private static Stage stage(String architecture, String pretrained) {
-    return new Stage("s", architecture, 64, 16, 3.0, List.of("moderate", "lyakaap-v83"), false, 0, 8, 1, 0.01, 0.9,
-        0, 0, "cosine", 5, 64, 0, 1, false, List.of(), 0.0, pretrained);
+    return Stage.builder().name("s").architecture(architecture).inputSize(64).dimension(16).gemP(3.0)
+        .views(List.of("moderate", "lyakaap-v83")).batchSize(8).epochs(1).lr(0.01).momentum(0.9).gradClip(5)
+        .memorySize(64).negMargin(1).pretrained(pretrained).build();
   }
 
   @Test

@@ -63,8 +63,13 @@ class TrainerTest {
   }
 
   private static Stage stage(int epochs, double lr, int warmup, double entropyWeight) {
-    return new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, epochs, lr, 0.9, 1e-5, warmup, "cosine",
-        5.0, 64, 0.0, 1.0, false, List.of(), entropyWeight);
+    return base("s").epochs(epochs).lr(lr).warmupSteps(warmup).entropyWeight(entropyWeight).build();
+  }
+
+  /** The stage these tests train, bar what each one changes. */
+  private static Stage.Builder base(String name) {
+    return Stage.builder().name(name).architecture("resnet18").inputSize(SIZE).dimension(16).gemP(3.0).views(VIEWS)
+        .batchSize(8).epochs(1).lr(0.1).momentum(0.9).weightDecay(1e-5).gradClip(5.0).memorySize(64).negMargin(1.0);
   }
 
   private Trainer trainer(Stage stage, Path run, Path init, long stopAfter) {
@@ -249,8 +254,7 @@ class TrainerTest {
     try (DescriptorModel m = new DescriptorModel(config())) {
       ModelFile.save(init, m, "test init");
     }
-    Stage frozen = new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, 1, 0.1, 0.9, 1e-5, 0, "cosine",
-        5.0, 64, 0.0, 1.0, false, List.of("backbone.conv1", "backbone.layer1", "backbone.layer2"), 0.0);
+    Stage frozen = base("s").freeze(List.of("backbone.conv1", "backbone.layer1", "backbone.layer2")).build();
     Trainer.Result result = new Trainer(new Recipe("test", 7, List.of(frozen)), data, Resources.local(),
         dir.resolve("run"), ComputeDevice.CPU, new Trainer.Options(2, 2, init, 0), Progress.none()).run(false);
     try (DescriptorModel before = ModelFile.load(init);
@@ -273,8 +277,7 @@ class TrainerTest {
       assertTrue(same > 10, "frozen parameters checked: " + same);
       assertTrue(changed > 10, "the other parameters learn: " + changed + " changed");
     }
-    Stage typo = new Stage("s", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 8, 1, 0.1, 0.9, 1e-5, 0, "cosine",
-        5.0, 64, 0.0, 1.0, false, List.of("backbone.layer9"), 0.0);
+    Stage typo = base("s").freeze(List.of("backbone.layer9")).build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(new Recipe("t", 7,
         List.of(typo)), data, Resources.local(), dir.resolve("run2"), ComputeDevice.CPU, new Trainer.Options(2, 2,
         init, 0), Progress.none()).run(false));
@@ -324,18 +327,15 @@ class TrainerTest {
 
   @Test
   void missingDataIsNamedBeforeTraining() {
-    Stage pairs = new Stage("ft", "resnet18", SIZE, 16, 3.0, List.of(), true, 0, 8, 1, 0.1, 0.9, 0, 0, "cosine", 0,
-        64, 0, 1.1, false, List.of(), 0.0);
+    Stage pairs = base("ft").views(List.of()).pairs(true).weightDecay(0).gradClip(0).negMargin(1.1).build();
     IllegalArgumentException noPairs = assertThrows(IllegalArgumentException.class,
         () -> trainer(pairs, dir.resolve("a"), null, 0));
     assertTrue(noPairs.getMessage().contains("--pairs"), noPairs.getMessage());
-    Stage negatives = new Stage("v98", "resnet18", SIZE, 16, 3.0, VIEWS, false, 2, 8, 1, 0.1, 0.9, 0, 0, "linear",
-        0, 64, 0, 1, false, List.of(), 0.0);
+    Stage negatives = base("v98").referenceNegatives(2).weightDecay(0).schedule("linear").gradClip(0).build();
     IllegalArgumentException noRefs = assertThrows(IllegalArgumentException.class,
         () -> trainer(negatives, dir.resolve("b"), null, 0));
     assertTrue(noRefs.getMessage().contains("--references"), noRefs.getMessage());
-    Stage big = new Stage("big", "resnet18", SIZE, 16, 3.0, VIEWS, false, 0, 32, 1, 0.1, 0.9, 0, 0, "cosine", 0, 64,
-        0, 1, false, List.of(), 0.0);
+    Stage big = base("big").batchSize(32).weightDecay(0).gradClip(0).build();
     IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
         () -> trainer(big, dir.resolve("c"), null, 0));
     assertTrue(few.getMessage().contains("fewer than one batch of 32"), few.getMessage());
