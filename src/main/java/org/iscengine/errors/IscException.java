@@ -37,10 +37,11 @@ public class IscException extends RuntimeException {
 
     /**
      * The kind of any throwable: its own for an {@link IscException}; input for an
-     * {@link IllegalArgumentException} or a file the caller named that is not there; corrupt
-     * data for a file that ends early; unavailable for other I/O failures and a refused task (a full queue); a wrapper
-     * ({@link ExecutionException}, {@link CompletionException}, {@link UncheckedIOException}) is its cause's;
-     * internal for everything else.
+     * {@link IllegalArgumentException} or a file the caller named that is not there; corrupt data
+     * for a file that ends early; unavailable for other I/O failures and a refused task (a full
+     * queue); out of resources for an {@link OutOfMemoryError} (met as a cause); a wrapper's
+     * ({@link ExecutionException}, {@link CompletionException}, {@link UncheckedIOException}) its
+     * cause's; internal for everything else.
      */
     public static Kind of(Throwable t) {
       if (t instanceof IscException e) {

@@ -16,8 +16,10 @@ import org.iscengine.kernels.binding.IscFaiss;
 /**
  * A FAISS index (Debian's libfaiss 1.7.3, CPU) built from an index_factory description such as
  * "Flat", "IDMap,Flat", "IVF1024,PQ32", "HNSW32" or "PCAW256,IVF1024,Flat". Vectors on a GPU are
- * copied to the host. FAISS's errors (an untrained index, add_with_ids on an index without an id
- * map) come back as {@link KernelException} with FAISS's message.
+ * copied to the host. FAISS's refusals (an unknown description, an untrained index, add_with_ids on
+ * an index without an id map) follow from the description the caller chose: they come back as
+ * {@link IllegalArgumentException} with FAISS's message; other failures (memory, a FAISS bug) as a
+ * {@link KernelException} of that kind.
  */
 public final class FaissIndex implements VectorIndex {
   private final IndexLock lock = new IndexLock("FAISS index");

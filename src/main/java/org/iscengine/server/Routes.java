@@ -42,15 +42,15 @@ final class Routes {
     return "other";
   }
 
-  /** Whether a route answers without a token (health checks). */
-  static boolean open(String route) {
-    return route.equals("healthz") || route.equals("readyz");
+  /** Whether a route needs the API token (all but the health checks). */
+  static boolean needsToken(String route) {
+    return !route.equals("healthz") && !route.equals("readyz");
   }
 
   Reply answer(String route, HttpExchange exchange) {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
-    if (!open(route)) {
+    if (needsToken(route)) {
       authorise(exchange);
     }
     return switch (route) {
