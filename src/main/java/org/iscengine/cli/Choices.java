@@ -1,6 +1,7 @@
 package org.iscengine.cli;
 
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.extract.Preprocess;
 import org.iscengine.kernels.Metric;
 
@@ -46,6 +47,18 @@ final class Choices {
 
     MetricName(Metric metric) {
       this.metric = metric;
+    }
+  }
+
+  /** {@code isc data mini-disc --split}: which part of the photo pool the benchmark is made of. */
+  enum Split {
+    TEST(MiniDiscBuilder.TEST),
+    VALIDATION(MiniDiscBuilder.VALIDATION);
+
+    final String id;
+
+    Split(String id) {
+      this.id = id;
     }
   }
 

@@ -62,7 +62,7 @@ final class MiniDiscCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "test",
       description = "Part of the benchmark pool for references and queries: test (the standard benchmark) or"
           + " validation (photos the test split never uses, for tuning recipes) (default: ${DEFAULT-VALUE}).")
-  String split;
+  Choices.Split split;
 
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -76,7 +76,7 @@ final class MiniDiscCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PhotoLibrary library = PhotoLibrary.open(photos != null ? photos : PhotoLibrary.defaultRoot());
     var options = new MiniDiscBuilder.Options(references, queries, copyFraction, training, seed, preset,
-        size != null ? size : Presets.defaultSize(preset), split);
+        size != null ? size : Presets.defaultSize(preset), split.id);
     var builder = new MiniDiscBuilder(library, resources(library), options, workers.count(),
         ConsoleProgress.factory("img"));
     MiniDiscBuilder.Result result = builder.build(out);

@@ -35,18 +35,18 @@ import org.slf4j.LoggerFactory;
  * {@code Authorization: Bearer TOKEN}; health checks need none). Bodies above the size limit get
  * 413, a non-image 400, a full queue 503: none of them harms the service. {@link ErrorAnswers}
  * turns every other failure into a status by its kind; a bug gets 500 and a generic message.
+ * {@link #stop} stops accepting, lets requests in flight finish, then closes the detector (which
+ * syncs its log and writes a snapshot).
  *
- * <p>This class is the lifecycle (start, drain, stop) and the exchange of bytes; {@link Routes} decides
- * what a request is for and answers it, with bodies read by {@link Requests} and answered as the
- * records of {@link Responses}. {@link #stop} stops
- * accepting, lets requests in flight finish, then closes the detector (which syncs its log and
- * writes a snapshot).
+ * <p>This class is the lifecycle (start, drain, stop) and the exchange of bytes; {@link Routes}
+ * decides what a request is for and answers it, with bodies read by {@link Requests} and answered
+ * as the records of {@link Responses}.
  */
 public final class IscServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IscServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
-  static final String NO_DELAY = "sun.net.httpserver.nodelay";
+  private static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+  private static final String NO_DELAY = "sun.net.httpserver.nodelay";
 
   /**
    * @param host address to bind (default loopback)

@@ -79,6 +79,9 @@ class IscCliTest {
         dir.resolve("disc").toString()));
     assertTrue(cli.err().contains("isc data photos"), cli::err);
     assertFalse(Files.exists(dir.resolve("disc")));
+    assertEquals(2, run("data", "mini-disc", "--photos", dir.resolve("none").toString(), "--out",
+        dir.resolve("disc").toString(), "--split", "tset"));
+    assertTrue(cli.err().contains("--split") && cli.err().contains("[TEST, VALIDATION]"), cli::err);
   }
 
   @Test
