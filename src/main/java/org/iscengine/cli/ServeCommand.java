@@ -76,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--threshold", defaultValue = "0.5",
       description = "Score from which a match is called a copy (default: ${DEFAULT-VALUE}); see the README for"
-          + " the value measured for 90% precision on mini-DISC.")
+          + " the value measured for 90%% precision on mini-DISC.")
   double threshold;
 
   @Option(names = "--resize", defaultValue = "square", description = "square or crop (default: ${DEFAULT-VALUE}).")
