@@ -61,8 +61,14 @@ public final class BinaryFormat {
     T read(Input in) throws IOException;
   }
 
+  /** Checks a length read from a file against the bytes left in it, before anything that size is made. */
+  @FunctionalInterface
+  public interface Bounds {
+    void require(long bytes, String what);
+  }
+
   /** The payload of a verified file, and the version it was written in. */
-  public static final class Input {
+  public static final class Input implements Bounds {
     private final Path file;
     private final int version;
     private final CountingInputStream counted;
@@ -91,6 +97,7 @@ public final class BinaryFormat {
     }
 
     /** Refuses the file when what comes next claims more bytes (or fewer than none) than are left. */
+    @Override
     public void require(long bytes, String what) {
       if (bytes < 0 || bytes > remaining()) {
         throw corrupt(file, what + " claims " + bytes + " bytes where " + remaining() + " are left");
