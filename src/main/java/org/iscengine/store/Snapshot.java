@@ -23,8 +23,8 @@ import org.iscengine.search.VectorIndex;
 /**
  * A snapshot of the reference index: the index file ({@link VectorIndex#save}), the id map
  * (internal id to reference id) and a manifest with the log sequence it covers and the size and
- * CRC-32C of each file. It is written in a temporary folder, synced, then renamed into
- * {@code snapshots/<sequence>}: a crash leaves the old snapshots whole.
+ * CRC-32C of each file. It is published as the folder {@code snapshots/<sequence>}
+ * ({@link FileTrees#publish}): a crash leaves the old snapshots whole.
  */
 final class Snapshot {
   private static final ObjectMapper JSON = new ObjectMapper();
