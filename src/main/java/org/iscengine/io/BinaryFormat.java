@@ -170,12 +170,12 @@ public final class BinaryFormat {
       try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), BUFFER))) {
         byte[] magic = in.readNBytes(MAGIC.length);
         if (!Arrays.equals(magic, MAGIC)) {
-          throw new IllegalArgumentException(file + ": not a " + name + " file (no isc-engine format header)");
+          throw new IllegalArgumentException(file + ": not a file in the " + name + " format (no isc-engine header)");
         }
         byte[] found = in.readNBytes(Math.min(in.readUnsignedShort(), 256));
         if (!Arrays.equals(found, nameBytes)) {
-          throw new IllegalArgumentException(file + ": a " + new String(found, StandardCharsets.UTF_8)
-              + " file, not a " + name + " file");
+          throw new IllegalArgumentException(file + ": a file in the " + new String(found, StandardCharsets.UTF_8)
+              + " format, not " + name);
         }
         fileVersion = in.readInt();
         headerLength = MAGIC.length + 2 + nameBytes.length + 4;

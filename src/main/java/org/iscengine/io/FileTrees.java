@@ -110,7 +110,7 @@ public final class FileTrees {
   }
 
   /** Syncs every file and folder of the tree, the folders after what they hold. */
-  private static void sync(Path root) throws IOException {
+  public static void sync(Path root) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {

@@ -92,7 +92,7 @@ class BinaryFormatTest {
     for (int length = 0; length < bytes.length; length++) {
       Path cut = dir.resolve("cut.bin");
       Files.write(cut, Arrays.copyOf(bytes, length));
-      assertRefused(cut, length == 0 ? "not a test-values file" : "");
+      assertRefused(cut, length == 0 ? "not a file in the test-values format" : "");
     }
     Path cut = dir.resolve("cut.bin");
     Files.write(cut, Arrays.copyOf(bytes, bytes.length - 3));
