@@ -28,7 +28,8 @@ import org.iscengine.runtime.Versions;
 /**
  * The engine's model file: a zip holding {@code model.json} (the {@link ModelConfig}, where the
  * weights came from, and the tensor table) and one little-endian entry per tensor. Written
- * atomically; the zip's CRCs catch corruption when reading.
+ * atomically; the zip's CRCs catch corruption when reading, and each tensor's declared size is
+ * checked against its entry before it is allocated.
  */
 public final class ModelFile {
   public static final String FORMAT = "isc-model";

@@ -148,8 +148,8 @@ public final class Trainer {
       }
     }
     Path model = runDir.resolve("model.iscm");
-    Path last = previous;
-    AtomicFile.write(model, tmp -> Files.copy(last, tmp, StandardCopyOption.REPLACE_EXISTING));
+    Path lastStageModel = previous;
+    AtomicFile.write(model, tmp -> Files.copy(lastStageModel, tmp, StandardCopyOption.REPLACE_EXISTING));
     return new Result(model, true, losses);
   }
 
