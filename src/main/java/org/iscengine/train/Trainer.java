@@ -148,13 +148,8 @@ public final class Trainer {
       }
     }
     Path model = runDir.resolve("model.iscm");
-    try {
-      Files.copy(previous, runDir.resolve("model.iscm.tmp"), StandardCopyOption.REPLACE_EXISTING);
-      Files.move(runDir.resolve("model.iscm.tmp"), model, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + model + ": " + e.getMessage(), e);
-    }
+    Path lastStageModel = previous;
+    AtomicFile.write(model, tmp -> Files.copy(lastStageModel, tmp, StandardCopyOption.REPLACE_EXISTING));
     return new Result(model, true, losses);
   }
 
@@ -435,48 +430,24 @@ public final class Trainer {
     }
   }
 
-  /**
-   * Writes a checkpoint folder next to the current one, then swaps them: at any moment one
-   * complete checkpoint exists (the folder is {@code checkpoint}, or {@code checkpoint.old} during
-   * the swap, which a restart puts back).
-   */
+  /** Publishes the checkpoint folder ({@link FileTrees#publish}): a crash leaves the previous one whole. */
   private static void saveCheckpoint(Path stageDir, DescriptorModel model, Sgd sgd, MemoryBank bank,
       CheckpointState state) {
-    try {
-      Files.createDirectories(stageDir);
-      Path tmp = stageDir.resolve("checkpoint.tmp");
-      Path current = stageDir.resolve("checkpoint");
-      Path old = stageDir.resolve("checkpoint.old");
-      FileTrees.delete(tmp);
-      Files.createDirectories(tmp);
-      ModelFile.save(tmp.resolve("model.iscm"), model, "checkpoint: stage " + state.stage() + ", step "
+    FileTrees.publish(stageDir.resolve("checkpoint"), folder -> {
+      ModelFile.save(folder.resolve("model.iscm"), model, "checkpoint: stage " + state.stage() + ", step "
           + state.step());
-      sgd.save(tmp.resolve("optimizer.pt"));
-      bank.save(tmp.resolve("bank.pt"));
-      Files.write(tmp.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
-      FileTrees.delete(old);
-      if (Files.exists(current)) {
-        Files.move(current, old, StandardCopyOption.ATOMIC_MOVE);
-      }
-      Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE);
-      FileTrees.delete(old);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a checkpoint in " + stageDir + ": " + e.getMessage(), e);
-    }
+      sgd.save(folder.resolve("optimizer.pt"));
+      bank.save(folder.resolve("bank.pt"));
+      Files.write(folder.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+    });
   }
 
-  /** Puts back a checkpoint left as checkpoint.old by a run stopped in the middle of the swap. */
+  /** Puts back the checkpoint of a run stopped while it was replacing it. */
   static void recoverCheckpoint(Path stageDir) {
-    Path current = stageDir.resolve("checkpoint");
-    Path old = stageDir.resolve("checkpoint.old");
     try {
-      if (!Files.exists(current) && Files.exists(old)) {
-        Files.move(old, current, StandardCopyOption.ATOMIC_MOVE);
-      }
+      FileTrees.recover(stageDir.resolve("checkpoint"));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot restore " + old + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot recover the checkpoint in " + stageDir + ": " + e.getMessage(), e);
     }
   }
-
-  
 }
