@@ -132,7 +132,7 @@ public final class HostTensors {
    * Lends reader t's values as a dense float32 host buffer in row-major order (t itself when it
    * is one already, else a converted copy freed afterwards); the buffer is valid during the call.
    */
-  public static void readHost(Tensor t, Consumer<FloatPointer> reader) {
+  private static void readHost(Tensor t, Consumer<FloatPointer> reader) {
     try (Device cpu = new Device("cpu");
         Tensor host = t.to(cpu, ScalarType.Float, false, false, new MemoryFormatOptional());
         Tensor dense = host.contiguous();

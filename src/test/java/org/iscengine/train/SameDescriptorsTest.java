@@ -43,21 +43,30 @@ class SameDescriptorsTest {
         ModelConfig.IMAGENET_STD));
   }
 
-  @Test
-  void extractorDetectorAndTrainingProbeGiveTheSameDescriptor() throws Exception {
-    Path images = Files.createDirectories(dir.resolve("images"));
-    Path png = images.resolve("one.png");
+  private Path onePng() throws Exception {
+    Path png = Files.createDirectories(dir.resolve("images")).resolve("one.png");
     try (Mat m = TestImages.natural(seed, 93, 67)) {
       Images.write(png, m, 95);
     }
+    return png;
+  }
+
+  private CopyDetector.Builder detector() {
+    return CopyDetector.builder(model()).store(dir.resolve("store"), new ReferenceStore.Options("IDMap2,Flat",
+        Metric.INNER_PRODUCT, 0));
+  }
+
+  @Test
+  void extractorDetectorAndTrainingProbeGiveTheSameDescriptor() throws Exception {
+    Path png = onePng();
+    Path images = png.getParent();
     Path out = dir.resolve("one.h5");
     try (DescriptorModel m = model()) {
       new Extractor(m, "resnet18", new ExtractOptions(4, 1, Preprocess.Resize.SQUARE, new double[] {1}, false, 100),
           ComputeDevice.CPU, ScalarType.Float, Progress.none()).run(ImageList.of(images), out);
     }
     float[] detected;
-    try (CopyDetector detector = CopyDetector.builder(model()).store(dir.resolve("store"),
-        new ReferenceStore.Options("IDMap2,Flat", Metric.INNER_PRODUCT, 0)).build()) {
+    try (CopyDetector detector = detector().build()) {
       detected = detector.describe(Files.readAllBytes(png));
     }
     float[] probed;
@@ -75,6 +84,27 @@ class SameDescriptorsTest {
       TensorAssert.assertNormRelativeError(byDetector, extracted.vectors(), 1e-5, "detector vs extractor (seed "
           + seed + ")");
       TensorAssert.assertNormRelativeError(byProbe, extracted.vectors(), 1e-5, "training probe vs extractor (seed "
+          + seed + ")");
+    }
+  }
+
+  @Test
+  void theDetectorTakesTheExtractorsTestTimeAugmentation() throws Exception {
+    Path png = onePng();
+    Path out = dir.resolve("tta.h5");
+    ExtractOptions options = new ExtractOptions(2, 1, Preprocess.Resize.CENTER_CROP, new double[] {1, 0.75}, true,
+        100);
+    try (DescriptorModel m = model()) {
+      new Extractor(m, "resnet18", options, ComputeDevice.CPU, ScalarType.Float, Progress.none()).run(
+          ImageList.of(png.getParent()), out);
+    }
+    float[] detected;
+    try (CopyDetector detector = detector().describing(options.describing(ScalarType.Float)).build()) {
+      detected = detector.describe(Files.readAllBytes(png));
+    }
+    try (Descriptors extracted = DescriptorFiles.read(out);
+        Tensor byDetector = HostTensors.tensor(detected, 1, 24)) {
+      TensorAssert.assertNormRelativeError(byDetector, extracted.vectors(), 1e-5, "2 scales x flip, crop (seed "
           + seed + ")");
     }
   }
