@@ -46,7 +46,7 @@ public final class Describer {
       precision = precision.intern();
     }
 
-    /** One square image per scale 1, float32, no pinned staging. */
+    /** One view at the network's input size (no other scale, no mirror), float32, no pinned staging. */
     public static Settings single(Preprocess.Resize resize) {
       return new Settings(resize, new double[] {1.0}, false, ScalarType.Float, false);
     }
