@@ -175,18 +175,18 @@ public final class ContrastiveMemoryLoss {
     private void call(boolean backward, Tensor grad, Tensor upstream) {
       try (IscAbi.ContrastiveArgs args = new IscAbi.ContrastiveArgs();
           IscAbi.Status status = new IscAbi.Status();
-          FloatPointer x = new FloatPointer(embeddings.data_ptr());
+          FloatPointer x = HostTensors.floats(embeddings);
           LongPointer y = new LongPointer(labels.data_ptr());
-          FloatPointer memory = new FloatPointer(bank.embeddings().data_ptr());
+          FloatPointer memory = HostTensors.floats(bank.embeddings());
           LongPointer memoryLabels = new LongPointer(bank.labels().data_ptr());
           LongPointer slotIds = new LongPointer(slots.data_ptr());
-          FloatPointer d = new FloatPointer(distances.data_ptr());
+          FloatPointer d = HostTensors.floats(distances);
           DoublePointer s = new DoublePointer(stats.data_ptr())) {
         args.embeddings(x).labels(y).memory(memory).memory_labels(memoryLabels).slots(slotIds)
             .batch(embeddings.size(0)).dim(embeddings.size(1)).memory_size(bank.size()).memory_rows(rows)
             .pos_margin((float) posMargin).neg_margin((float) negMargin).distances(d).stats(s);
         if (backward) {
-          args.grad_embeddings(new FloatPointer(grad.data_ptr())).grad_loss(new FloatPointer(upstream.data_ptr()));
+          args.grad_embeddings(HostTensors.floats(grad)).grad_loss(HostTensors.floats(upstream));
         }
         try (Tensor workspace = embeddings.is_cuda() ? cudaWorkspace(args, status) : null) {
           KernelEntryPoints kernels = KernelEntryPoints.of(embeddings.is_cuda());

@@ -64,7 +64,7 @@ final class NativeGem implements GemKernel {
     Tensor gradRows = withP ? Tensors.emptyLike(x, ScalarType.Float, n, c) : null;
     try (IscAbi.GemBackwardArgs args = new IscAbi.GemBackwardArgs();
         IscAbi.Status status = new IscAbi.Status();
-        FloatPointer rows = withP ? new FloatPointer(gradRows.data_ptr()) : null) {
+        FloatPointer rows = withP ? HostTensors.floats(gradRows) : null) {
       args.x(x.data_ptr())
           .y(output.data_ptr())
           .grad_y(gradOutput.data_ptr())

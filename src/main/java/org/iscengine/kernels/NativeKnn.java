@@ -22,9 +22,9 @@ final class NativeKnn {
       boolean accumulate, Tensor scores, Tensor ids) {
     try (IscAbi.KnnArgs args = new IscAbi.KnnArgs();
         IscAbi.Status status = new IscAbi.Status();
-        FloatPointer q = new FloatPointer(queries.data_ptr());
-        FloatPointer r = new FloatPointer(refs.data_ptr());
-        FloatPointer s = new FloatPointer(scores.data_ptr());
+        FloatPointer q = HostTensors.floats(queries);
+        FloatPointer r = HostTensors.floats(refs);
+        FloatPointer s = HostTensors.floats(scores);
         LongPointer i = new LongPointer(ids.data_ptr())) {
       args.queries(q).refs(r).nq(queries.size(0)).nr(refs.size(0)).d(queries.size(1))
           .id_offset(firstId).k(k).metric(metric.code).precision(precision.code).rerank(rerank)

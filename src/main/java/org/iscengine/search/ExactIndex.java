@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.io.BinaryFormat;
 import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Knn;
 import org.iscengine.kernels.KnnPrecision;
 import org.iscengine.kernels.KnnResult;
@@ -201,11 +202,8 @@ public final class ExactIndex implements VectorIndex {
             int nr = (int) Math.min(RANGE_REF_BLOCK, size - r0);
             try (Tensor qb = q.narrow(0, q0, nq);
                 Tensor rb = storage.narrow(0, r0, nr);
-                Tensor scores = Knn.scoreMatrix(qb, rb, metric);
-                Tensor cpu = scores.cpu().contiguous();
-                FloatPointer p = new FloatPointer(cpu.data_ptr())) {
-              float[] block = new float[nq * nr];
-              p.get(block);
+                Tensor scores = Knn.scoreMatrix(qb, rb, metric)) {
+              float[] block = HostTensors.toArray(scores);
               for (int i = 0; i < nq; i++) {
                 for (int j = 0; j < nr; j++) {
                   float s = block[i * nr + j];
@@ -289,7 +287,7 @@ public final class ExactIndex implements VectorIndex {
       FORMAT.write(path, out -> {
         try (Tensor rows = storage.narrow(0, 0, size);
             Tensor host = rows.cpu().contiguous();
-            FloatPointer p = new FloatPointer(host.data_ptr())) {
+            FloatPointer p = HostTensors.floats(host)) {
           out.writeInt(dim);
           out.writeInt(metric.code());
           out.writeLong(size);
