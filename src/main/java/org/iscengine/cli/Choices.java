@@ -2,7 +2,7 @@ package org.iscengine.cli;
 
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.data.MiniDiscBuilder;
-import org.iscengine.extract.Preprocess;
+import org.iscengine.describe.Preprocess;
 import org.iscengine.kernels.Metric;
 
 /**

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -54,16 +53,9 @@ public final class DebianPackages {
       return target;
     }
     Path deb = download(name);
-    Path partial = cache.resolve("packages").resolve(name + ".partial");
-    try {
-      FileTrees.delete(partial);
-      Files.createDirectories(partial);
-      run(List.of("dpkg", "-x", deb.toString(), partial.toString()), cache, "dpkg -x " + deb.getFileName());
-      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot unpack " + deb + ": " + e.getMessage(), e);
-    }
+    FileTrees.publish(target,
+        folder -> run(List.of("dpkg", "-x", deb.toString(), folder.toString()), cache, "dpkg -x " + deb.getFileName()));
+    return target;
   }
 
   /** The .deb of the package, downloaded with apt-get when not already in the cache. */

@@ -141,6 +141,9 @@ public final class PhotoCollector {
     try {
       FileTrees.delete(scratch);
       Files.createDirectories(scratch);
+      // The manifest marks a finished library: an old one must not vouch for pools being rebuilt.
+      Files.deleteIfExists(out.resolve("manifest.json"));
+      AtomicFile.syncFolder(out);
       Scanned[] scanned = new Scanned[sources.size()];
       List<Parallel.Failure> failures = Parallel.run("scanning photos", sources.size(), threads, progress,
           i -> scanned[i] = scan(sources.get(i), scratch.resolve(Integer.toString(i))));
@@ -172,6 +175,7 @@ public final class PhotoCollector {
           benchTile, packages(versions, sources, named),
           counts[0], counts[1], emoji, named, rejected);
       byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest);
+      FileTrees.sync(out);  // the pools on disk before the manifest that vouches for them
       AtomicFile.write(out.resolve("manifest.json"), tmp -> Files.write(tmp, json));
       log.info("photo library: {} training and {} benchmark images in {}", counts[0], counts[1], out);
       return new PhotoLibrary(out, manifest);

@@ -1,9 +1,8 @@
 package org.iscengine.descriptor;
 
 import java.util.List;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
+import org.iscengine.kernels.HostTensors;
 
 /**
  * Named descriptors: ids[i] is the image of row i of vectors, a [n, d] float32 CPU tensor. Owns
@@ -26,19 +25,13 @@ public record Descriptors(List<String> ids, Tensor vectors) implements AutoClose
     if (dim < 1) {
       throw new IllegalArgumentException("descriptors: dimension must be >= 1, got " + dim);
     }
-    Tensor matrix = torch.empty(rows.size(), dim);
-    try (FloatPointer p = new FloatPointer(matrix.data_ptr())) {
-      for (int i = 0; i < rows.size(); i++) {
-        float[] row = rows.get(i);
-        if (row.length != dim) {
-          matrix.close();
-          throw new IllegalArgumentException("descriptors: row " + i + " (" + ids.get(i) + ") has " + row.length
-              + " values, not " + dim);
-        }
-        p.position((long) i * dim).put(row);
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).length != dim) {
+        throw new IllegalArgumentException("descriptors: row " + i + " (" + ids.get(i) + ") has "
+            + rows.get(i).length + " values, not " + dim);
       }
     }
-    return new Descriptors(ids, matrix);
+    return new Descriptors(ids, HostTensors.stack(rows, dim));
   }
 
   public int size() {

@@ -9,20 +9,16 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.IntConsumer;
 import java.util.function.ObjLongConsumer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.describe.Describer;
+import org.iscengine.describe.Preprocess;
 import org.iscengine.descriptor.Pca;
 import org.iscengine.descriptor.ScoreNormalization;
-import org.iscengine.extract.Preprocess;
 import org.iscengine.image.Images;
 import org.iscengine.kernels.ComputeDevice;
-import org.iscengine.kernels.Tensors;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.runtime.ComputeThreads;
 import org.iscengine.runtime.ConvolutionCheck;
@@ -63,28 +59,24 @@ public final class CopyDetector implements AutoCloseable {
   }
 
   private final DescriptorNetwork network;
-  private final ComputeDevice device;
+  private final Describer describer;
   private final Pca pca;
   private final ScoreNormalization scoreNormalization;
   private final Tensor negatives;
   private final ReferenceStore store;
-  private final MicroBatcher<float[], float[]> batcher;
-  private final int inputSize;
-  private final Preprocess.Resize resize;
+  private final MicroBatcher<float[][], float[]> batcher;
   private final int maxImageSide;
   private final double defaultThreshold;
   private final int descriptorDimension;
   private final ObjLongConsumer<Stage> stageTimes;
 
-  private CopyDetector(Builder b, ReferenceStore store, int descriptorDimension) {
+  private CopyDetector(Builder b, Describer describer, ReferenceStore store, int descriptorDimension) {
     this.network = b.network;
-    this.device = b.device;
+    this.describer = describer;
     this.pca = b.pca;
     this.scoreNormalization = b.scoreNormalization;
     this.negatives = b.negatives;
     this.store = store;
-    this.inputSize = b.network.config().inputSize();
-    this.resize = b.resize;
     this.maxImageSide = b.maxImageSide;
     this.defaultThreshold = b.threshold;
     this.descriptorDimension = descriptorDimension;
@@ -110,7 +102,7 @@ public final class CopyDetector implements AutoCloseable {
     private int maxBatch = 16;
     private Duration maxWait = Duration.ZERO;
     private int maxQueue = 256;
-    private Preprocess.Resize resize = Preprocess.Resize.SQUARE;
+    private Describer.Settings describing = Describer.Settings.single(Preprocess.Resize.SQUARE);
     private int maxImageSide = Images.DEFAULT_MAX_SIDE;
     private double threshold = 0.5;
     private IntConsumer batchSizes = n -> { };
@@ -154,7 +146,17 @@ public final class CopyDetector implements AutoCloseable {
     }
 
     public Builder resize(Preprocess.Resize value) {
-      resize = value;
+      describing = new Describer.Settings(value, describing.scales(), describing.flip(), describing.precision(),
+          describing.pinned());
+      return this;
+    }
+
+    /**
+     * How images are described (default: one square view, float32, no pinned staging); the
+     * network is moved to the settings' precision (float16 or bfloat16 need a CUDA device).
+     */
+    public Builder describing(Describer.Settings value) {
+      describing = value;
       return this;
     }
 
@@ -198,19 +200,16 @@ public final class CopyDetector implements AutoCloseable {
         throw new IllegalArgumentException("score normalization needs more than " + (scoreNormalization.lastRank())
             + " negative descriptors");
       }
-      int dim = pca != null ? pca.outputDim() : network.dimension();
-      if (pca != null && pca.inputDim() != network.dimension()) {
-        throw new IllegalArgumentException("the PCA takes " + pca.inputDim() + "-d descriptors, the model gives "
-            + network.dimension() + "-d");
-      }
+      Describer describer = new Describer(network, device, describing, pca);
+      int dim = describer.dimension();
       if (negatives != null && negatives.size(1) != dim) {
         throw new IllegalArgumentException("the negative descriptors are " + negatives.size(1) + "-d, the"
             + " post-processed descriptors " + dim + "-d");
       }
-      network.moveTo(device, ScalarType.Float);  // on a CPU too: channels-last convolution weights
+      network.moveTo(device, describing.precision());  // on a CPU too: channels-last convolution weights
       int stored = dim + (scoreNormalization != null ? 1 : 0);
       ReferenceStore store = ReferenceStore.open(storeDir, stored, storeOptions);
-      return new CopyDetector(this, store, dim);
+      return new CopyDetector(this, describer, store, dim);
     }
   }
 
@@ -253,9 +252,9 @@ public final class CopyDetector implements AutoCloseable {
 
   private CompletableFuture<float[]> describeAsync(byte[] image) {
     long t0 = System.nanoTime();
-    float[] pixels;
+    float[][] pixels;
     try (Mat decoded = Images.decode(image, "image", maxImageSide)) {
-      pixels = Preprocess.chw(decoded, inputSize, resize, false);
+      pixels = describer.prepare(decoded);
     }
     stageTimes.accept(Stage.DECODE, System.nanoTime() - t0);
     return batcher.submit(pixels);
@@ -341,62 +340,24 @@ public final class CopyDetector implements AutoCloseable {
     store.snapshot();
   }
 
-  /** Runs the network on a micro-batch of preprocessed images [3, S, S]. */
-  private List<float[]> describeBatch(List<float[]> images) {
+  /** Describes a micro-batch of prepared images. */
+  private List<float[]> describeBatch(List<float[][]> images) {
     long t0 = System.nanoTime();
     try {
-      return runNetwork(images);
+      return List.of(describer.describe(images));
     } finally {
       stageTimes.accept(Stage.NETWORK, System.nanoTime() - t0);
     }
   }
 
-  private List<float[]> runNetwork(List<float[]> images) {
-    int n = images.size();
-    int plane = 3 * inputSize * inputSize;
-    try (PointerScope scope = new PointerScope();
-        Device torchDevice = device.torchDevice()) {
-      Tensor host = torch.empty(n, 3, inputSize, inputSize);
-      try (FloatPointer p = new FloatPointer(host.data_ptr())) {
-        for (int i = 0; i < n; i++) {
-          p.position((long) i * plane).put(images.get(i));
-        }
-      }
-      Tensor x = device.isCuda() ? host.to(torchDevice, ScalarType.Float, false, false, new MemoryFormatOptional())
-          : host;
-      Tensor d;
-      try (Tensor raw = network.describe(Preprocess.normalise(x, network.config()))) {  // retained beyond its scope
-        d = Tensors.l2Normalize(raw);
-      }
-      if (pca != null) {
-        d = Tensors.l2Normalize(pca.apply(d));
-      }
-      Tensor cpu = d.to(ScalarType.Float).cpu().contiguous();
-      List<float[]> out = new ArrayList<>(n);
-      try (FloatPointer p = new FloatPointer(cpu.data_ptr())) {
-        for (int i = 0; i < n; i++) {
-          float[] row = new float[descriptorDimension];
-          p.position((long) i * descriptorDimension).get(row);
-          out.add(row);
-        }
-      }
-      return out;
-    }
-  }
-
   private Tensor rows(List<float[]> descriptors) {
-    Tensor t = torch.empty(descriptors.size(), descriptorDimension);
-    try (FloatPointer p = new FloatPointer(t.data_ptr())) {
-      for (int i = 0; i < descriptors.size(); i++) {
-        float[] d = descriptors.get(i);
-        if (d.length != descriptorDimension) {
-          throw new IllegalArgumentException("descriptor has " + d.length + " values, this detector's have "
-              + descriptorDimension);
-        }
-        p.position((long) i * descriptorDimension).put(d);
+    for (float[] d : descriptors) {
+      if (d.length != descriptorDimension) {
+        throw new IllegalArgumentException("descriptor has " + d.length + " values, this detector's have "
+            + descriptorDimension);
       }
     }
-    return t;
+    return HostTensors.stack(descriptors, descriptorDimension);
   }
 
   private static <T> T join(CompletableFuture<T> f) {

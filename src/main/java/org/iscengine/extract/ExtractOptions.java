@@ -1,6 +1,9 @@
 package org.iscengine.extract;
 
 import java.util.Arrays;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.describe.Describer;
+import org.iscengine.describe.Preprocess;
 
 /**
  * How extraction runs.
@@ -19,9 +22,7 @@ public record ExtractOptions(int batchSize, int workers, Preprocess.Resize resiz
     if (batchSize < 1 || workers < 1 || shardSize < 1) {
       throw new IllegalArgumentException("batch size, workers and shard size must be >= 1");
     }
-    if (scales.length == 0 || Arrays.stream(scales).anyMatch(s -> !(s > 0.05 && s <= 8))) {
-      throw new IllegalArgumentException("scales must be in (0.05, 8], got " + Arrays.toString(scales));
-    }
+    Describer.Settings.checkScales(scales);
     scales = scales.clone();
   }
 
@@ -29,6 +30,11 @@ public record ExtractOptions(int batchSize, int workers, Preprocess.Resize resiz
   public static ExtractOptions defaults() {
     return new ExtractOptions(32, Math.max(1, Runtime.getRuntime().availableProcessors()), Preprocess.Resize.SQUARE,
         new double[] {1.0}, false, 8192);
+  }
+
+  /** The describing settings these options ask for, in this precision (staged in pinned memory on a GPU). */
+  public Describer.Settings describing(ScalarType precision) {
+    return new Describer.Settings(resize, scales, flip, precision, true);
   }
 
   @Override

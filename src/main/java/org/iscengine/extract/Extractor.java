@@ -18,24 +18,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.MemoryFormatOptional;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.describe.Describer;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.io.FileTrees;
 import org.iscengine.kernels.ComputeDevice;
-import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.progress.Progress;
@@ -46,9 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Batched descriptor extraction: images are decoded and resized by a pool of threads (OpenCV)
- * into a bounded queue; the calling thread forms batches, copies them to the model's device
- * (pinned host memory and an asynchronous copy on a GPU), normalises them there, runs the
- * network once per scale and flip, and sums and L2-normalises the variants. The output is a
+ * into a bounded queue; the calling thread forms batches and describes them ({@link Describer}:
+ * pinned host memory and an asynchronous copy on a GPU, every scale and flip, summed and
+ * L2-normalised). The output is a
  * descriptor file (vectors + image_names, in list order). A bad image is skipped and listed;
  * work is kept in parts ({@code OUT.parts/}) so that an interrupted run resumes where it stopped.
  */
@@ -59,7 +51,7 @@ public final class Extractor {
   private final DescriptorNetwork model;
   private final String modelName;
   private final ExtractOptions options;
-  private final ComputeDevice device;
+  private final Describer describer;
   private final ScalarType precision;
   private final Progress.Factory progress;
 
@@ -84,10 +76,7 @@ public final class Extractor {
   /** The network must already sit on device, in precision (float32; float16 or bfloat16 on a GPU). */
   public Extractor(DescriptorNetwork model, String modelName, ExtractOptions options, ComputeDevice device,
       ScalarType precision, Progress.Factory progress) {
-    if (precision != ScalarType.Float && !device.isCuda()) {
-      throw new IllegalArgumentException("half precision (" + precision + ") runs on a GPU only; use float32 on the"
-          + " CPU");
-    }
+    this.describer = new Describer(model, device, options.describing(precision), null);
     ComputeThreads.configure();
     if (!device.isCuda()) {
       ConvolutionCheck.require();
@@ -95,7 +84,6 @@ public final class Extractor {
     this.model = model;
     this.modelName = modelName;
     this.options = options;
-    this.device = device;
     this.precision = precision;
     this.progress = progress;
   }
@@ -162,8 +150,6 @@ public final class Extractor {
   private record Prepared(int index, float[][] inputs, String error) {}
 
   private void shard(ImageList images, int from, int to, Path part, Path partFailures, Progress bar, double[] timing) {
-    int[] sizes = variantSizes();
-    boolean[] flips = variantFlips();
     BlockingQueue<Prepared> queue = new ArrayBlockingQueue<>(Math.max(4, 2 * options.batchSize()));
     AtomicInteger next = new AtomicInteger(from);
     ExecutorService decoders = Executors.newFixedThreadPool(options.workers(), r -> {
@@ -175,7 +161,7 @@ public final class Extractor {
     for (int w = 0; w < options.workers(); w++) {
       decoders.submit(() -> {
         for (int i = next.getAndIncrement(); i < to; i = next.getAndIncrement()) {
-          queue.put(prepare(images, i, sizes, flips));
+          queue.put(prepare(images, i));
         }
         return null;
       });
@@ -197,7 +183,7 @@ public final class Extractor {
           batch.add(p);
         }
         if (batch.size() == options.batchSize() || (received == count - 1 && !batch.isEmpty())) {
-          describe(batch, sizes, vectors, from, timing);
+          describe(batch, vectors, from, timing);
           batch.forEach(b -> bar.step());
           batch.clear();
         }
@@ -217,88 +203,27 @@ public final class Extractor {
     }
   }
 
-  private Prepared prepare(ImageList images, int i, int[] sizes, boolean[] flips) {
+  private Prepared prepare(ImageList images, int i) {
     try (Mat image = Images.read(images.files().get(i))) {
-      float[][] inputs = new float[sizes.length][];
-      for (int v = 0; v < sizes.length; v++) {
-        inputs[v] = Preprocess.chw(image, sizes[v], options.resize(), flips[v]);
-      }
-      return new Prepared(i, inputs, null);
+      return new Prepared(i, describer.prepare(image), null);
     } catch (RuntimeException e) {
       return new Prepared(i, null, e.getMessage());
     }
   }
 
-  /** Runs one batch through every variant and stores the summed, normalised descriptors. */
-  private void describe(List<Prepared> batch, int[] sizes, float[][] vectors, int from, double[] timing) {
-    int b = batch.size();
-    ModelConfig config = model.config();
-    try (PointerScope scope = new PointerScope();
-        Device target = device.torchDevice()) {
-      Tensor sum = null;
-      for (int v = 0; v < sizes.length; v++) {
-        long t0 = System.nanoTime();
-        int s = sizes[v];
-        Tensor host = hostBatch(b, s);
-        try (FloatPointer p = new FloatPointer(host.data_ptr())) {
-          for (int i = 0; i < b; i++) {
-            p.position((long) i * 3 * s * s).put(batch.get(i).inputs()[v]);
-          }
-        }
-        Tensor x = device.isCuda() ? host.to(target, ScalarType.Float, true, false, new MemoryFormatOptional()) : host;
-        x = Preprocess.normalise(x, config).to(precision);
-        long t1 = System.nanoTime();
-        Tensor f;
-        try (Tensor d = model.describe(x)) {  // describe's result belongs to the caller
-          f = d.to(ScalarType.Float);
-        }
-        sum = sum == null ? f : sum.add(f);
-        long t2 = System.nanoTime();
-        timing[0] += (t2 - t1) / 1e9;
-        timing[1] += (t1 - t0) / 1e9;
-      }
-      long t3 = System.nanoTime();
-      try (Tensor unit = Tensors.l2Normalize(sum);
-          Tensor cpu = unit.cpu().contiguous();
-          FloatPointer out = new FloatPointer(cpu.data_ptr())) {
-        int d = (int) cpu.size(1);
-        for (int i = 0; i < b; i++) {
-          float[] row = new float[d];
-          out.position((long) i * d).get(row);
-          vectors[batch.get(i).index() - from] = row;
-        }
-      }
-      timing[1] += (System.nanoTime() - t3) / 1e9;
+  /** Describes one batch and stores its descriptors; times the network apart from the rest. */
+  private void describe(List<Prepared> batch, float[][] vectors, int from, double[] timing) {
+    long t0 = System.nanoTime();
+    long[] forward = new long[1];
+    List<float[][]> inputs = new ArrayList<>(batch.size());
+    batch.forEach(p -> inputs.add(p.inputs()));
+    float[][] rows = describer.describe(inputs, nanos -> forward[0] += nanos);
+    for (int i = 0; i < rows.length; i++) {
+      vectors[batch.get(i).index() - from] = rows[i];
     }
-  }
-
-  private Tensor hostBatch(int b, int s) {
-    Tensor t = torch.empty(b, 3, s, s);
-    if (!device.isCuda()) {
-      return t;
-    }
-    Tensor pinned = t.pin_memory();
-    t.close();
-    return pinned;
-  }
-
-  private int[] variantSizes() {
-    double[] scales = options.scales();
-    int n = scales.length * (options.flip() ? 2 : 1);
-    int[] sizes = new int[n];
-    for (int i = 0; i < n; i++) {
-      sizes[i] = Math.max(32, (int) Math.round(model.config().inputSize() * scales[i % scales.length]));
-    }
-    return sizes;
-  }
-
-  private boolean[] variantFlips() {
-    int n = options.scales().length * (options.flip() ? 2 : 1);
-    boolean[] flips = new boolean[n];
-    for (int i = options.scales().length; i < n; i++) {
-      flips[i] = true;
-    }
-    return flips;
+    long total = System.nanoTime() - t0;
+    timing[0] += forward[0] / 1e9;
+    timing[1] += (total - forward[0]) / 1e9;
   }
 
   private void writePart(ImageList images, int from, float[][] vectors, Path part) {
@@ -311,13 +236,7 @@ public final class Extractor {
       }
     }
     int d = rows.isEmpty() ? model.dimension() : rows.get(0).length;
-    Tensor matrix = torch.empty(rows.size(), Math.max(1, d));
-    try (FloatPointer p = new FloatPointer(matrix.data_ptr())) {
-      for (int i = 0; i < rows.size(); i++) {
-        p.position((long) i * d).put(rows.get(i));
-      }
-    }
-    try (Descriptors part2 = new Descriptors(ids, matrix)) {
+    try (Descriptors part2 = Descriptors.of(ids, rows, Math.max(1, d))) {
       DescriptorFiles.write(part, part2);
     }
   }

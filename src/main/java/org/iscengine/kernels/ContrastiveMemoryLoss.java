@@ -10,10 +10,8 @@ import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.binding.IscAbi;
-import org.iscengine.kernels.binding.IscCpu;
 import org.iscengine.kernels.binding.IscCuda;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.iscengine.kernels.binding.KernelEntryPoints;
 
 /**
  * Contrastive loss against a memory bank, as the ISC21 descriptor-track winner trained it
@@ -27,7 +25,6 @@ import org.slf4j.LoggerFactory;
  * autograd. Immutable and thread-safe; a {@link MemoryBank} is not.
  */
 public final class ContrastiveMemoryLoss {
-  private static final Logger log = LoggerFactory.getLogger(ContrastiveMemoryLoss.class);
 
   /** The winner's margins (stages v83 to v98). */
   public static final double DEFAULT_POS_MARGIN = 0.0;
@@ -72,15 +69,7 @@ public final class ContrastiveMemoryLoss {
    */
   public ContrastiveForward forward(Tensor embeddings, Tensor labels, MemoryBank bank) {
     check(embeddings, labels, bank);
-    boolean float32 = Tensors.dtype(embeddings) == ScalarType.Float;
-    boolean nativeKernel = !referenceOnly && float32
-        && (embeddings.is_cuda() ? CudaKernels.available() : CpuKernels.available());
-    if (!referenceOnly && !nativeKernel) {
-      log.info("contrastive loss on {} {}: LibTorch reference ({})", GemChecks.deviceName(embeddings),
-          Tensors.dtype(embeddings), !float32 ? "the kernels take float32"
-              : embeddings.is_cuda() ? CudaKernels.unavailableReason().orElse("?")
-                  : CpuKernels.unavailableReason().orElse("?"));
-    }
+    boolean nativeKernel = !referenceOnly && KernelProvider.runsNative(KernelProvider.Kernel.CONTRASTIVE, embeddings);
     int batch = (int) embeddings.size(0);
     long[] slots = bank.slotsFor(batch);
     long rows = bank.rowsAfter(batch);
@@ -117,7 +106,7 @@ public final class ContrastiveMemoryLoss {
     }
     if (labels.dim() != 1 || labels.size(0) != batch) {
       throw new IllegalArgumentException(
-          "labels must have shape [" + batch + "], got " + Arrays.toString(GemChecks.shape(labels)));
+          "labels must have shape [" + batch + "], got " + Arrays.toString(Tensors.shape(labels)));
     }
     if (Tensors.dtype(labels) != ScalarType.Long || !labels.is_contiguous()) {
       throw new IllegalArgumentException("labels must be contiguous int64, got " + Tensors.dtype(labels));
@@ -125,7 +114,7 @@ public final class ContrastiveMemoryLoss {
     if (embeddings.is_cuda() != bank.isCuda() || labels.is_cuda() != bank.isCuda()) {
       throw new IllegalArgumentException(
           "embeddings, labels and the memory bank must be on one device (embeddings on "
-              + GemChecks.deviceName(embeddings) + ", bank on " + (bank.isCuda() ? "cuda" : "cpu") + ")");
+              + Tensors.deviceName(embeddings) + ", bank on " + (bank.isCuda() ? "cuda" : "cpu") + ")");
     }
   }
 
@@ -186,33 +175,35 @@ public final class ContrastiveMemoryLoss {
     private void call(boolean backward, Tensor grad, Tensor upstream) {
       try (IscAbi.ContrastiveArgs args = new IscAbi.ContrastiveArgs();
           IscAbi.Status status = new IscAbi.Status();
-          FloatPointer x = new FloatPointer(embeddings.data_ptr());
+          FloatPointer x = HostTensors.floats(embeddings);
           LongPointer y = new LongPointer(labels.data_ptr());
-          FloatPointer memory = new FloatPointer(bank.embeddings().data_ptr());
+          FloatPointer memory = HostTensors.floats(bank.embeddings());
           LongPointer memoryLabels = new LongPointer(bank.labels().data_ptr());
           LongPointer slotIds = new LongPointer(slots.data_ptr());
-          FloatPointer d = new FloatPointer(distances.data_ptr());
+          FloatPointer d = HostTensors.floats(distances);
           DoublePointer s = new DoublePointer(stats.data_ptr())) {
         args.embeddings(x).labels(y).memory(memory).memory_labels(memoryLabels).slots(slotIds)
             .batch(embeddings.size(0)).dim(embeddings.size(1)).memory_size(bank.size()).memory_rows(rows)
             .pos_margin((float) posMargin).neg_margin((float) negMargin).distances(d).stats(s);
         if (backward) {
-          args.grad_embeddings(new FloatPointer(grad.data_ptr())).grad_loss(new FloatPointer(upstream.data_ptr()));
+          args.grad_embeddings(HostTensors.floats(grad)).grad_loss(HostTensors.floats(upstream));
         }
-        if (!embeddings.is_cuda()) {
-          int code = backward ? IscCpu.contrastiveBackward(args, status) : IscCpu.contrastiveForward(args, status);
+        try (Tensor workspace = embeddings.is_cuda() ? cudaWorkspace(args, status) : null) {
+          KernelEntryPoints kernels = KernelEntryPoints.of(embeddings.is_cuda());
+          int code = backward ? kernels.contrastiveBackward(args, status) : kernels.contrastiveForward(args, status);
           NativeStatus.check(code, status);
-          return;
         }
-        args.stream(CudaStreams.current(embeddings));
-        try (SizeTPointer bytes = new SizeTPointer(1)) {
-          NativeStatus.check(IscCuda.contrastiveWorkspaceSize(args, bytes, status), status);
-          try (Tensor workspace = Tensors.emptyLike(embeddings, ScalarType.Byte, Math.max(1, bytes.get()))) {
-            args.workspace(new Pointer(workspace.data_ptr())).workspace_bytes(bytes.get());
-            int code = backward ? IscCuda.contrastiveBackward(args, status) : IscCuda.contrastiveForward(args, status);
-            NativeStatus.check(code, status);
-          }
-        }
+      }
+    }
+
+    /** Scratch from LibTorch's caching allocator on the embeddings' device, and the stream to run on. */
+    private Tensor cudaWorkspace(IscAbi.ContrastiveArgs args, IscAbi.Status status) {
+      args.stream(CudaStreams.current(embeddings));
+      try (SizeTPointer bytes = new SizeTPointer(1)) {
+        NativeStatus.check(IscCuda.contrastiveWorkspaceSize(args, bytes, status), status);
+        Tensor workspace = Tensors.emptyLike(embeddings, ScalarType.Byte, Math.max(1, bytes.get()));
+        args.workspace(new Pointer(workspace.data_ptr())).workspace_bytes(bytes.get());
+        return workspace;
       }
     }
 

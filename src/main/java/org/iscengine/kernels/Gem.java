@@ -1,10 +1,6 @@
 package org.iscengine.kernels;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.pytorch.Tensor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Generalized-mean (GeM) pooling: {@code y[n,c] = mean_hw(max(x[n,c,h,w], eps)^p)^(1/p)} for a
@@ -12,11 +8,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each call runs the native kernel for x's device when it can (libisc_cpu for float32 CPU
  * tensors, libisc_cuda for float32/float16/bfloat16 CUDA tensors) and otherwise the LibTorch
- * reference; which one ran for a device and dtype is logged the first time. Thread-safe.
+ * reference, as {@link KernelProvider} decides. Thread-safe.
  */
 public final class Gem {
-  private static final Logger log = LoggerFactory.getLogger(Gem.class);
-
   /** The clamp used by the ISC21 winners' GeM. */
   public static final double DEFAULT_EPS = 1e-6;
 
@@ -24,8 +18,6 @@ public final class Gem {
   public static final double MIN_P = 1.0;
 
   public static final double MAX_P = 16.0;
-
-  private static final Set<String> announced = ConcurrentHashMap.newKeySet();
 
   private Gem() {}
 
@@ -57,22 +49,6 @@ public final class Gem {
   /** The implementation that runs for this input: native where it can, else the reference. */
   public static GemKernel kernelFor(Tensor x) {
     GemChecks.defined("input", x);
-    GemKernel kernel = NativeGem.INSTANCE.supports(x) ? NativeGem.INSTANCE : ReferenceGem.INSTANCE;
-    String key = GemChecks.deviceName(x) + "/" + Tensors.dtype(x);
-    if (announced.add(key)) {
-      if (kernel == NativeGem.INSTANCE) {
-        log.info("GeM on {} {}: native kernel", GemChecks.deviceName(x), Tensors.dtype(x));
-      } else {
-        log.info("GeM on {} {}: LibTorch reference ({})", GemChecks.deviceName(x), Tensors.dtype(x), whyNotNative(x));
-      }
-    }
-    return kernel;
-  }
-
-  private static String whyNotNative(Tensor x) {
-    if (x.is_cuda()) {
-      return CudaKernels.unavailableReason().orElse("the CUDA kernel does not take " + Tensors.dtype(x));
-    }
-    return CpuKernels.unavailableReason().orElse("the CPU kernel takes float32 only");
+    return KernelProvider.runsNative(KernelProvider.Kernel.GEM, x) ? NativeGem.INSTANCE : ReferenceGem.INSTANCE;
   }
 }

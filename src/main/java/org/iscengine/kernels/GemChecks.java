@@ -45,7 +45,7 @@ final class GemChecks {
 
   private static void input(Tensor x, Set<ScalarType> dtypes, String implementation) {
     defined("input", x);
-    long[] shape = shape(x);
+    long[] shape = Tensors.shape(x);
     if (shape.length != 4) {
       throw new IllegalArgumentException("GeM input must be 4-D NCHW, got shape " + Arrays.toString(shape));
     }
@@ -57,7 +57,7 @@ final class GemChecks {
     ScalarType dtype = Tensors.dtype(x);
     if (!dtypes.contains(dtype)) {
       throw new IllegalArgumentException(
-          "GeM input dtype " + dtype + " on " + deviceName(x) + " is not supported by " + implementation
+          "GeM input dtype " + dtype + " on " + Tensors.deviceName(x) + " is not supported by " + implementation
               + " (supported: " + dtypes + ")");
     }
     if (!x.is_contiguous()) {
@@ -69,7 +69,7 @@ final class GemChecks {
   private static void pooled(String name, Tensor t, Tensor x) {
     defined(name, t);
     long[] expected = {x.size(0), x.size(1)};
-    long[] shape = shape(t);
+    long[] shape = Tensors.shape(t);
     if (!Arrays.equals(shape, expected)) {
       throw new IllegalArgumentException(
           "GeM " + name + " must have shape " + Arrays.toString(expected) + ", got " + Arrays.toString(shape));
@@ -80,22 +80,10 @@ final class GemChecks {
     }
     if (t.is_cuda() != x.is_cuda() || (t.is_cuda() && Tensors.deviceIndex(t) != Tensors.deviceIndex(x))) {
       throw new IllegalArgumentException(
-          "GeM " + name + " is on " + deviceName(t) + " but the input is on " + deviceName(x));
+          "GeM " + name + " is on " + Tensors.deviceName(t) + " but the input is on " + Tensors.deviceName(x));
     }
     if (!t.is_contiguous()) {
       throw new IllegalArgumentException("GeM " + name + " must be contiguous");
     }
-  }
-
-  static long[] shape(Tensor t) {
-    long[] shape = new long[(int) t.dim()];
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = t.size(i);
-    }
-    return shape;
-  }
-
-  static String deviceName(Tensor t) {
-    return t.is_cuda() ? "cuda:" + Tensors.deviceIndex(t) : "cpu";
   }
 }

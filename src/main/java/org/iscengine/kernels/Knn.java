@@ -1,26 +1,19 @@
 package org.iscengine.kernels;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.pytorch.Tensor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.iscengine.kernels.binding.IscAbi;
 
 /**
  * Exact k-nearest-neighbour search of query rows against reference rows, both [n, d] float32,
  * keeping the top-k per query while the references stream through the kernel (the score matrix
  * is never stored). Ties are broken by lower id. Runs libisc_cpu for CPU tensors and libisc_cuda
- * for CUDA tensors; where neither can, the LibTorch reference, logged once. Thread-safe.
+ * for CUDA tensors; where neither can, the LibTorch reference ({@link KernelProvider}). Thread-safe.
  *
  * <p>For a reference set larger than memory, feed it in chunks through {@link #stream}.
  */
 public final class Knn {
-  private static final Logger log = LoggerFactory.getLogger(Knn.class);
-
   /** Largest k the kernels keep. */
-  public static final int MAX_K = 1024;
-
-  private static final Set<String> announced = ConcurrentHashMap.newKeySet();
+  public static final int MAX_K = IscAbi.KNN_MAX_K;
 
   private Knn() {}
 
@@ -74,18 +67,7 @@ public final class Knn {
   }
 
   static boolean useNative(Tensor queries, KnnPrecision precision) {
-    boolean nativeKernel = NativeKnn.supports(queries, precision);
-    String key = GemChecks.deviceName(queries) + "/" + precision;
-    if (announced.add(key)) {
-      if (nativeKernel) {
-        log.info("kNN on {} ({}): native kernel", GemChecks.deviceName(queries), precision);
-      } else {
-        String why = queries.is_cuda()
-            ? CudaKernels.unavailableReason().orElse("?")
-            : CpuKernels.unavailableReason().orElse("the CPU kernel computes in fp32 only");
-        log.info("kNN on {} ({}): LibTorch reference ({})", GemChecks.deviceName(queries), precision, why);
-      }
-    }
-    return nativeKernel;
+    String variant = precision == KnnPrecision.FP32 ? null : precision.name();
+    return KernelProvider.choose(KernelProvider.Kernel.KNN, queries, variant).runsNative();
   }
 }

@@ -1,6 +1,5 @@
 package org.iscengine.kernels;
 
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Tensor;
 
@@ -21,12 +20,7 @@ public record KnnResult(Tensor scores, Tensor ids) implements AutoCloseable {
 
   /** Scores as a Java array, row-major [nq * k]. */
   public float[] scoreArray() {
-    try (Tensor cpu = scores.cpu().contiguous();
-        FloatPointer p = new FloatPointer(cpu.data_ptr())) {
-      float[] out = new float[(int) cpu.numel()];
-      p.get(out);
-      return out;
-    }
+    return HostTensors.toArray(scores);
   }
 
   /** Ids as a Java array, row-major [nq * k]. */

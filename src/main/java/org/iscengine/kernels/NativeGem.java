@@ -1,24 +1,18 @@
 package org.iscengine.kernels;
 
-import java.util.EnumSet;
 import java.util.Set;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.binding.IscAbi;
-import org.iscengine.kernels.binding.IscCpu;
-import org.iscengine.kernels.binding.IscCuda;
+import org.iscengine.kernels.binding.KernelEntryPoints;
 
 /**
  * GeM on the hand-written kernels: libisc_cpu for CPU tensors (float32), libisc_cuda for CUDA
  * tensors (float32, float16, bfloat16) on LibTorch's current stream. Thread-safe.
  */
 final class NativeGem implements GemKernel {
-  private static final Set<ScalarType> CPU_DTYPES = EnumSet.of(ScalarType.Float);
-  private static final Set<ScalarType> CUDA_DTYPES =
-      EnumSet.of(ScalarType.Float, ScalarType.Half, ScalarType.BFloat16);
-
   static final NativeGem INSTANCE = new NativeGem();
 
   private NativeGem() {}
@@ -30,10 +24,8 @@ final class NativeGem implements GemKernel {
 
   @Override
   public boolean supports(Tensor x) {
-    if (x.is_cuda()) {
-      return CudaKernels.available() && CUDA_DTYPES.contains(Tensors.dtype(x));
-    }
-    return x.is_cpu() && CpuKernels.available() && CPU_DTYPES.contains(Tensors.dtype(x));
+    boolean loaded = x.is_cuda() ? CudaKernels.available() : x.is_cpu() && CpuKernels.available();
+    return loaded && dtypes(x).contains(Tensors.dtype(x));
   }
 
   @Override
@@ -54,7 +46,7 @@ final class NativeGem implements GemKernel {
           .p((float) p)
           .eps((float) eps)
           .stream(stream(x));
-      int code = x.is_cuda() ? IscCuda.gemForward(args, status) : IscCpu.gemForward(args, status);
+      int code = KernelEntryPoints.of(x.is_cuda()).gemForward(args, status);
       NativeStatus.check(code, status);
     }
     return y;
@@ -72,7 +64,7 @@ final class NativeGem implements GemKernel {
     Tensor gradRows = withP ? Tensors.emptyLike(x, ScalarType.Float, n, c) : null;
     try (IscAbi.GemBackwardArgs args = new IscAbi.GemBackwardArgs();
         IscAbi.Status status = new IscAbi.Status();
-        FloatPointer rows = withP ? new FloatPointer(gradRows.data_ptr()) : null) {
+        FloatPointer rows = withP ? HostTensors.floats(gradRows) : null) {
       args.x(x.data_ptr())
           .y(output.data_ptr())
           .grad_y(gradOutput.data_ptr())
@@ -84,7 +76,7 @@ final class NativeGem implements GemKernel {
           .p((float) p)
           .eps((float) eps)
           .stream(stream(x));
-      int code = x.is_cuda() ? IscCuda.gemBackward(args, status) : IscCpu.gemBackward(args, status);
+      int code = KernelEntryPoints.of(x.is_cuda()).gemBackward(args, status);
       NativeStatus.check(code, status);
     }
     if (!withP) {
@@ -97,7 +89,7 @@ final class NativeGem implements GemKernel {
   }
 
   private static Set<ScalarType> dtypes(Tensor x) {
-    return x.is_cuda() ? CUDA_DTYPES : CPU_DTYPES;
+    return KernelProvider.Kernel.GEM.nativeTypes(x);
   }
 
   private static String describe(Tensor x) {

@@ -18,9 +18,6 @@ import org.slf4j.LoggerFactory;
 public final class NativeLibrary {
   private static final Logger log = LoggerFactory.getLogger(NativeLibrary.class);
 
-  /** The ABI version these bindings were written for ({@code ISC_ABI_VERSION}). */
-  static final int ABI_VERSION = 1;
-
   /** The CPU kernels. */
   public static final NativeLibrary CPU = new NativeLibrary("libisc_cpu", IscCpu.class, IscCpu::abiVersion, "");
 
@@ -94,8 +91,8 @@ public final class NativeLibrary {
       Loader.load(IscAbi.class);
       String path = Loader.load(binding);
       int version = abiVersion.getAsInt();
-      if (version != ABI_VERSION) {
-        return unavailable("ABI version " + version + " at " + path + ", expected " + ABI_VERSION);
+      if (version != IscAbi.ABI_VERSION) {
+        return unavailable("ABI version " + version + " at " + path + ", expected " + IscAbi.ABI_VERSION);
       }
       log.debug("loaded {} through {}", name, path);
       return Optional.empty();

@@ -20,7 +20,7 @@ public final class TensorChecks {
     if (t == null || t.isNull() || !t.defined()) {
       throw new IllegalArgumentException(name + " is null or undefined");
     }
-    long[] shape = GemChecks.shape(t);
+    long[] shape = Tensors.shape(t);
     if (shape.length != 2) {
       throw new IllegalArgumentException(name + " must be a 2-D [n, d] matrix, got shape " + Arrays.toString(shape));
     }
@@ -73,7 +73,7 @@ public final class TensorChecks {
     if (queries.is_cuda() != refs.is_cuda()
         || (queries.is_cuda() && Tensors.deviceIndex(queries) != Tensors.deviceIndex(refs))) {
       throw new IllegalArgumentException(
-          "queries are on " + GemChecks.deviceName(queries) + " but references on " + GemChecks.deviceName(refs));
+          "queries are on " + Tensors.deviceName(queries) + " but references on " + Tensors.deviceName(refs));
     }
   }
 }

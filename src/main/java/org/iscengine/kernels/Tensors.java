@@ -24,6 +24,20 @@ public final class Tensors {
     return t.scalar_type().intern();
   }
 
+  /** "cpu" or "cuda:N", for messages. */
+  public static String deviceName(Tensor t) {
+    return t.is_cuda() ? "cuda:" + deviceIndex(t) : "cpu";
+  }
+
+  /** The sizes of every dimension. */
+  public static long[] shape(Tensor t) {
+    long[] shape = new long[(int) t.dim()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = t.size(i);
+    }
+    return shape;
+  }
+
   public static int deviceIndex(Tensor t) {
     try (Device device = t.device()) {
       return device.index();

@@ -6,9 +6,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.Descriptors;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Knn;
 import org.iscengine.kernels.KnnResult;
 import org.iscengine.kernels.Metric;
@@ -155,12 +155,10 @@ public final class Matcher {
     for (int start = 0; start < subset.length; start += chunk) {
       int[] part = Arrays.copyOfRange(subset, start, Math.min(subset.length, start + chunk));
       try (Tensor rows = select(queries.vectors(), part);
-          Tensor matrix = Knn.scoreMatrix(rows, references.vectors(), metric);
-          Tensor cpu = matrix.cpu().contiguous();
-          FloatPointer p = new FloatPointer(cpu.data_ptr())) {
-        float[] row = new float[nr];
+          Tensor matrix = Knn.scoreMatrix(rows, references.vectors(), metric)) {
+        float[][] scores = HostTensors.toRows(matrix);
         for (int s = 0; s < part.length; s++) {
-          p.position((long) s * nr).get(row);
+          float[] row = scores[s];
           int kept = 0;
           int[] refs = new int[nr];
           float[] sc = new float[nr];

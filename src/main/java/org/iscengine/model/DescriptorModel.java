@@ -78,8 +78,9 @@ public final class DescriptorModel extends Module implements DescriptorNetwork {
   }
 
   /**
-   * L2-normalised descriptors [N, dimension] of normalised images, without gradients and with
-   * BatchNorm's running statistics (inference mode), also in the middle of training.
+   * Unit descriptors [N, dimension] of normalised images ({@link DescriptorNetwork#describe}),
+   * without gradients and with BatchNorm's running statistics (inference mode), also in the
+   * middle of training.
    */
   @Override
   public Tensor describe(Tensor images) {
@@ -93,7 +94,11 @@ public final class DescriptorModel extends Module implements DescriptorNetwork {
       Tensor input = channelsLast ? images.contiguous(torch.MemoryFormat.ChannelsLast) : images;
       Tensor features = backbone.features(input).contiguous();
       Tensor pooled = Gem.forward(features, gemP());
-      Tensor out = Tensors.l2Normalize(head(pooled));
+      Tensor projected = head(pooled);
+      ScalarType dtype = Tensors.dtype(projected);
+      // As the contract says: half-precision descriptors are normalised (and returned) in float32.
+      Tensor out = Tensors.l2Normalize(dtype == ScalarType.Half || dtype == ScalarType.BFloat16
+          ? projected.to(ScalarType.Float) : projected);
       out.retainReference();
       return out;
     } finally {

@@ -29,7 +29,8 @@ import org.iscengine.runtime.Versions;
 /**
  * The engine's model file: a zip holding {@code model.json} (the {@link ModelConfig}, where the
  * weights came from, and the tensor table) and one little-endian entry per tensor. Written
- * atomically; the zip's CRCs catch corruption when reading.
+ * atomically; the zip's CRCs catch corruption when reading, and each tensor's declared size is
+ * checked against its entry before it is allocated.
  */
 public final class ModelFile {
   public static final String FORMAT = "isc-model";
@@ -111,7 +112,7 @@ public final class ModelFile {
             throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": tensor " + e.name() + " is missing (truncated file?)");
           }
           try (InputStream in = zip.getInputStream(z)) {
-            tensors.put(e.name(), read(in, e, file));
+            tensors.put(e.name(), read(in, z.getSize(), e, file));
           }
         }
         StateDicts.load(model, tensors, false);
@@ -178,19 +179,36 @@ public final class ModelFile {
     }
   }
 
-  private static Tensor read(InputStream in, Entry e, Path file) throws IOException {
-    ScalarType dtype = ScalarType.valueOf(e.dtype());
+  /** Reads a tensor once its table entry is checked against the size of the zip entry holding it. */
+  private static Tensor read(InputStream in, long entryBytes, Entry e, Path file) throws IOException {
+    ScalarType dtype;
+    long bytes;
+    try {
+      dtype = ScalarType.valueOf(e.dtype());
+      bytes = torch.elementSize(dtype);
+      for (long d : e.shape()) {
+        if (d < 0) {
+          throw new ArithmeticException("negative size " + d);
+        }
+        bytes = Math.multiplyExact(bytes, d);
+      }
+    } catch (IllegalArgumentException | ArithmeticException | NullPointerException x) {
+      throw new IllegalArgumentException(file + ": tensor " + e.name() + " has an impossible type or shape ("
+          + e.dtype() + ", " + java.util.Arrays.toString(e.shape()) + ")", x);
+    }
+    if (bytes != entryBytes || bytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(file + ": tensor " + e.name() + " has " + entryBytes + " bytes, "
+          + bytes + " expected");
+    }
+    byte[] data = in.readNBytes((int) bytes);
+    if (data.length != bytes || in.read() >= 0) {
+      throw new IllegalArgumentException(file + ": tensor " + e.name() + " does not have the " + bytes
+          + " bytes its zip entry declares");
+    }
     try (Device cpu = new Device("cpu");
         TensorOptions options = Tensors.options(cpu, dtype);
         MemoryFormatOptional format = new MemoryFormatOptional()) {
       Tensor t = torch.empty(e.shape(), options, format);
-      long bytes = t.numel() * t.element_size();
-      byte[] data = in.readAllBytes();
-      if (data.length != bytes) {
-        t.close();
-        throw new IllegalArgumentException(file + ": tensor " + e.name() + " has " + data.length + " bytes, "
-            + bytes + " expected");
-      }
       try (BytePointer p = new BytePointer(t.data_ptr())) {
         p.put(data, 0, data.length);
       }

@@ -10,15 +10,15 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.iscengine.runtime.ConvolutionCheck;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
+import org.iscengine.runtime.ConvolutionCheck;
 
 /**
  * A TorchScript descriptor model (for example SSCD's published files, or any model exported with
  * torch.jit.trace / torch.jit.script) run through LibTorch's JIT: images in, one [N, d] tensor
- * out, L2-normalised here. Its config says the input size and normalisation it expects.
+ * out, converted to float32 and L2-normalised here (the {@link DescriptorNetwork} contract). Its config says the input size and normalisation it expects.
  */
 public final class TorchScriptModel implements DescriptorNetwork {
   private final JitModule module;

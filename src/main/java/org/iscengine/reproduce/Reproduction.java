@@ -226,7 +226,7 @@ public final class Reproduction {
     Path dir = work.resolve("descriptors").resolve(name);
     try (DescriptorModel model = ModelFile.load(modelFile)) {
       model.moveTo(device, ScalarType.Float);
-      ExtractOptions options = new ExtractOptions(32, workers, org.iscengine.extract.Preprocess.Resize.SQUARE,
+      ExtractOptions options = new ExtractOptions(32, workers, org.iscengine.describe.Preprocess.Resize.SQUARE,
           new double[] {1.0}, false, 8192);
       for (String split : List.of("query", "reference", "training")) {
         Path out = dir.resolve(split + ".h5");

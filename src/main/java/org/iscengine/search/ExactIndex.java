@@ -1,11 +1,10 @@
 package org.iscengine.search;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,16 +15,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.iscengine.errors.IscException;
-import org.iscengine.io.AtomicFile;
+import org.iscengine.io.BinaryFormat;
 import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Knn;
 import org.iscengine.kernels.KnnPrecision;
 import org.iscengine.kernels.KnnResult;
@@ -37,11 +35,17 @@ import org.iscengine.kernels.Tensors;
 /**
  * Exact search with the project's kNN kernel: vectors held as one float32 tensor on the CPU or a
  * GPU, searched by brute force with the top-k fused into the scan. No training. Saved in its own
- * checksummed format ({@link #MAGIC}).
+ * format ({@link #FORMAT}).
  */
 public final class ExactIndex implements VectorIndex {
-  /** First bytes of a saved ExactIndex. */
-  static final byte[] MAGIC = {'I', 'S', 'C', 'X', 'I', 'D', 'X', '1'};
+  /**
+   * Payload: dimension, metric code, count, the vectors (little-endian float32), then a flag and
+   * the ids when they are not the row numbers.
+   */
+  static final BinaryFormat FORMAT = new BinaryFormat("isc-exact-index", 2);
+
+  /** Version 1 was not framed: this magic, the same payload, then a CRC-32 of both. */
+  private static final byte[] MAGIC_V1 = {'I', 'S', 'C', 'X', 'I', 'D', 'X', '1'};
 
   /** References searched per kernel call, bounding the memory of one call. */
   private static final long SEARCH_CHUNK = 1L << 20;
@@ -198,11 +202,8 @@ public final class ExactIndex implements VectorIndex {
             int nr = (int) Math.min(RANGE_REF_BLOCK, size - r0);
             try (Tensor qb = q.narrow(0, q0, nq);
                 Tensor rb = storage.narrow(0, r0, nr);
-                Tensor scores = Knn.scoreMatrix(qb, rb, metric);
-                Tensor cpu = scores.cpu().contiguous();
-                FloatPointer p = new FloatPointer(cpu.data_ptr())) {
-              float[] block = new float[nq * nr];
-              p.get(block);
+                Tensor scores = Knn.scoreMatrix(qb, rb, metric)) {
+              float[] block = HostTensors.toArray(scores);
               for (int i = 0; i < nq; i++) {
                 for (int j = 0; j < nr; j++) {
                   float s = block[i * nr + j];
@@ -280,19 +281,13 @@ public final class ExactIndex implements VectorIndex {
     });
   }
 
-  /** Writes magic, dimension, metric, count, the vectors, the ids (or none), then a CRC-32. */
   @Override
   public void save(Path path) {
     lock.read(() -> {
-      AtomicFile.write(path, temporary -> {
-        CRC32 crc = new CRC32();
-        try (OutputStream file = Files.newOutputStream(temporary);
-            CheckedOutputStream checked = new CheckedOutputStream(new java.io.BufferedOutputStream(file, 1 << 20), crc);
-            DataOutputStream out = new DataOutputStream(checked);
-            Tensor rows = storage.narrow(0, 0, size);
+      FORMAT.write(path, out -> {
+        try (Tensor rows = storage.narrow(0, 0, size);
             Tensor host = rows.cpu().contiguous();
-            FloatPointer p = new FloatPointer(host.data_ptr())) {
-          out.write(MAGIC);
+            FloatPointer p = HostTensors.floats(host)) {
           out.writeInt(dim);
           out.writeInt(metric.code());
           out.writeLong(size);
@@ -312,12 +307,15 @@ public final class ExactIndex implements VectorIndex {
               out.writeLong(ids[(int) i]);
             }
           }
-          out.flush();
-          out.writeLong(crc.getValue());
         }
       });
       return null;
     });
+  }
+
+  /** Whether the file is an exact index (of any version). */
+  static boolean isExactIndex(Path path) {
+    return FORMAT.matches(path) || isVersion1(path);
   }
 
   /** Reads an index written by {@link #save} onto the CPU. */
@@ -326,59 +324,90 @@ public final class ExactIndex implements VectorIndex {
   }
 
   public static ExactIndex load(Path path, ComputeDevice device, KnnPrecision precision) {
+    if (isVersion1(path)) {
+      return loadVersion1(path, device, precision);
+    }
+    return FORMAT.read(path, in -> readPayload(in.data(), in, path, device, precision));
+  }
+
+  private static boolean isVersion1(Path path) {
+    try (InputStream in = Files.newInputStream(path)) {
+      return Arrays.equals(in.readNBytes(MAGIC_V1.length), MAGIC_V1);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static ExactIndex loadVersion1(Path path, ComputeDevice device, KnnPrecision precision) {
     CRC32 crc = new CRC32();
     try (InputStream file = Files.newInputStream(path);
-        CheckedInputStream checked = new CheckedInputStream(new java.io.BufferedInputStream(file, 1 << 20), crc);
+        CheckedInputStream checked = new CheckedInputStream(new BufferedInputStream(file, 1 << 20), crc);
         DataInputStream in = new DataInputStream(checked)) {
-      byte[] magic = in.readNBytes(MAGIC.length);
-      if (!Arrays.equals(magic, MAGIC)) {
-        throw new IllegalArgumentException("not an exact index file: " + path);
-      }
-      int dim = in.readInt();
-      Metric metric = Metric.ofCode(in.readInt());
-      long size = in.readLong();
-      boolean hasIds = in.readBoolean();
-      if (dim < 1 || size < 0 || size > Integer.MAX_VALUE) {
-        throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt exact index " + path + ": dimension " + dim + ", size " + size);
-      }
-      ExactIndex index = new ExactIndex(dim, metric, device, precision);
-      try {
-        float[] values = new float[(int) (size * dim)];
-        byte[] bytes = new byte[values.length * 4];
-        in.readFully(bytes);
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-        long[] ids = null;
-        if (hasIds) {
-          ids = new long[(int) size];
-          for (int i = 0; i < size; i++) {
-            ids[i] = in.readLong();
-          }
+      in.skipNBytes(MAGIC_V1.length);
+      long payload = Files.size(path) - MAGIC_V1.length - 8;
+      ExactIndex index = readPayload(in, (bytes, what) -> {
+        if (bytes < 0 || bytes > payload) {
+          throw new IllegalArgumentException(path + ": corrupt file: truncated (" + what + " claims " + bytes
+              + " bytes where the file holds " + payload + ")");
         }
-        long expected = crc.getValue();
-        long stored = in.readLong();
-        if (stored != expected) {
-          throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt exact index " + path + ": checksum mismatch");
-        }
-        if (size > 0) {
-          try (TensorOptions floats = new TensorOptions(ScalarType.Float);
-              Tensor host = torch.tensor(values, floats);
-              Tensor matrix = host.view(size, dim)) {
-            if (hasIds) {
-              index.add(matrix, ids);
-            } else {
-              index.add(matrix);
-            }
-          }
-        }
-        return index;
-      } catch (RuntimeException | IOException e) {
+      }, path, device, precision);
+      long expected = crc.getValue();
+      if (in.readLong() != expected) {
         index.close();
-        throw e;
+        throw new IllegalArgumentException(path + ": corrupt file: checksum mismatch");
       }
+      return index;
     } catch (EOFException e) {
-      throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt exact index " + path + ": truncated", e);
+      throw new IllegalArgumentException(path + ": corrupt file: truncated", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static ExactIndex readPayload(DataInputStream in, BinaryFormat.Bounds bounds, Path path,
+      ComputeDevice device, KnnPrecision precision) throws IOException {
+    int dim = in.readInt();
+    int metricCode = in.readInt();
+    long size = in.readLong();
+    boolean hasIds = in.readBoolean();
+    if (dim < 1 || size < 0 || size > Integer.MAX_VALUE || size * dim > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(path + ": corrupt file: dimension " + dim + ", size " + size);
+    }
+    Metric metric;
+    try {
+      metric = Metric.ofCode(metricCode);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": corrupt file: " + e.getMessage(), e);
+    }
+    bounds.require(size * dim * 4 + (hasIds ? size * 8 : 0), size + " vectors of dimension " + dim);
+    ExactIndex index = new ExactIndex(dim, metric, device, precision);
+    try {
+      float[] values = new float[(int) (size * dim)];
+      byte[] bytes = new byte[values.length * 4];
+      in.readFully(bytes);
+      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+      long[] ids = null;
+      if (hasIds) {
+        ids = new long[(int) size];
+        for (int i = 0; i < size; i++) {
+          ids[i] = in.readLong();
+        }
+      }
+      if (size > 0) {
+        try (TensorOptions floats = new TensorOptions(ScalarType.Float);
+            Tensor host = torch.tensor(values, floats);
+            Tensor matrix = host.view(size, dim)) {
+          if (hasIds) {
+            index.add(matrix, ids);
+          } else {
+            index.add(matrix);
+          }
+        }
+      }
+      return index;
+    } catch (RuntimeException | IOException e) {
+      index.close();
+      throw e;
     }
   }
 

@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.KernelException;
 import org.iscengine.kernels.Metric;
 import org.iscengine.kernels.NativeLibrary;
@@ -115,7 +116,7 @@ public final class FaissIndex implements VectorIndex {
   public void train(Tensor vectors) {
     lock.write(() -> {
       try (Tensor host = Vectors.host("training vectors", vectors, IscFaiss.dim(handle));
-          FloatPointer x = new FloatPointer(host.data_ptr());
+          FloatPointer x = HostTensors.floats(host);
           IscAbi.Status status = new IscAbi.Status()) {
         check(IscFaiss.train(handle, host.size(0), x, status), status, () -> "train");
       }
@@ -139,7 +140,7 @@ public final class FaissIndex implements VectorIndex {
   private void addWithIds(Tensor vectors, long[] ids) {
     lock.write(() -> {
       try (Tensor host = Vectors.host("vectors", vectors, IscFaiss.dim(handle));
-          FloatPointer x = new FloatPointer(host.data_ptr());
+          FloatPointer x = HostTensors.floats(host);
           LongPointer idPointer = ids == null ? null : new LongPointer(ids);
           IscAbi.Status status = new IscAbi.Status()) {
         if (ids != null && ids.length != host.size(0)) {
@@ -163,7 +164,7 @@ public final class FaissIndex implements VectorIndex {
         throw new IllegalArgumentException("k=" + k + " exceeds the number of vectors in the index (" + total + ")");
       }
       try (Tensor host = Vectors.host("queries", queries, IscFaiss.dim(handle));
-          FloatPointer x = new FloatPointer(host.data_ptr());
+          FloatPointer x = HostTensors.floats(host);
           IscAbi.Status status = new IscAbi.Status()) {
         int n = (int) host.size(0);
         float[] scores = new float[n * k];
@@ -183,7 +184,7 @@ public final class FaissIndex implements VectorIndex {
   public RangeNeighbors rangeSearch(Tensor queries, float radius) {
     return lock.read(() -> {
       try (Tensor host = Vectors.host("queries", queries, IscFaiss.dim(handle));
-          FloatPointer x = new FloatPointer(host.data_ptr());
+          FloatPointer x = HostTensors.floats(host);
           IscAbi.Status status = new IscAbi.Status()) {
         IscFaiss.Range range = new IscFaiss.Range();
         check(IscFaiss.rangeSearch(handle, host.size(0), x, radius, range, status), status, () -> "range_search");

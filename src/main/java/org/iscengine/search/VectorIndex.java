@@ -1,11 +1,7 @@
 package org.iscengine.search;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.kernels.Metric;
 
@@ -62,12 +58,6 @@ public interface VectorIndex extends AutoCloseable {
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException("index file not found: " + path);
     }
-    byte[] head;
-    try (InputStream in = Files.newInputStream(path)) {
-      head = in.readNBytes(ExactIndex.MAGIC.length);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + path, e);
-    }
-    return Arrays.equals(head, ExactIndex.MAGIC) ? ExactIndex.load(path) : FaissIndex.read(path);
+    return ExactIndex.isExactIndex(path) ? ExactIndex.load(path) : FaissIndex.read(path);
   }
 }

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
+import org.iscengine.io.AtomicFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,7 @@ public final class ReferenceLog implements AutoCloseable {
           header.put(MAGIC).putInt(dimension).putInt(crc(header.array(), 0, 12)).flip();
           writeFully(channel, header, 0);
           channel.force(true);
-          Durability.syncDirectory(file.toAbsolutePath().getParent());
+          AtomicFile.syncFolder(file.toAbsolutePath().getParent());
           return new ReferenceLog(file, dimension, channel, 1);
         }
         checkHeader(file, channel, dimension);

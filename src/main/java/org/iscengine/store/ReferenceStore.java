@@ -16,10 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Metric;
 import org.iscengine.search.ExactIndex;
 import org.iscengine.search.FaissIndex;
@@ -333,13 +332,13 @@ public final class ReferenceStore implements AutoCloseable {
     Map<String, ReferenceLog.Record> last = new LinkedHashMap<>();
     adds.forEach(r -> last.put(r.id(), r));
     long[] ids = new long[last.size()];
-    try (Tensor vectors = torch.empty(last.size(), dimension);
-        FloatPointer p = new FloatPointer(vectors.data_ptr())) {
-      int i = 0;
-      for (ReferenceLog.Record r : last.values()) {
-        p.position((long) i * dimension).put(r.vector());
-        ids[i++] = r.sequence();
-      }
+    List<float[]> rows = new ArrayList<>(last.size());
+    int n = 0;
+    for (ReferenceLog.Record r : last.values()) {
+      rows.add(r.vector());
+      ids[n++] = r.sequence();
+    }
+    try (Tensor vectors = HostTensors.stack(rows, dimension)) {
       index.add(vectors, ids);
     }
     int i = 0;

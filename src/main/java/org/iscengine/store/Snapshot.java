@@ -1,15 +1,13 @@
 package org.iscengine.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -19,19 +17,23 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import org.iscengine.errors.IscException;
+import org.iscengine.io.BinaryFormat;
+import org.iscengine.io.FileTrees;
 import org.iscengine.search.VectorIndex;
 
 /**
  * A snapshot of the reference index: the index file ({@link VectorIndex#save}), the id map
  * (internal id to reference id) and a manifest with the log sequence it covers and the size and
- * CRC-32C of each file. It is written in a temporary folder, synced, then renamed into
- * {@code snapshots/<sequence>}: a crash leaves the old snapshots whole.
+ * CRC-32C of each file. It is published as the folder {@code snapshots/<sequence>}
+ * ({@link FileTrees#publish}): a crash leaves the old snapshots whole.
  */
 final class Snapshot {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String INDEX = "index.bin";
   static final String IDS = "ids.bin";
   static final String MANIFEST = "manifest.json";
+  /** Version 1 had no frame (see {@link #readIds}). */
+  static final BinaryFormat IDS_FORMAT = new BinaryFormat("isc-snapshot-ids", 2);
   /** Snapshots kept: the newest, and one to fall back to if it is damaged. */
   static final int KEEP = 2;
 
@@ -45,54 +47,40 @@ final class Snapshot {
   private Snapshot() {}
 
   static void write(Path snapshots, Manifest about, VectorIndex index, Map<Long, String> ids) throws IOException {
-    Files.createDirectories(snapshots);
-    String name = String.format("%020d", about.sequence());
-    Path tmp = snapshots.resolve(".tmp-" + name);
-    deleteTree(tmp);
-    Files.createDirectories(tmp);
-    index.save(tmp.resolve(INDEX));
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(ids.size());
-      for (Map.Entry<Long, String> e : ids.entrySet()) {
-        byte[] id = e.getValue().getBytes(StandardCharsets.UTF_8);
-        out.writeLong(e.getKey());
-        out.writeShort(id.length);
-        out.write(id);
+    FileTrees.publish(snapshots.resolve(String.format("%020d", about.sequence())), folder -> {
+      index.save(folder.resolve(INDEX));
+      IDS_FORMAT.write(folder.resolve(IDS), out -> {
+        out.writeInt(ids.size());
+        for (Map.Entry<Long, String> e : ids.entrySet()) {
+          byte[] id = e.getValue().getBytes(StandardCharsets.UTF_8);
+          out.writeLong(e.getKey());
+          out.writeShort(id.length);
+          out.write(id);
+        }
+      });
+      Map<String, FileSum> sums = new LinkedHashMap<>();
+      for (String f : List.of(INDEX, IDS)) {
+        sums.put(f, sum(folder.resolve(f)));
       }
-    }
-    Files.write(tmp.resolve(IDS), bytes.toByteArray());
-    Map<String, FileSum> sums = new LinkedHashMap<>();
-    for (String f : List.of(INDEX, IDS)) {
-      sums.put(f, sum(tmp.resolve(f)));
-      Durability.syncFile(tmp.resolve(f));
-    }
-    Manifest manifest = new Manifest(about.sequence(), about.dimension(), about.metric(), about.index(), sums);
-    Files.write(tmp.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
-    Durability.syncFile(tmp.resolve(MANIFEST));
-    Durability.syncDirectory(tmp);
-    Path target = snapshots.resolve(name);
-    deleteTree(target);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    Durability.syncDirectory(snapshots);
+      Manifest manifest = new Manifest(about.sequence(), about.dimension(), about.metric(), about.index(), sums);
+      Files.write(folder.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+    });
     List<Path> all = list(snapshots);
     for (int i = KEEP; i < all.size(); i++) {
-      deleteTree(all.get(i));
+      FileTrees.delete(all.get(i));
     }
   }
 
-  /** Snapshot folders, newest first (temporary folders left by a crash are removed). */
+  /** Snapshot folders, newest first (what a crash left of a snapshot being written is cleared up). */
   static List<Path> list(Path snapshots) throws IOException {
     if (!Files.isDirectory(snapshots)) {
       return List.of();
     }
+    FileTrees.recoverAll(snapshots);
     List<Path> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(snapshots)) {
       for (Path p : s.toList()) {
-        String n = p.getFileName().toString();
-        if (n.startsWith(".tmp-")) {
-          deleteTree(p);
-        } else if (n.matches("\\d{20}") && Files.isDirectory(p)) {
+        if (p.getFileName().toString().matches("\\d{20}") && Files.isDirectory(p)) {
           out.add(p);
         }
       }
@@ -131,16 +119,7 @@ final class Snapshot {
             + ", the manifest says " + want.bytes() + " / " + Long.toHexString(want.crc32c()));
       }
     }
-    Map<Long, String> ids = new LinkedHashMap<>();
-    try (DataInputStream in = new DataInputStream(Files.newInputStream(folder.resolve(IDS)))) {
-      int n = in.readInt();
-      for (int i = 0; i < n; i++) {
-        long internal = in.readLong();
-        byte[] id = new byte[in.readUnsignedShort()];
-        in.readFully(id);
-        ids.put(internal, new String(id, StandardCharsets.UTF_8));
-      }
-    }
+    Map<Long, String> ids = readIds(folder.resolve(IDS));
     VectorIndex index = VectorIndex.load(folder.resolve(INDEX));
     if (index.size() != ids.size() || index.dimension() != expected.dimension()) {
       index.close();
@@ -161,14 +140,34 @@ final class Snapshot {
     return new FileSum(bytes, crc.getValue());
   }
 
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
+  /**
+   * The id map: the framed format, or the bare one of version 1 (the count, then each internal id
+   * and its reference id), which the manifest's checksum covers.
+   */
+  static Map<Long, String> readIds(Path file) throws IOException {
+    if (BinaryFormat.isFramed(file)) {
+      return IDS_FORMAT.read(file, in -> readIds(in.data(), in));
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
+    long size = Files.size(file);
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+      return readIds(in, (bytes, what) -> {
+        if (bytes < 0 || bytes > size - 4) {
+          throw new IllegalArgumentException(file + ": " + what + " claim " + bytes + " bytes, the file has " + size);
+        }
+      });
     }
+  }
+
+  private static Map<Long, String> readIds(DataInputStream in, BinaryFormat.Bounds bounds) throws IOException {
+    int n = in.readInt();
+    bounds.require(10L * n, n + " ids");
+    Map<Long, String> ids = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      long internal = in.readLong();
+      byte[] id = new byte[in.readUnsignedShort()];
+      in.readFully(id);
+      ids.put(internal, new String(id, StandardCharsets.UTF_8));
+    }
+    return ids;
   }
 }

@@ -10,7 +10,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.augment.Augmenter;
 import org.iscengine.augment.Resources;
 import org.iscengine.augment.Rng;
-import org.iscengine.extract.Preprocess;
+import org.iscengine.describe.Preprocess;
 import org.iscengine.image.Images;
 
 /**

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -28,7 +28,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.augment.ImagePool;
 import org.iscengine.augment.Resources;
-import org.iscengine.extract.Preprocess;
+import org.iscengine.describe.Describer;
+import org.iscengine.describe.Preprocess;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.io.FileTrees;
@@ -38,6 +39,7 @@ import org.iscengine.kernels.ContrastiveMemoryLoss;
 import org.iscengine.kernels.ContrastiveStats;
 import org.iscengine.kernels.Gem;
 import org.iscengine.kernels.GemGradients;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.MemoryBank;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorModel;
@@ -148,13 +150,8 @@ public final class Trainer {
       }
     }
     Path model = runDir.resolve("model.iscm");
-    try {
-      Files.copy(previous, runDir.resolve("model.iscm.tmp"), StandardCopyOption.REPLACE_EXISTING);
-      Files.move(runDir.resolve("model.iscm.tmp"), model, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + model + ": " + e.getMessage(), e);
-    }
+    Path lastStageModel = previous;
+    AtomicFile.write(model, tmp -> Files.copy(lastStageModel, tmp, StandardCopyOption.REPLACE_EXISTING));
     return new Result(model, true, losses);
   }
 
@@ -241,7 +238,8 @@ public final class Trainer {
           Sgd sgd = new Sgd(parameters, stage.momentum(), stage.weightDecay());
           MemoryBank bank = start > 0 ? MemoryBank.load(checkpoint.resolve("bank.pt"), device)
               : new MemoryBank(stage.memorySize(), stage.dimension(), device);
-          Tensor probe = probe(stage, config, torchDevice)) {
+          Tensor probe = probe(probeImages(), new Describer(model, device, Describer.Settings.single(
+              Preprocess.Resize.SQUARE), null))) {
         if (start > 0) {
           sgd.load(checkpoint.resolve("optimizer.pt"));
         }
@@ -326,17 +324,12 @@ public final class Trainer {
       LossScaler scaler) {
     try (PointerScope scope = new PointerScope()) {
       int s = batch.size();
-      Tensor host = torch.empty(batch.rows(), 3, s, s);
-      try (FloatPointer p = new FloatPointer(host.data_ptr())) {
-        p.put(batch.pixels());
-      }
+      Tensor x = HostTensors.tensor(batch.pixels(), torchDevice, false, batch.rows(), 3, s, s);
       Tensor labels = torch.empty(new long[] {batch.rows()}, new TensorOptions(
           ScalarType.Long), new MemoryFormatOptional());
       try (LongPointer p = new LongPointer(labels.data_ptr())) {
         p.put(batch.labels());
       }
-      Tensor x = device.isCuda() ? host.to(torchDevice, ScalarType.Float, true, false, new MemoryFormatOptional())
-          : host;
       Tensor y = device.isCuda() ? labels.to(torchDevice, ScalarType.Long, true, false, new MemoryFormatOptional())
           : labels;
       Tensor input = Preprocess.normalise(x, config)
@@ -404,27 +397,29 @@ public final class Trainer {
     }
   }
 
-  /** A fixed batch of training images (resized only) whose descriptors the collapse check compares. */
-  private Tensor probe(Stage stage, ModelConfig config, Device torchDevice) {
+  /** Up to PROBE_IMAGES training images, spread over the list. */
+  private List<Path> probeImages() {
     List<Path> files = data.images().isEmpty() ? data.references() : data.images();
     int n = Math.min(PROBE_IMAGES, files.size());
-    int s = stage.inputSize();
-    try (PointerScope scope = new PointerScope()) {
-      Tensor host = torch.empty(n, 3, s, s);
-      try (FloatPointer p = new FloatPointer(host.data_ptr())) {
-        for (int i = 0; i < n; i++) {
-          try (var image = Images.read(files.get((int) ((long) i * files.size() / n)))) {
-            p.position((long) i * 3 * s * s).put(Preprocess.chw(image, s,
-                Preprocess.Resize.SQUARE, false));
-          }
-        }
-      }
-      Tensor onDevice = device.isCuda() ? host.to(torchDevice, ScalarType.Float, false, false,
-          new MemoryFormatOptional()) : host;
-      Tensor out = Preprocess.normalise(onDevice, config);
-      out.retainReference();
-      return out;
+    List<Path> picked = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      picked.add(files.get((int) ((long) i * files.size() / n)));
     }
+    return picked;
+  }
+
+  /**
+   * The network input of a fixed batch of images (resized only) whose descriptors the collapse
+   * check compares: the describing pipeline's, so that the check sees what extraction will.
+   */
+  static Tensor probe(List<Path> files, Describer describer) {
+    List<float[]> images = new ArrayList<>(files.size());
+    for (Path file : files) {
+      try (Mat image = Images.read(file)) {
+        images.add(describer.prepare(image)[0]);
+      }
+    }
+    return describer.input(images, 0);
   }
 
   private static CheckpointState readState(Path checkpoint) {
@@ -435,48 +430,24 @@ public final class Trainer {
     }
   }
 
-  /**
-   * Writes a checkpoint folder next to the current one, then swaps them: at any moment one
-   * complete checkpoint exists (the folder is {@code checkpoint}, or {@code checkpoint.old} during
-   * the swap, which a restart puts back).
-   */
+  /** Publishes the checkpoint folder ({@link FileTrees#publish}): a crash leaves the previous one whole. */
   private static void saveCheckpoint(Path stageDir, DescriptorModel model, Sgd sgd, MemoryBank bank,
       CheckpointState state) {
-    try {
-      Files.createDirectories(stageDir);
-      Path tmp = stageDir.resolve("checkpoint.tmp");
-      Path current = stageDir.resolve("checkpoint");
-      Path old = stageDir.resolve("checkpoint.old");
-      FileTrees.delete(tmp);
-      Files.createDirectories(tmp);
-      ModelFile.save(tmp.resolve("model.iscm"), model, "checkpoint: stage " + state.stage() + ", step "
+    FileTrees.publish(stageDir.resolve("checkpoint"), folder -> {
+      ModelFile.save(folder.resolve("model.iscm"), model, "checkpoint: stage " + state.stage() + ", step "
           + state.step());
-      sgd.save(tmp.resolve("optimizer.pt"));
-      bank.save(tmp.resolve("bank.pt"));
-      Files.write(tmp.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
-      FileTrees.delete(old);
-      if (Files.exists(current)) {
-        Files.move(current, old, StandardCopyOption.ATOMIC_MOVE);
-      }
-      Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE);
-      FileTrees.delete(old);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a checkpoint in " + stageDir + ": " + e.getMessage(), e);
-    }
+      sgd.save(folder.resolve("optimizer.pt"));
+      bank.save(folder.resolve("bank.pt"));
+      Files.write(folder.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+    });
   }
 
-  /** Puts back a checkpoint left as checkpoint.old by a run stopped in the middle of the swap. */
+  /** Puts back the checkpoint of a run stopped while it was replacing it. */
   static void recoverCheckpoint(Path stageDir) {
-    Path current = stageDir.resolve("checkpoint");
-    Path old = stageDir.resolve("checkpoint.old");
     try {
-      if (!Files.exists(current) && Files.exists(old)) {
-        Files.move(old, current, StandardCopyOption.ATOMIC_MOVE);
-      }
+      FileTrees.recover(stageDir.resolve("checkpoint"));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot restore " + old + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot recover the checkpoint in " + stageDir + ": " + e.getMessage(), e);
     }
   }
-
-  
 }

@@ -44,4 +44,28 @@ class AtomicFileTest {
       assertEquals(1, files.count(), "the temporary file is removed");
     }
   }
+
+  /** Thrown at a step to stop a publish as a crash would: no clean-up runs. */
+  static final class Crash extends Error {
+    Crash() {
+      super("simulated crash");
+    }
+  }
+
+  @Test
+  void aCrashAtAnyStepLeavesTheOldFileWhole() throws Exception {
+    Path file = dir.resolve("data.bin");
+    Files.write(file, new byte[] {1, 2, 3});
+    for (AtomicFile.Step step : new AtomicFile.Step[] {AtomicFile.Step.WRITTEN, AtomicFile.Step.SYNCED}) {
+      assertThrows(Crash.class, () -> AtomicFile.write(file, tmp -> Files.write(tmp, new byte[] {9, 9}),
+          reached -> {
+            if (reached == step) {
+              throw new Crash();
+            }
+          }));
+      assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(file), "crash at " + step);
+    }
+    AtomicFile.write(file, tmp -> Files.write(tmp, new byte[] {7}));
+    assertArrayEquals(new byte[] {7}, Files.readAllBytes(file));
+  }
 }

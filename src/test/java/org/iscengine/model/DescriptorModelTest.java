@@ -161,6 +161,33 @@ class DescriptorModelTest {
   }
 
   @Test
+  void aTensorTableClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.iscm");
+    try (DescriptorModel m = model("resnet18", "fc-bn", 32, true)) {
+      ModelFile.save(file, m, "test weights");
+    }
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Path liar = dir.resolve("liar.iscm");
+    try (var in = new java.util.zip.ZipFile(file.toFile());
+        var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(liar))) {
+      for (var entry : java.util.Collections.list(in.entries())) {
+        byte[] content = in.getInputStream(entry).readAllBytes();
+        if (entry.getName().equals("model.json")) {
+          var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(content);
+          var shape = (com.fasterxml.jackson.databind.node.ArrayNode) manifest.get("tensors").get(0).get("shape");
+          shape.removeAll().add(1L << 20).add(1L << 20);
+          content = json.writeValueAsBytes(manifest);
+        }
+        out.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+        out.write(content);
+        out.closeEntry();
+      }
+    }
+    var e = assertThrows(IllegalArgumentException.class, () -> ModelFile.load(liar));
+    assertTrue(e.getMessage().contains("liar.iscm") && e.getMessage().contains("expected"), e.getMessage());
+  }
+
+  @Test
   void badConfigsAreNamed() {
     var arch = assertThrows(IllegalArgumentException.class, () -> ModelConfig.winner("resnet51", 224));
     assertTrue(arch.getMessage().contains("resnet51"), arch.getMessage());

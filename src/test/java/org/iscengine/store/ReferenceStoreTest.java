@@ -140,7 +140,7 @@ class ReferenceStoreTest {
 
   private static void deleteSnapshots(Path store) {
     try {
-      Snapshot.deleteTree(store.resolve("snapshots"));
+      org.iscengine.io.FileTrees.delete(store.resolve("snapshots"));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

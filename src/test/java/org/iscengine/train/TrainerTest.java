@@ -20,7 +20,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.augment.Augmenter;
 import org.iscengine.augment.Resources;
-import org.iscengine.extract.Preprocess;
+import org.iscengine.describe.Preprocess;
 import org.iscengine.image.Images;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.ContrastiveForward;

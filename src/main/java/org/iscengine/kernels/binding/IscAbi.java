@@ -25,6 +25,9 @@ public final class IscAbi {
 
   private IscAbi() {}
 
+  /** {@code ISC_ABI_VERSION}: the ABI these bindings were written for. */
+  public static final int ABI_VERSION = 1;
+
   /** Status codes of {@code isc_code}. */
   public static final int OK = 0;
   public static final int INVALID_ARGUMENT = 1;

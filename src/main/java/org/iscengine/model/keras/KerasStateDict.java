@@ -4,9 +4,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
+import org.iscengine.kernels.HostTensors;
 
 /**
  * Keras weights as a PyTorch state dict whose module names are the Keras layer names: Conv2D
@@ -99,10 +98,6 @@ public final class KerasStateDict {
   }
 
   private static Tensor tensor(float[] values, long[] shape) {
-    Tensor t = torch.empty(shape);
-    try (FloatPointer data = new FloatPointer(t.data_ptr())) {
-      data.put(values);
-    }
-    return t;
+    return HostTensors.tensor(values, shape);
   }
 }

@@ -1,4 +1,4 @@
-package org.iscengine.extract;
+package org.iscengine.describe;
 
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;

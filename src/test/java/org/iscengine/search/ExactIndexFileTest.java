@@ -1,0 +1,136 @@
+package org.iscengine.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.zip.CRC32;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.kernels.Metric;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExactIndexFileTest {
+  private static final int DIM = 4;
+
+  @TempDir Path dir;
+
+  private final long seed = System.nanoTime();
+  private final float[] values = randomValues(new Random(seed), 3 * DIM);
+  private final long[] ids = {10, 20, 30};
+
+  private static float[] randomValues(Random random, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = random.nextFloat() * 2 - 1;
+    }
+    return v;
+  }
+
+  private Tensor vectors() {
+    try (TensorOptions floats = new TensorOptions(ScalarType.Float);
+        Tensor flat = torch.tensor(values, floats)) {
+      return flat.view(3, DIM).clone();
+    }
+  }
+
+  private void assertHoldsTheVectors(VectorIndex index) {
+    assertEquals(3, index.size());
+    try (Tensor queries = vectors()) {
+      Neighbors n = index.search(queries, 1);
+      for (int q = 0; q < 3; q++) {
+        assertEquals(ids[q], n.id(q, 0), "seed " + seed);
+      }
+    }
+  }
+
+  private Path save(String name) {
+    Path file = dir.resolve(name);
+    try (ExactIndex index = new ExactIndex(DIM, Metric.L2); Tensor v = vectors()) {
+      index.add(v, ids);
+      index.save(file);
+    }
+    return file;
+  }
+
+  private static void assertRefused(Path file, String problem) {
+    var e = assertThrows(IllegalArgumentException.class, () -> VectorIndex.load(file).close());
+    assertTrue(e.getMessage().contains(file.getFileName().toString()) && e.getMessage().contains(problem),
+        e.getMessage());
+  }
+
+  @Test
+  void aBitFlipAnywhereInTheFileIsRefusedNamingIt() throws Exception {
+    Path file = save("index.bin");
+    try (VectorIndex back = VectorIndex.load(file)) {
+      assertHoldsTheVectors(back);
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    Path flipped = dir.resolve("flipped.bin");
+    for (int i = 0; i < bytes.length; i++) {
+      byte[] damaged = bytes.clone();
+      damaged[i] ^= (byte) (1 << (i % 8));
+      Files.write(flipped, damaged);
+      assertRefused(flipped, "");
+    }
+  }
+
+  @Test
+  void aCountLargerThanTheFileIsRefusedBeforeAllocating() {
+    Path file = dir.resolve("liar.bin");
+    ExactIndex.FORMAT.write(file, out -> {
+      out.writeInt(1024);
+      out.writeInt(Metric.L2.code());
+      out.writeLong(1_000_000);
+      out.writeBoolean(false);
+    });
+    assertRefused(file, "claims");
+  }
+
+  /** Version 1: magic, the payload, a CRC-32 of both. */
+  private byte[] version1() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.write(new byte[] {'I', 'S', 'C', 'X', 'I', 'D', 'X', '1'});
+      out.writeInt(DIM);
+      out.writeInt(Metric.L2.code());
+      out.writeLong(3);
+      out.writeBoolean(true);
+      ByteBuffer floats = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      floats.asFloatBuffer().put(values);
+      out.write(floats.array());
+      for (long id : ids) {
+        out.writeLong(id);
+      }
+      CRC32 crc = new CRC32();
+      crc.update(bytes.toByteArray());
+      out.writeLong(crc.getValue());
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void filesOfVersion1StillReadAndTheirDamageIsRefused() throws Exception {
+    byte[] old = version1();
+    Path file = dir.resolve("old.bin");
+    Files.write(file, old);
+    try (VectorIndex back = VectorIndex.load(file)) {
+      assertHoldsTheVectors(back);
+    }
+    old[30] ^= 0x10;
+    Files.write(file, old);
+    assertRefused(file, "checksum");
+    Files.write(file, java.util.Arrays.copyOf(version1(), 40));
+    assertRefused(file, "truncated");
+  }
+}
