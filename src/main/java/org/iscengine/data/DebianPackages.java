@@ -106,7 +106,8 @@ public final class DebianPackages {
       String hint = output.contains("Unable to locate package") || output.contains("has no installation candidate")
           ? " (the package lists may be missing: run 'apt-get update' as root, or toolchain/bootstrap)"
           : "";
-      throw new IscException(IscException.Kind.UNAVAILABLE, what + " failed with exit code " + result.exitCode() + hint + ":\n"
+      throw new IscException(IscException.Kind.UNAVAILABLE,
+          what + " failed with exit code " + result.exitCode() + hint + ":\n"
           + output.strip());
     }
   }

@@ -361,7 +361,8 @@ public final class Hdf5File implements AutoCloseable {
       space = H5Dget_space(id);
       if (type < 0 || space < 0) {
         close();
-        throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": HDF5 cannot read the header of dataset '" + name + "'");
+        throw new IscException(IscException.Kind.CORRUPT_DATA,
+            path + ": HDF5 cannot read the header of dataset '" + name + "'");
       }
     }
 

@@ -49,7 +49,8 @@ public final class Images {
     } catch (NoSuchFileException e) {
       throw new ImageDecodeException(IscException.Kind.INVALID_INPUT, file.toString(), "file not found", null);
     } catch (IOException e) {
-      throw new ImageDecodeException(IscException.Kind.of(e), file.toString(), "cannot be read (" + e.getMessage() + ")",
+      throw new ImageDecodeException(IscException.Kind.of(e),
+          file.toString(), "cannot be read (" + e.getMessage() + ")",
           e);
     }
     return decode(data, file.toString(), maxSide);

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
+import org.iscengine.errors.IscException;
 
 /**
  * The frame of the engine's own binary files: a header naming the format and its version, the
@@ -157,7 +158,8 @@ public final class BinaryFormat {
    * Verifies the file (header, length, checksum), then parses its payload, which the parser must
    * read to the end.
    *
-   * @throws IllegalArgumentException naming the file and what is wrong with it
+   * @throws IscException of kind corrupt data naming the file and what is wrong with it (unsupported
+   *     for a newer version of the format); IllegalArgumentException for a missing file
    */
   public <T> T read(Path file, Parser<T> parser) {
     if (!Files.isRegularFile(file)) {
@@ -170,12 +172,11 @@ public final class BinaryFormat {
       try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), BUFFER))) {
         byte[] magic = in.readNBytes(MAGIC.length);
         if (!Arrays.equals(magic, MAGIC)) {
-          throw new IllegalArgumentException(file + ": not a file in the " + name + " format (no isc-engine header)");
+          throw corrupt(file, "not a file in the " + name + " format (no isc-engine header)");
         }
         byte[] found = in.readNBytes(Math.min(in.readUnsignedShort(), 256));
         if (!Arrays.equals(found, nameBytes)) {
-          throw new IllegalArgumentException(file + ": a file in the " + new String(found, StandardCharsets.UTF_8)
-              + " format, not " + name);
+          throw corrupt(file, "a file in the " + new String(found, StandardCharsets.UTF_8) + " format, not " + name);
         }
         fileVersion = in.readInt();
         headerLength = MAGIC.length + 2 + nameBytes.length + 4;
@@ -185,7 +186,8 @@ public final class BinaryFormat {
       long payloadLength = checkFooter(file, size, headerLength);
       verifyChecksum(file, size);
       if (fileVersion > version || fileVersion < 1) {
-        throw new IllegalArgumentException(file + ": format " + name + " v" + fileVersion + ", this version of"
+        throw new IscException(IscException.Kind.UNSUPPORTED,
+            file + ": format " + name + " v" + fileVersion + ", this version of"
             + " isc-engine reads " + name + " up to v" + version + " (written by a newer version?)");
       }
       try (InputStream in = new BufferedInputStream(Files.newInputStream(file), BUFFER)) {
@@ -255,8 +257,8 @@ public final class BinaryFormat {
     }
   }
 
-  private static IllegalArgumentException corrupt(Path file, String problem) {
-    return new IllegalArgumentException(file + ": corrupt file: " + problem);
+  private static IscException corrupt(Path file, String problem) {
+    return new IscException(IscException.Kind.CORRUPT_DATA, file + ": corrupt file: " + problem);
   }
 
   /** Counts the bytes read (skipped bytes included). */

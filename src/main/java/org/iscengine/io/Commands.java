@@ -32,7 +32,8 @@ public final class Commands {
     try {
       process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw new IscException(IscException.Kind.UNAVAILABLE, what + " failed: " + command.get(0) + " is not available on this machine ("
+      throw new IscException(IscException.Kind.UNAVAILABLE,
+          what + " failed: " + command.get(0) + " is not available on this machine ("
           + needs + ")", e);
     }
     try {
@@ -40,12 +41,14 @@ public final class Commands {
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
-        throw new IscException(IscException.Kind.UNAVAILABLE, what + " did not finish in " + limit.toMinutes() + " minutes");
+        throw new IscException(IscException.Kind.UNAVAILABLE,
+            what + " did not finish in " + limit.toMinutes() + " minutes");
       }
       return new Result(process.exitValue(), output);
     } catch (IOException e) {
       process.destroyForcibly();
-      throw new IscException(IscException.Kind.UNAVAILABLE, what + " failed: cannot read its output: " + e.getMessage(), e);
+      throw new IscException(IscException.Kind.UNAVAILABLE,
+          what + " failed: cannot read its output: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();

@@ -54,7 +54,8 @@ public final class NpmPackages {
       Commands.Result result = Commands.run(List.of("tar", "--no-same-owner", "--no-same-permissions", "-xzf",
           tarball.toString(), "-C", partial.toString()), partial, what, "GNU tar is needed", LIMIT);
       if (!result.ok()) {
-        throw new IscException(IscException.Kind.UNAVAILABLE, what + " failed with exit code " + result.exitCode() + ":\n"
+        throw new IscException(IscException.Kind.UNAVAILABLE,
+            what + " failed with exit code " + result.exitCode() + ":\n"
             + result.output().strip());
       }
       Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
@@ -85,13 +86,15 @@ public final class NpmPackages {
             "--fetch-retries=1", "--fetch-timeout=60000"), download, "npm pack " + spec,
             "Node.js's npm is needed: toolchain/bootstrap installs it", LIMIT);
         if (!result.ok()) {
-          throw new IscException(IscException.Kind.UNAVAILABLE, "npm pack " + spec + " failed with exit code " + result.exitCode()
+          throw new IscException(IscException.Kind.UNAVAILABLE,
+              "npm pack " + spec + " failed with exit code " + result.exitCode()
               + " (is the npm registry reachable from this machine?):\n" + result.output().strip());
         }
         Path fetched = single(download, spec);
         String actual = integrity(fetched);
         if (!actual.equals(integrity)) {
-          throw new IscException(IscException.Kind.CORRUPT_DATA, "npm pack " + spec + ": the tarball's checksum " + actual
+          throw new IscException(IscException.Kind.CORRUPT_DATA,
+              "npm pack " + spec + ": the tarball's checksum " + actual
               + " is not the recorded " + integrity + " (a changed or corrupt package)");
         }
         AtomicFile.write(target, tmp -> Files.copy(fetched, tmp, StandardCopyOption.REPLACE_EXISTING));

@@ -159,13 +159,15 @@ public final class MemoryBank implements AutoCloseable {
         archive.read("embeddings", cpuEmbeddings);
         archive.read("labels", cpuLabels);
       } catch (RuntimeException e) {
-        throw new IscException(IscException.Kind.CORRUPT_DATA, "not a memory bank file: " + path + " (" + e.getMessage() + ")", e);
+        throw new IscException(IscException.Kind.CORRUPT_DATA,
+            "not a memory bank file: " + path + " (" + e.getMessage() + ")", e);
       }
       long[] s = new long[4];
       try (Tensor contiguous = state.contiguous();
           LongPointer p = new LongPointer(contiguous.data_ptr())) {
         if (contiguous.numel() != 4) {
-          throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt memory bank file " + path + ": bad state record");
+          throw new IscException(IscException.Kind.CORRUPT_DATA,
+              "corrupt memory bank file " + path + ": bad state record");
         }
         p.get(s);
       }
@@ -173,7 +175,8 @@ public final class MemoryBank implements AutoCloseable {
       int dim = (int) s[1];
       if (cpuEmbeddings.dim() != 2 || cpuEmbeddings.size(0) != size || cpuEmbeddings.size(1) != dim
           || cpuLabels.dim() != 1 || cpuLabels.size(0) != size || s[2] < 0 || s[2] >= size) {
-        throw new IscException(IscException.Kind.CORRUPT_DATA, "corrupt memory bank file " + path + ": shapes disagree with its state");
+        throw new IscException(IscException.Kind.CORRUPT_DATA,
+            "corrupt memory bank file " + path + ": shapes disagree with its state");
       }
       return new MemoryBank(size, dim, cpuEmbeddings.to(d, ScalarType.Float), cpuLabels.to(d, ScalarType.Long),
           s[2], s[3] != 0);

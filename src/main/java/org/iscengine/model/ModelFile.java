@@ -109,7 +109,8 @@ public final class ModelFile {
         for (Entry e : m.tensors()) {
           ZipEntry z = zip.getEntry(e.file());
           if (z == null) {
-            throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": tensor " + e.name() + " is missing (truncated file?)");
+            throw new IscException(IscException.Kind.CORRUPT_DATA,
+                file + ": tensor " + e.name() + " is missing (truncated file?)");
           }
           try (InputStream in = zip.getInputStream(z)) {
             tensors.put(e.name(), read(in, z.getSize(), e, file));
@@ -146,7 +147,8 @@ public final class ModelFile {
     try {
       return new ZipFile(file.toFile());
     } catch (java.util.zip.ZipException e) {
-      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": not an isc model file (not a zip archive; truncated?)", e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          file + ": not an isc model file (not a zip archive; truncated?)", e);
     }
   }
 
@@ -160,7 +162,8 @@ public final class ModelFile {
       m = JSON.readValue(in, Manifest.class);
     }
     if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
-      throw new IscException(IscException.Kind.UNSUPPORTED, file + ": model file format " + m.format() + " v" + m.version()
+      throw new IscException(IscException.Kind.UNSUPPORTED,
+          file + ": model file format " + m.format() + " v" + m.version()
           + ", this engine reads " + FORMAT + " v" + VERSION);
     }
     return m;
@@ -193,16 +196,19 @@ public final class ModelFile {
         bytes = Math.multiplyExact(bytes, d);
       }
     } catch (IllegalArgumentException | ArithmeticException | NullPointerException x) {
-      throw new IllegalArgumentException(file + ": tensor " + e.name() + " has an impossible type or shape ("
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          file + ": tensor " + e.name() + " has an impossible type or shape ("
           + e.dtype() + ", " + java.util.Arrays.toString(e.shape()) + ")", x);
     }
     if (bytes != entryBytes || bytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(file + ": tensor " + e.name() + " has " + entryBytes + " bytes, "
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          file + ": tensor " + e.name() + " has " + entryBytes + " bytes, "
           + bytes + " expected");
     }
     byte[] data = in.readNBytes((int) bytes);
     if (data.length != bytes || in.read() >= 0) {
-      throw new IllegalArgumentException(file + ": tensor " + e.name() + " does not have the " + bytes
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          file + ": tensor " + e.name() + " does not have the " + bytes
           + " bytes its zip entry declares");
     }
     try (Device cpu = new Device("cpu");

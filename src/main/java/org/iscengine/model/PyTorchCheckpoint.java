@@ -191,7 +191,8 @@ public final class PyTorchCheckpoint {
     String key = String.valueOf(pid[2]);
     ZipEntry entry = zip.getEntry(prefix + "data/" + key);
     if (entry == null) {
-      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": storage " + key + " is missing from the archive (truncated?)");
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          file + ": storage " + key + " is missing from the archive (truncated?)");
     }
     try (InputStream in = zip.getInputStream(entry)) {
       byte[] data = in.readAllBytes();

@@ -113,7 +113,8 @@ final class ConvolutionTrials {
       process = builder.start();
     } catch (IOException e) {
       delete(work);
-      throw new IscException(IscException.Kind.UNAVAILABLE, "cannot start " + command.get(0) + ": " + e.getMessage(), e);
+      throw new IscException(IscException.Kind.UNAVAILABLE,
+          "cannot start " + command.get(0) + ": " + e.getMessage(), e);
     }
     try {
       process.getOutputStream().close();

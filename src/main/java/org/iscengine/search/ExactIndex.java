@@ -21,6 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.BinaryFormat;
 import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.HostTensors;
@@ -347,18 +348,19 @@ public final class ExactIndex implements VectorIndex {
       long payload = Files.size(path) - MAGIC_V1.length - 8;
       ExactIndex index = readPayload(in, (bytes, what) -> {
         if (bytes < 0 || bytes > payload) {
-          throw new IllegalArgumentException(path + ": corrupt file: truncated (" + what + " claims " + bytes
+          throw new IscException(IscException.Kind.CORRUPT_DATA,
+              path + ": corrupt file: truncated (" + what + " claims " + bytes
               + " bytes where the file holds " + payload + ")");
         }
       }, path, device, precision);
       long expected = crc.getValue();
       if (in.readLong() != expected) {
         index.close();
-        throw new IllegalArgumentException(path + ": corrupt file: checksum mismatch");
+        throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": corrupt file: checksum mismatch");
       }
       return index;
     } catch (EOFException e) {
-      throw new IllegalArgumentException(path + ": corrupt file: truncated", e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": corrupt file: truncated", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
     }
@@ -371,13 +373,14 @@ public final class ExactIndex implements VectorIndex {
     long size = in.readLong();
     boolean hasIds = in.readBoolean();
     if (dim < 1 || size < 0 || size > Integer.MAX_VALUE || size * dim > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(path + ": corrupt file: dimension " + dim + ", size " + size);
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          path + ": corrupt file: dimension " + dim + ", size " + size);
     }
     Metric metric;
     try {
       metric = Metric.ofCode(metricCode);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(path + ": corrupt file: " + e.getMessage(), e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": corrupt file: " + e.getMessage(), e);
     }
     bounds.require(size * dim * 4 + (hasIds ? size * 8 : 0), size + " vectors of dimension " + dim);
     ExactIndex index = new ExactIndex(dim, metric, device, precision);

@@ -123,7 +123,8 @@ public final class ReferenceStore implements AutoCloseable {
         processLock = null;
       }
       if (processLock == null) {
-        throw new IscException(IscException.Kind.UNAVAILABLE, "the reference store " + dir + " is already open (in this process or another)");
+        throw new IscException(IscException.Kind.UNAVAILABLE,
+            "the reference store " + dir + " is already open (in this process or another)");
       }
       Snapshot.Loaded snapshot = newestSnapshot(dir, dimension, options);
       VectorIndex index = snapshot != null ? snapshot.index() : createIndex(dimension, options);
@@ -198,7 +199,8 @@ public final class ReferenceStore implements AutoCloseable {
     applyAdds(pending);
     long last = referenceLog.nextSequence() - 1;
     if (snapshotSequence > last) {
-      throw new IscException(IscException.Kind.CORRUPT_DATA, "reference store " + dir + ": the snapshot covers log record "
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          "reference store " + dir + ": the snapshot covers log record "
           + snapshotSequence + " but the log ends at " + last + "; the log was replaced or cut. Restore it, or"
           + " move the snapshots folder away to start from the log alone.");
     }

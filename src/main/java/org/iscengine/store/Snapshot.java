@@ -115,7 +115,8 @@ final class Snapshot {
       }
       FileSum got = sum(p);
       if (!got.equals(want)) {
-        throw new IscException(IscException.Kind.CORRUPT_DATA, f + " has " + got.bytes() + " bytes / CRC " + Long.toHexString(got.crc32c())
+        throw new IscException(IscException.Kind.CORRUPT_DATA,
+            f + " has " + got.bytes() + " bytes / CRC " + Long.toHexString(got.crc32c())
             + ", the manifest says " + want.bytes() + " / " + Long.toHexString(want.crc32c()));
       }
     }
@@ -152,7 +153,8 @@ final class Snapshot {
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       return readIds(in, (bytes, what) -> {
         if (bytes < 0 || bytes > size - 4) {
-          throw new IllegalArgumentException(file + ": " + what + " claim " + bytes + " bytes, the file has " + size);
+          throw new IscException(IscException.Kind.CORRUPT_DATA,
+              file + ": " + what + " claim " + bytes + " bytes, the file has " + size);
         }
       });
     }

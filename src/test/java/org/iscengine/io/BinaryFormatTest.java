@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import org.iscengine.errors.IscException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,8 +48,9 @@ class BinaryFormatTest {
     });
   }
 
-  private void assertRefused(Path file, String problem) {
-    var e = assertThrows(IllegalArgumentException.class, () -> read(file));
+  private void assertRefused(Path file, IscException.Kind kind, String problem) {
+    var e = assertThrows(IscException.class, () -> read(file));
+    assertEquals(kind, e.kind());
     assertTrue(e.getMessage().contains(file.getFileName().toString()) && e.getMessage().contains(problem),
         e.getMessage());
   }
@@ -78,7 +80,8 @@ class BinaryFormatTest {
         flipped[i] ^= (byte) (1 << bit);
         Path damaged = dir.resolve("flipped.bin");
         Files.write(damaged, flipped);
-        var e = assertThrows(IllegalArgumentException.class, () -> read(damaged), "flip at byte " + i);
+        var e = assertThrows(IscException.class, () -> read(damaged), "flip at byte " + i);
+        assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
         assertTrue(e.getMessage().contains("flipped.bin"), e.getMessage());
       }
     }
@@ -92,24 +95,24 @@ class BinaryFormatTest {
     for (int length = 0; length < bytes.length; length++) {
       Path cut = dir.resolve("cut.bin");
       Files.write(cut, Arrays.copyOf(bytes, length));
-      assertRefused(cut, length == 0 ? "not a file in the test-values format" : "");
+      assertRefused(cut, IscException.Kind.CORRUPT_DATA, length == 0 ? "not a file in the test-values format" : "");
     }
     Path cut = dir.resolve("cut.bin");
     Files.write(cut, Arrays.copyOf(bytes, bytes.length - 3));
-    assertRefused(cut, "truncated");
+    assertRefused(cut, IscException.Kind.CORRUPT_DATA, "truncated");
   }
 
   @Test
   void aLengthClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating() {
     Path file = dir.resolve("v.bin");
     format.write(file, out -> out.writeInt(Integer.MAX_VALUE));
-    assertRefused(file, "claims");
+    assertRefused(file, IscException.Kind.CORRUPT_DATA, "claims");
   }
 
   @Test
   void aNewerVersionIsRefusedClearly() {
     Path file = dir.resolve("v.bin");
     new BinaryFormat("test-values", 3).write(file, out -> out.writeInt(0));
-    assertRefused(file, "v3");
+    assertRefused(file, IscException.Kind.UNSUPPORTED, "v3");
   }
 }

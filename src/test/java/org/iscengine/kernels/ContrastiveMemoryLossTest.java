@@ -174,7 +174,8 @@ class ContrastiveMemoryLossTest {
     IscException corrupt = assertThrows(IscException.class, () -> MemoryBank.load(garbage, ComputeDevice.CPU));
     assertEquals(IscException.Kind.CORRUPT_DATA, corrupt.kind());
     assertTrue(corrupt.getMessage().contains("garbage.pt"), corrupt.getMessage());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryBank.load(dir.resolve("none.pt"), ComputeDevice.CPU));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> MemoryBank.load(dir.resolve("none.pt"), ComputeDevice.CPU));
     assertTrue(e.getMessage().contains("not found"), e.getMessage());
   }
 

@@ -183,7 +183,8 @@ class DescriptorModelTest {
         out.closeEntry();
       }
     }
-    var e = assertThrows(IllegalArgumentException.class, () -> ModelFile.load(liar));
+    var e = assertThrows(IscException.class, () -> ModelFile.load(liar));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("liar.iscm") && e.getMessage().contains("expected"), e.getMessage());
   }
 

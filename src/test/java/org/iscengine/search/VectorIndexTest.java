@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
+import org.iscengine.errors.IscException;
 import org.iscengine.kernels.Metric;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
@@ -184,10 +185,10 @@ class VectorIndexTest {
       bytes[100] ^= 0x40;
       Path flipped = dir.resolve("flipped.idx");
       Files.write(flipped, bytes);
-      assertMessage(() -> VectorIndex.load(flipped), "flipped.idx", "checksum");
+      assertCorrupt(() -> VectorIndex.load(flipped), "flipped.idx", "checksum");
       Path truncated = dir.resolve("truncated.idx");
       Files.write(truncated, java.util.Arrays.copyOf(bytes, 500));
-      assertMessage(() -> VectorIndex.load(truncated), "truncated");
+      assertCorrupt(() -> VectorIndex.load(truncated), "truncated");
       Path junk = dir.resolve("junk.faiss");
       Files.write(junk, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
       assertMessage(() -> VectorIndex.load(junk), "junk.faiss");
@@ -267,10 +268,19 @@ class VectorIndexTest {
     assertMessage(() -> FaissIndex.setThreads(0), "threads");
   }
 
+  private static void assertCorrupt(Executable call, String... fragments) {
+    assertEquals(IscException.Kind.CORRUPT_DATA, assertMentions(IscException.class, call, fragments).kind());
+  }
+
   private static void assertMessage(Executable call, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+    assertMentions(IllegalArgumentException.class, call, fragments);
+  }
+
+  private static <T extends Throwable> T assertMentions(Class<T> type, Executable call, String... fragments) {
+    T e = assertThrows(type, call);
     for (String f : fragments) {
       assertTrue(e.getMessage().contains(f), () -> "'" + e.getMessage() + "' should mention '" + f + "'");
     }
+    return e;
   }
 }

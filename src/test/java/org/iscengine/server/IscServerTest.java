@@ -235,9 +235,10 @@ class IscServerTest {
         model.close();
       }
     };
-    server = IscServer.start(CopyDetector.builder(faulty).store(dir.resolve("faulty"), ReferenceStore.Options.defaults())
-        .build(), new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 2, Duration.ofSeconds(10),
-        Duration.ofSeconds(10), "faulty"), metrics);
+    CopyDetector faultyDetector = CopyDetector.builder(faulty).store(dir.resolve("faulty"), ReferenceStore.Options.defaults())
+        .build();
+    server = IscServer.start(faultyDetector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 2,
+        Duration.ofSeconds(10), Duration.ofSeconds(10), "faulty"), metrics);
 
     HttpResponse<String> fault = post("/v1/match", jpeg(seed, 90, 90), "image/jpeg");
     assertEquals(500, fault.statusCode(), fault.body());

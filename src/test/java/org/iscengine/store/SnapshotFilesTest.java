@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.iscengine.errors.IscException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +52,8 @@ class SnapshotFilesTest {
     assertEquals(ids, Snapshot.readIds(file));
     old[0] = 0x7f;
     Files.write(file, old);
-    var e = assertThrows(IllegalArgumentException.class, () -> Snapshot.readIds(file));
+    var e = assertThrows(IscException.class, () -> Snapshot.readIds(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("ids.bin"), e.getMessage());
   }
 
@@ -65,7 +67,8 @@ class SnapshotFilesTest {
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length / 2] ^= 1;
     Files.write(file, bytes);
-    var e = assertThrows(IllegalArgumentException.class, () -> Snapshot.readIds(file));
+    var e = assertThrows(IscException.class, () -> Snapshot.readIds(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("ids.bin") && e.getMessage().contains("checksum"), e.getMessage());
   }
 
