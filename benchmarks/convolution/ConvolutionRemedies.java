@@ -5,9 +5,9 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelConfig;
+import org.iscengine.runtime.ComputeDevice;
 
 /**
  * What each way of running LibTorch's CPU convolutions costs and gives, in this process's

@@ -3,9 +3,9 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelFile;
+import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.runtime.ComputeThreads;
 
 /**

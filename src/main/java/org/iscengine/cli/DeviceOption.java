@@ -1,6 +1,6 @@
 package org.iscengine.cli;
 
-import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.runtime.ComputeDevice;
 import picocli.CommandLine.Option;
 
 /** The {@code --device} option (a picocli mixin). */

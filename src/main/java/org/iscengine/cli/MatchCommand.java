@@ -11,17 +11,17 @@ import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.extract.ImageList;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Metric;
 import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
 import org.iscengine.progress.ConsoleProgress;
+import org.iscengine.runtime.ComputeDevice;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** {@code isc match}. */
 @Command(

@@ -10,10 +10,10 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.descriptor.Pca;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.model.DescriptorNetwork;
+import org.iscengine.runtime.ComputeDevice;
 
 /**
  * The describing pipeline, the one way images become descriptors: each image is preprocessed

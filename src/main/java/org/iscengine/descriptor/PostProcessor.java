@@ -3,8 +3,8 @@ package org.iscengine.descriptor;
 import java.util.Optional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
+import org.iscengine.runtime.ComputeDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCuda;
 import org.iscengine.kernels.binding.KernelEntryPoints;
+import org.iscengine.kernels.binding.NativeStatus;
 
 /**
  * Contrastive loss against a memory bank, as the ISC21 descriptor-track winner trained it

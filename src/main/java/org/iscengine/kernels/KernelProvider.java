@@ -5,6 +5,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.runtime.CpuKernels;
+import org.iscengine.runtime.CudaKernels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.runtime.ComputeDevice;
 
 /**
  * The ring buffer of a memory-bank loss (pytorch-metric-learning's CrossBatchMemory): detached,

@@ -7,6 +7,11 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.KernelEntryPoints;
+import org.iscengine.kernels.binding.KernelException;
+import org.iscengine.kernels.binding.NativeStatus;
+import org.iscengine.runtime.CpuKernels;
+import org.iscengine.runtime.CudaKernels;
+import org.iscengine.runtime.NativeLibrary;
 
 /**
  * GeM on the hand-written kernels: libisc_cpu for CPU tensors (float32), libisc_cuda for CUDA

@@ -9,6 +9,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCuda;
 import org.iscengine.kernels.binding.KernelEntryPoints;
+import org.iscengine.kernels.binding.NativeStatus;
 
 /** One call of the native kNN kernel on checked tensors (libisc_cpu or libisc_cuda by device). */
 final class NativeKnn {

@@ -8,9 +8,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Gem;
 import org.iscengine.kernels.Tensors;
+import org.iscengine.runtime.ComputeDevice;
 
 /**
  * A descriptor network: backbone, GeM pooling (our kernel), head, L2 normalisation. Parameter

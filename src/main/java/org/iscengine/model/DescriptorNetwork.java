@@ -2,7 +2,7 @@ package org.iscengine.model;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.runtime.ComputeDevice;
 
 /** Anything that turns a batch of normalised images into descriptors: built-in models, TorchScript. */
 public interface DescriptorNetwork extends AutoCloseable {

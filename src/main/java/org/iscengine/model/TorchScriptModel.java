@@ -11,8 +11,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.Tensors;
+import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.runtime.ConvolutionCheck;
 
 /**

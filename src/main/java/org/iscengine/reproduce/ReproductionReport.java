@@ -13,7 +13,7 @@ import java.util.Map;
 import org.iscengine.eval.IscEvaluation;
 import org.iscengine.eval.IscMetrics;
 import org.iscengine.io.AtomicFile;
-import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.runtime.Versions;
 import org.iscengine.train.Recipe;
 import org.iscengine.train.Stage;

@@ -21,7 +21,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.io.IscCache;
-import org.iscengine.kernels.CpuKernels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -23,7 +23,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.BinaryFormat;
-import org.iscengine.kernels.ComputeDevice;
 import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Knn;
 import org.iscengine.kernels.KnnPrecision;
@@ -32,6 +31,7 @@ import org.iscengine.kernels.KnnStream;
 import org.iscengine.kernels.Metric;
 import org.iscengine.kernels.TensorChecks;
 import org.iscengine.kernels.Tensors;
+import org.iscengine.runtime.ComputeDevice;
 
 /**
  * Exact search with the project's kNN kernel: vectors held as one float32 tensor on the CPU or a

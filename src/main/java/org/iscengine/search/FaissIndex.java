@@ -8,11 +8,11 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.kernels.HostTensors;
-import org.iscengine.kernels.KernelException;
 import org.iscengine.kernels.Metric;
-import org.iscengine.kernels.NativeLibrary;
 import org.iscengine.kernels.binding.IscAbi;
-import org.iscengine.kernels.binding.IscFaiss;
+import org.iscengine.kernels.binding.KernelException;
+import org.iscengine.runtime.NativeLibrary;
+import org.iscengine.search.binding.IscFaiss;
 
 /**
  * A FAISS index (Debian's libfaiss 1.7.3, CPU) built from an index_factory description such as

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.testing.Gpu;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.BeforeEach;

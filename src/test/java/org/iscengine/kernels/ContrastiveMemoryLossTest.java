@@ -16,6 +16,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.errors.IscException;
+import org.iscengine.runtime.ComputeDevice;
+import org.iscengine.runtime.CpuKernels;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.runtime.CpuIsa;
+import org.iscengine.runtime.CpuKernels;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
-import org.iscengine.kernels.ComputeDevice;
+import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.Test;

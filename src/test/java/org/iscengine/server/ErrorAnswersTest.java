@@ -11,8 +11,8 @@ import java.util.concurrent.RejectedExecutionException;
 import org.iscengine.errors.IscException;
 import org.iscengine.errors.IscException.Kind;
 import org.iscengine.image.ImageDecodeException;
-import org.iscengine.kernels.KernelException;
 import org.iscengine.kernels.binding.IscAbi;
+import org.iscengine.kernels.binding.KernelException;
 import org.junit.jupiter.api.Test;
 
 class ErrorAnswersTest {

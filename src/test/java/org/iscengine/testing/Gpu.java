@@ -1,7 +1,7 @@
 package org.iscengine.testing;
 
 import org.bytedeco.pytorch.global.torch;
-import org.iscengine.kernels.CudaKernels;
+import org.iscengine.runtime.CudaKernels;
 import org.junit.jupiter.api.Assumptions;
 import org.slf4j.LoggerFactory;
 

@@ -23,6 +23,7 @@ import org.iscengine.kernels.Gem;
 import org.iscengine.kernels.Knn;
 import org.iscengine.kernels.KnnPrecision;
 import org.iscengine.kernels.Metric;
+import org.iscengine.search.binding.IscFaiss;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,6 @@
-package org.iscengine.kernels;
+package org.iscengine.kernels.binding;
 
 import org.iscengine.errors.IscException;
-import org.iscengine.kernels.binding.IscAbi;
 
 /**
  * A native kernel or binding failed. Carries the native status code and the library's message;

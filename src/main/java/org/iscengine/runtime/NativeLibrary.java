@@ -1,4 +1,4 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 import java.util.Optional;
 import java.util.function.IntSupplier;
@@ -6,7 +6,8 @@ import org.bytedeco.javacpp.Loader;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCpu;
 import org.iscengine.kernels.binding.IscCuda;
-import org.iscengine.kernels.binding.IscFaiss;
+import org.iscengine.kernels.binding.KernelException;
+import org.iscengine.search.binding.IscFaiss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

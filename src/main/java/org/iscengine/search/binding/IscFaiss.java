@@ -1,4 +1,4 @@
-package org.iscengine.kernels.binding;
+package org.iscengine.search.binding;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -12,6 +12,7 @@ import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Opaque;
 import org.bytedeco.javacpp.annotation.Platform;
+import org.iscengine.kernels.binding.IscAbi;
 
 /** Entry points of libisc_faiss ({@code native/}, FAISS inside). Use through {@code org.iscengine.search}. */
 @Platform(include = {"isc/common.h", "isc/faiss.h"}, link = "isc_faiss")

@@ -1,8 +1,10 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 import java.util.Optional;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCpu;
+import org.iscengine.kernels.binding.KernelException;
+import org.iscengine.kernels.binding.NativeStatus;
 
 /**
  * The CPU kernel library (libisc_cpu): whether it loaded, its thread pool and instruction set.

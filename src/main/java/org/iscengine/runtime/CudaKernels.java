@@ -1,4 +1,4 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.bytedeco.javacpp.IntPointer;
 import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.IscCuda;
+import org.iscengine.kernels.binding.NativeStatus;
 
 /**
  * The CUDA kernel library (libisc_cuda), loaded lazily on first use. It loads without a GPU;

@@ -1,4 +1,4 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 /** A CUDA device as libisc_cuda sees it. */
 public record CudaDevice(

@@ -1,12 +1,15 @@
-package org.iscengine.runtime;
+package org.iscengine.cli;
 
 import java.util.List;
 import org.bytedeco.pytorch.global.torch;
-import org.iscengine.kernels.ComputeDevice;
-import org.iscengine.kernels.CpuKernels;
-import org.iscengine.kernels.CudaDevice;
-import org.iscengine.kernels.CudaKernels;
-import org.iscengine.kernels.NativeLibrary;
+import org.iscengine.runtime.ComputeDevice;
+import org.iscengine.runtime.ComputeThreads;
+import org.iscengine.runtime.ConvolutionCheck;
+import org.iscengine.runtime.CpuKernels;
+import org.iscengine.runtime.CudaDevice;
+import org.iscengine.runtime.CudaKernels;
+import org.iscengine.runtime.NativeLibrary;
+import org.iscengine.runtime.Versions;
 import org.iscengine.search.FaissIndex;
 
 /**

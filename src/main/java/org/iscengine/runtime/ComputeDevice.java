@@ -1,4 +1,4 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 import java.util.Optional;
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package org.iscengine.kernels;
+package org.iscengine.runtime;
 
 import org.iscengine.kernels.binding.IscCpu;
 
