@@ -1,6 +1,5 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,8 +31,7 @@ final class DescriptorsCommand implements Callable<Integer> {
   @Option(names = "--rules", description = "Apply the descriptor track's submission rules.")
   boolean rules;
 
-  @Option(names = "--json", description = "Print the description as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -63,12 +61,7 @@ final class DescriptorsCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(report));
-    } else {
-      report.forEach((k, v) -> out.printf("%-11s %s%n", k, v));
-    }
-    out.flush();
+    json.print(out, report, () -> report.forEach((k, v) -> out.printf("%-11s %s%n", k, v)));
     return 0;
   }
 }

@@ -49,8 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--plot", description = "Precision-recall PNG, ISC21 only (default: <predictions>.pr.png).")
   Path plot;
 
-  @Option(names = "--json", description = "Print the metrics as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -62,9 +61,12 @@ final class EvaluateCommand implements Callable<Integer> {
     byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report);
     AtomicFile.write(file, tmp -> Files.write(tmp, bytes));
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(report));
-    } else if (revisited) {
+    json.print(out, report, () -> printText(report, revisited, file, out));
+    return 0;
+  }
+
+  private static void printText(Map<String, Object> report, boolean revisited, Path file, PrintWriter out) {
+    if (revisited) {
       @SuppressWarnings("unchecked")
       Map<Protocol, ProtocolMetrics> m = (Map<Protocol, ProtocolMetrics>) report.get("protocols");
       m.forEach((protocol, pm) -> out.printf(Locale.ROOT, "%-6s mAP %6.2f  mP@1,5,10 %6.2f %6.2f %6.2f  (%d queries)%n",
@@ -81,8 +83,6 @@ final class EvaluateCommand implements Callable<Integer> {
           m.truePositives(), m.groundTruthMatches(), m.ignored() > 0 ? ", " + m.ignored() + " ignored" : "");
       out.printf("metrics: %s, curve: %s%n", file, report.get("plot"));
     }
-    out.flush();
-    return 0;
   }
 
   private Map<String, Object> isc(Predictions p) {

@@ -1,8 +1,6 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -11,7 +9,6 @@ import java.util.concurrent.Callable;
 import org.iscengine.extract.ExtractOptions;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
-import org.iscengine.io.AtomicFile;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.progress.ConsoleProgress;
 import org.iscengine.runtime.ComputeDevice;
@@ -62,8 +59,7 @@ final class ExtractCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DeviceOption device;
 
-  @Option(names = "--json", description = "Print the summary as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -77,12 +73,7 @@ final class ExtractCommand implements Callable<Integer> {
       result = new Extractor(network, model.model, options, where, precision.dtype, ConsoleProgress.factory("img"))
           .run(list, out);
     }
-    Path failuresFile = out.resolveSibling(out.getFileName() + ".failures.txt");
-    if (!result.failures().isEmpty()) {
-      StringBuilder text = new StringBuilder();
-      result.failures().forEach(f -> text.append(f.file()).append('\t').append(f.reason()).append('\n'));
-      AtomicFile.write(failuresFile, tmp -> Files.writeString(tmp, text));
-    }
+    Path failuresFile = SkippedImages.list(out, result.failures());
     PrintWriter stdout = spec.commandLine().getOut();
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("out", out.toString());
@@ -91,21 +82,9 @@ final class ExtractCommand implements Callable<Integer> {
     summary.put("imagesPerSecond", result.imagesPerSecond());
     summary.put("device", where.name());
     summary.put("glueShare", result.timing().glueShare());
-    if (json) {
-      stdout.println(new ObjectMapper().writeValueAsString(summary));
-    } else {
-      stdout.printf(Locale.ROOT, "%d images described into %s (%.1f images/s on %s)%n", result.described(), out,
-          result.imagesPerSecond(), where.name());
-    }
-    stdout.flush();
-    if (!result.failures().isEmpty()) {
-      // The descriptor file is complete for every readable image: report the others, do not fail.
-      PrintWriter err = spec.commandLine().getErr();
-      err.printf("%d images could not be read and were skipped (listed in %s):%n", result.failures().size(),
-          failuresFile);
-      result.failures().stream().limit(20).forEach(f -> err.println("  " + f.file() + ": " + f.reason()));
-      err.flush();
-    }
+    json.print(stdout, summary, () -> stdout.printf(Locale.ROOT, "%d images described into %s (%.1f images/s on %s)%n",
+        result.described(), out, result.imagesPerSecond(), where.name()));
+    SkippedImages.report(spec.commandLine().getErr(), result.failures(), failuresFile);
     return 0;
   }
 }

@@ -1,8 +1,6 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -13,7 +11,6 @@ import org.iscengine.hash.ImageBatch;
 import org.iscengine.hash.PdqCsv;
 import org.iscengine.hash.PdqHash;
 import org.iscengine.hash.PdqHasher;
-import org.iscengine.io.AtomicFile;
 import org.iscengine.progress.ConsoleProgress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,8 +38,7 @@ final class HashCommand implements Callable<Integer> {
   @Option(names = "--workers", description = "Hashing threads (default: all processors).")
   Integer workers;
 
-  @Option(names = "--json", description = "Print the summary as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -54,36 +50,17 @@ final class HashCommand implements Callable<Integer> {
     ImageBatch.Result<PdqHash> result = ImageBatch.map(list, PdqHasher::hash, threads, ConsoleProgress.factory("img"),
         "hashing");
     PdqCsv.write(out, new PdqCsv.Rows(result.ids(), result.values()));
-    Path failuresFile = out.resolveSibling(out.getFileName() + ".failures.txt");
-    if (!result.failures().isEmpty()) {
-      StringBuilder text = new StringBuilder();
-      result.failures().forEach(f -> text.append(f.file()).append('\t').append(f.reason()).append('\n'));
-      AtomicFile.write(failuresFile, tmp -> Files.writeString(tmp, text));
-    } else {
-      Files.deleteIfExists(failuresFile);  // an earlier run's list would describe other images
-    }
+    Path failuresFile = SkippedImages.list(out, result.failures());
     PrintWriter stdout = spec.commandLine().getOut();
-    if (json) {
-      Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("out", out.toString());
-      summary.put("hashed", result.ids().size());
-      summary.put("failed", result.failures().size());
-      summary.put("imagesPerSecond", result.imagesPerSecond());
-      summary.put("lowQuality", result.values().stream().filter(h -> h.quality() < 50).count());
-      stdout.println(new ObjectMapper().writeValueAsString(summary));
-    } else {
-      stdout.printf(Locale.ROOT, "%d images hashed into %s (%.1f images/s)%n", result.ids().size(), out,
-          result.imagesPerSecond());
-    }
-    stdout.flush();
-    if (!result.failures().isEmpty()) {
-      // The CSV is complete for every readable image: report the others, as isc extract does.
-      PrintWriter err = spec.commandLine().getErr();
-      err.printf("%d images could not be read and were skipped (listed in %s):%n", result.failures().size(),
-          failuresFile);
-      result.failures().stream().limit(20).forEach(f -> err.println("  " + f.file() + ": " + f.reason()));
-      err.flush();
-    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("out", out.toString());
+    summary.put("hashed", result.ids().size());
+    summary.put("failed", result.failures().size());
+    summary.put("imagesPerSecond", result.imagesPerSecond());
+    summary.put("lowQuality", result.values().stream().filter(h -> h.quality() < 50).count());
+    json.print(stdout, summary, () -> stdout.printf(Locale.ROOT, "%d images hashed into %s (%.1f images/s)%n",
+        result.ids().size(), out, result.imagesPerSecond()));
+    SkippedImages.report(spec.commandLine().getErr(), result.failures(), failuresFile);
     return 0;
   }
 }

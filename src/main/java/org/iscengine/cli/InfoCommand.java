@@ -1,14 +1,11 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.iscengine.runtime.ConvolutionCheck;
 import org.iscengine.runtime.CudaDevice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code isc info}: versions, native backends, CUDA devices, threads and the convolution check. */
 @Command(
@@ -19,19 +16,13 @@ import picocli.CommandLine.Option;
 final class InfoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--json", description = "Print the report as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
     RuntimeReport report = RuntimeReport.collect();
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-    } else {
-      print(report, out);
-    }
-    out.flush();
+    json.printIndented(out, report, () -> print(report, out));
     return 0;
   }
 

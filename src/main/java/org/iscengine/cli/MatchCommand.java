@@ -1,6 +1,5 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -91,8 +90,7 @@ final class MatchCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DeviceOption device;
 
-  @Option(names = "--json", description = "Print the summary as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -131,13 +129,9 @@ final class MatchCommand implements Callable<Integer> {
     }
     PredictionsCsv.write(out, predictions);
     PrintWriter stdout = spec.commandLine().getOut();
-    if (json) {
-      stdout.println(new ObjectMapper().writeValueAsString(Map.of("predictions", predictions.size(), "out",
-          out.toString(), "device", where.name())));
-    } else {
-      stdout.printf("%d predictions written to %s%n", predictions.size(), out);
-    }
-    stdout.flush();
+    int written = predictions.size();
+    json.print(stdout, Map.of("predictions", written, "out", out.toString(), "device", where.name()),
+        () -> stdout.printf("%d predictions written to %s%n", written, out));
     return 0;
   }
 

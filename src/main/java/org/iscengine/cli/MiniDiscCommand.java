@@ -1,6 +1,5 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -69,8 +68,7 @@ final class MiniDiscCommand implements Callable<Integer> {
 
   @CommandLine.Mixin Workers workers;
 
-  @Option(names = "--json", description = "Print the summary as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -82,21 +80,19 @@ final class MiniDiscCommand implements Callable<Integer> {
     MiniDiscBuilder.Result result = builder.build(out);
     var m = result.manifest();
     PrintWriter stdout = spec.commandLine().getOut();
-    if (json) {
-      Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("root", out.toAbsolutePath().toString());
-      summary.put("split", m.options().split());
-      summary.put("references", m.referenceCount());
-      summary.put("queries", m.queryCount());
-      summary.put("copyQueries", m.copyQueries());
-      summary.put("distractorQueries", m.distractorQueries());
-      summary.put("training", m.trainingCount());
-      summary.put("failures", result.failures());
-      stdout.println(new ObjectMapper().writeValueAsString(summary));
-    } else {
-      stdout.printf("mini-DISC (%s split) in %s: %d references, %d queries (%d copies, %d distractors), %d training images%n",
-          m.options().split(), out, m.referenceCount(), m.queryCount(), m.copyQueries(), m.distractorQueries(), m.trainingCount());
-    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("root", out.toAbsolutePath().toString());
+    summary.put("split", m.options().split());
+    summary.put("references", m.referenceCount());
+    summary.put("queries", m.queryCount());
+    summary.put("copyQueries", m.copyQueries());
+    summary.put("distractorQueries", m.distractorQueries());
+    summary.put("training", m.trainingCount());
+    summary.put("failures", result.failures());
+    json.print(stdout, summary, () -> stdout.printf(
+        "mini-DISC (%s split) in %s: %d references, %d queries (%d copies, %d distractors), %d training images%n",
+        m.options().split(), out, m.referenceCount(), m.queryCount(), m.copyQueries(), m.distractorQueries(),
+        m.trainingCount()));
     stdout.flush();
     return Workers.reportFailures(spec, result.failures());
   }

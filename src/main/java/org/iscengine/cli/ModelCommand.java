@@ -1,7 +1,5 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +44,7 @@ final class ModelCommand implements Runnable {
     @Parameters(paramLabel = "FILE")
     Path file;
 
-    @Option(names = "--json", description = "Print as JSON.")
-    boolean json;
+    @CommandLine.Mixin JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -85,12 +82,7 @@ final class ModelCommand implements Runnable {
       }
       info.put("bytes", Files.size(file));
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
-      } else {
-        info.forEach((k, v) -> out.printf("%-13s %s%n", k, v));
-      }
-      out.flush();
+      json.printIndented(out, info, () -> info.forEach((k, v) -> out.printf("%-13s %s%n", k, v)));
       return 0;
     }
 

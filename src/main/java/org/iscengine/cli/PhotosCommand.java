@@ -1,6 +1,5 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,8 +42,7 @@ final class PhotosCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Rebuild even if the library exists.")
   boolean force;
 
-  @Option(names = "--json", description = "Print the summary as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -54,14 +52,10 @@ final class PhotosCommand implements Callable<Integer> {
         ConsoleProgress.factory("img")).collect(force);
     var m = library.manifest();
     var out = spec.commandLine().getOut();
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(Map.of("root", library.root().toString(), "training",
-          m.training(), "benchmark", m.benchmark(), "rejected", m.rejected().size())));
-    } else {
-      out.printf("photo library %s: %d training and %d benchmark images (%d sources left out, see manifest.json)%n",
-          library.root(), m.training(), m.benchmark(), m.rejected().size());
-    }
-    out.flush();
+    json.print(out, Map.of("root", library.root().toString(), "training", m.training(), "benchmark", m.benchmark(),
+        "rejected", m.rejected().size()), () -> out.printf(
+            "photo library %s: %d training and %d benchmark images (%d sources left out, see manifest.json)%n",
+            library.root(), m.training(), m.benchmark(), m.rejected().size()));
     return 0;
   }
 }

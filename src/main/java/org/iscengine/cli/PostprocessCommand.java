@@ -1,6 +1,5 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -87,8 +86,7 @@ final class PostprocessCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DeviceOption device;
 
-  @Option(names = "--json", description = "Print the summary as JSON.")
-  boolean json;
+  @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
@@ -118,13 +116,8 @@ final class PostprocessCommand implements Callable<Integer> {
       summary.put("references", out.references().size());
       summary.put("training", t == null ? 0 : t.size());
       summary.put("dimension", out.queries().dim());
-      if (json) {
-        stdout.println(new ObjectMapper().writeValueAsString(summary));
-      } else {
-        stdout.printf("post-processed %d queries and %d references to %d dimensions (%s)%n", out.queries().size(),
-            out.references().size(), out.queries().dim(), settings);
-      }
-      stdout.flush();
+      json.print(stdout, summary, () -> stdout.printf("post-processed %d queries and %d references to %d dimensions (%s)%n",
+          out.queries().size(), out.references().size(), out.queries().dim(), settings));
     }
     return 0;
   }
