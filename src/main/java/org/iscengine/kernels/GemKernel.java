@@ -12,9 +12,6 @@ public interface GemKernel {
   /** Short description of the implementation, for logs and reports. */
   String name();
 
-  /** Whether this implementation takes inputs of this dtype on this device. */
-  boolean supports(Tensor x);
-
   /** Pooled [N, C] tensor of x's dtype and device. */
   Tensor forward(Tensor x, double p, double eps);
 

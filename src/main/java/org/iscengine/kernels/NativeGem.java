@@ -9,7 +9,6 @@ import org.iscengine.kernels.binding.IscAbi;
 import org.iscengine.kernels.binding.KernelEntryPoints;
 import org.iscengine.kernels.binding.KernelException;
 import org.iscengine.kernels.binding.NativeStatus;
-import org.iscengine.runtime.CpuKernels;
 import org.iscengine.runtime.CudaKernels;
 import org.iscengine.runtime.NativeLibrary;
 
@@ -25,12 +24,6 @@ final class NativeGem implements GemKernel {
   @Override
   public String name() {
     return "native";
-  }
-
-  @Override
-  public boolean supports(Tensor x) {
-    boolean loaded = x.is_cuda() ? CudaKernels.available() : x.is_cpu() && CpuKernels.available();
-    return loaded && dtypes(x).contains(Tensors.dtype(x));
   }
 
   @Override

@@ -32,11 +32,6 @@ final class ReferenceGem implements GemKernel {
   }
 
   @Override
-  public boolean supports(Tensor x) {
-    return DTYPES.contains(Tensors.dtype(x));
-  }
-
-  @Override
   public Tensor forward(Tensor x, double p, double eps) {
     GemChecks.defined("input", x);
     GemChecks.forward(x, p, eps, DTYPES, "the LibTorch reference");
