@@ -25,10 +25,6 @@ class DescriptorCommandsTest {
   @TempDir Path dir;
   private final CliRunner cli = new CliRunner();
 
-  private int run(String... args) {
-    return cli.run(args);
-  }
-
   private String path(String name) {
     return dir.resolve(name).toString();
   }
@@ -76,26 +72,26 @@ class DescriptorCommandsTest {
 
   @Test
   void postprocessMatchAndEvaluateChain() throws Exception {
-    assertEquals(0, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
+    assertEquals(0, cli.run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
         path("t.h5"), "--recipe", "sscd", "--dba-k", "5", "--nes-k", "5", "--submission", path("sub.h5"),
         "--save-pca", path("pca.h5"), "--device", "cpu", "--json"), cli::err);
     JsonNode summary = new ObjectMapper().readTree(cli.out());
     assertEquals(17, summary.get("dimension").asInt(), "16 + the score normalization dimension");
     assertTrue(Files.isRegularFile(dir.resolve("pca.h5")));
 
-    assertEquals(0, run("descriptors", path("sub.h5"), "--json"), cli::err);
+    assertEquals(0, cli.run("descriptors", path("sub.h5"), "--json"), cli::err);
     JsonNode described = new ObjectMapper().readTree(cli.out());
     assertEquals("submission", described.get("kind").asText());
     assertEquals(40, described.get("references").asInt());
-    assertEquals(1, run("descriptors", path("q.h5"), "--rules"), "rules apply to submissions only");
+    assertEquals(1, cli.run("descriptors", path("q.h5"), "--rules"), "rules apply to submissions only");
     assertTrue(cli.err().contains("split file"), cli::err);
-    assertEquals(0, run("descriptors", path("sub.h5"), "--rules"), cli::err);
+    assertEquals(0, cli.run("descriptors", path("sub.h5"), "--rules"), cli::err);
 
-    assertEquals(0, run("match", "--submission", path("sub.h5"), "--metric", "ip", "--max-results", "100", "--out",
+    assertEquals(0, cli.run("match", "--submission", path("sub.h5"), "--metric", "ip", "--max-results", "100", "--out",
         path("pred.csv"), "--device", "cpu"), cli::err);
     assertEquals(101, Files.readAllLines(dir.resolve("pred.csv")).size());
 
-    assertEquals(0, run("evaluate", "--predictions", path("pred.csv"), "--ground-truth", path("gt.csv"), "--json"),
+    assertEquals(0, cli.run("evaluate", "--predictions", path("pred.csv"), "--ground-truth", path("gt.csv"), "--json"),
         cli::err);
     JsonNode metrics = new ObjectMapper().readTree(cli.out()).get("metrics");
     double ap = metrics.get("microAveragePrecision").asDouble();
@@ -105,10 +101,10 @@ class DescriptorCommandsTest {
     assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
     assertTrue(Files.isRegularFile(dir.resolve("pred.metrics.json")));
 
-    assertEquals(0, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--out",
+    assertEquals(0, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--out",
         path("knn.csv")), cli::err);
     assertEquals(1 + 15 * 3, Files.readAllLines(dir.resolve("knn.csv")).size());
-    assertEquals(0, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
+    assertEquals(0, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
         "--relative-to-rank", "3", "--out", path("rel.csv")), cli::err);
     List<String> rel = Files.readAllLines(dir.resolve("rel.csv"));
     assertEquals(1 + 15 * 2, rel.size());
@@ -117,31 +113,31 @@ class DescriptorCommandsTest {
 
   @Test
   void badInputsFailWithTheirNameAndWriteNothing() {
-    assertEquals(1, run("postprocess", "--queries", path("missing.h5"), "--references", path("r.h5"), "--training",
+    assertEquals(1, cli.run("postprocess", "--queries", path("missing.h5"), "--references", path("r.h5"), "--training",
         path("t.h5"), "--out-queries", path("a.h5"), "--out-references", path("b.h5")));
     assertTrue(cli.err().contains("missing.h5: no such file"), cli::err);
     assertFalse(Files.exists(dir.resolve("a.h5")));
-    assertEquals(1, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
+    assertEquals(1, cli.run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5"), "--training",
         path("t.h5"), "--score-norm", "2(0)", "--out-queries", path("a.h5"), "--out-references", path("b.h5")));
     assertTrue(cli.err().contains("'2(0)'"), cli::err);
-    assertEquals(2, run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5")));
-    assertEquals(2, run("match", "--queries", path("q.h5"), "--submission", path("s.h5"), "--out", path("p.csv")));
-    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--metric", "cosine",
+    assertEquals(2, cli.run("postprocess", "--queries", path("q.h5"), "--references", path("r.h5")));
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--submission", path("s.h5"), "--out", path("p.csv")));
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--metric", "cosine",
         "--out", path("p.csv")));
     assertTrue(cli.err().contains("cosine"), cli::err);
-    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--relative-to-rank", "3",
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--relative-to-rank", "3",
         "--out", path("p.csv")));
     assertTrue(cli.err().contains("--relative-to-rank needs --k"), cli::err);
-    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3",
         "--relative-to-rank", "4", "--out", path("p.csv")));
-    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--verify",
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--verify",
         path("images"), "--out", path("p.csv")));
     assertTrue(cli.err().contains("--verify takes two folders"), cli::err);
-    assertEquals(2, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--verify",
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "3", "--verify",
         path("qi") + "," + path("ri"), "--verify-min-inliers", "2", "--out", path("p.csv")));
     assertTrue(cli.err().contains("minInliers >= 3"), cli::err);
     assertFalse(Files.exists(dir.resolve("p.csv")));
-    assertEquals(1, run("evaluate", "--predictions", path("none.csv"), "--ground-truth", path("gt.csv")));
+    assertEquals(1, cli.run("evaluate", "--predictions", path("none.csv"), "--ground-truth", path("gt.csv")));
     assertTrue(cli.err().contains("none.csv: no such file"), cli::err);
   }
 }

@@ -25,19 +25,15 @@ class ModelExtractCommandsTest {
   @TempDir Path dir;
   private final CliRunner cli = new CliRunner();
 
-  private int run(String... args) {
-    return cli.run(args);
-  }
-
   private String path(String name) {
     return dir.resolve(name).toString();
   }
 
   @Test
   void convertInspectAndExtract() throws Exception {
-    assertEquals(0, run("model", "convert", "--model", "resnet18", "--random", "--seed", "5", "--input-size", "64",
+    assertEquals(0, cli.run("model", "convert", "--model", "resnet18", "--random", "--seed", "5", "--input-size", "64",
         "--dim", "32", "--out", path("small.iscm")), cli.err());
-    assertEquals(0, run("model", "info", path("small.iscm"), "--json"), cli.err());
+    assertEquals(0, cli.run("model", "info", path("small.iscm"), "--json"), cli.err());
     JsonNode info = new ObjectMapper().readTree(cli.out());
     assertEquals("isc_model", info.get("kind").asText());
     assertEquals("resnet18", info.get("architecture").asText());
@@ -55,7 +51,7 @@ class ModelExtractCommandsTest {
       }
     }
     Files.writeString(images.resolve("notes.jpg"), "not an image");
-    assertEquals(0, run("extract", "--model", path("small.iscm"), "--images", images.toString(), "--out",
+    assertEquals(0, cli.run("extract", "--model", path("small.iscm"), "--images", images.toString(), "--out",
         path("d.h5"), "--batch", "2", "--json"), cli.err());
     JsonNode summary = new ObjectMapper().readTree(cli.out());
     assertEquals(3, summary.get("described").asInt());
@@ -71,28 +67,28 @@ class ModelExtractCommandsTest {
 
   @Test
   void mistakesGetClearMessages() throws Exception {
-    assertEquals(2, run("model", "convert", "--model", "resnet18", "--out", path("x.iscm")));
+    assertEquals(2, cli.run("model", "convert", "--model", "resnet18", "--out", path("x.iscm")));
     assertTrue(cli.err().contains("--random"), cli.err());
     assertFalse(Files.exists(dir.resolve("x.iscm")));
 
-    assertNotEquals(0, run("model", "info", path("missing.pth")));
+    assertNotEquals(0, cli.run("model", "info", path("missing.pth")));
     assertTrue(cli.err().contains("missing.pth: no such file"), cli.err());
 
     Files.writeString(dir.resolve("garbage.pth"), "definitely not a checkpoint");
-    assertNotEquals(0, run("model", "info", path("garbage.pth")));
+    assertNotEquals(0, cli.run("model", "info", path("garbage.pth")));
     assertTrue(cli.err().contains("garbage.pth"), cli.err());
 
-    assertNotEquals(0, run("model", "convert", "--model", "resnet51", "--random", "--out", path("y.iscm")));
+    assertNotEquals(0, cli.run("model", "convert", "--model", "resnet51", "--random", "--out", path("y.iscm")));
     assertTrue(cli.err().contains("resnet51"), cli.err());
 
     Path images = Files.createDirectories(dir.resolve("images"));
     try (Mat m = TestImages.natural(RandomTensors.freshSeed(), 40, 40)) {
       Images.write(images.resolve("a.png"), m, 95);
     }
-    assertEquals(2, run("extract", "--model", "resnet18", "--images", images.toString(), "--out", path("o.h5"),
+    assertEquals(2, cli.run("extract", "--model", "resnet18", "--images", images.toString(), "--out", path("o.h5"),
         "--precision", "fp8"));
     assertTrue(cli.err().contains("--precision"), cli.err());
-    assertNotEquals(0, run("extract", "--model", "resnet18", "--images", path("nowhere"), "--out", path("o.h5")));
+    assertNotEquals(0, cli.run("extract", "--model", "resnet18", "--images", path("nowhere"), "--out", path("o.h5")));
     assertTrue(cli.err().contains("nowhere"), cli.err());
     assertFalse(Files.exists(dir.resolve("o.h5")));
   }
@@ -107,7 +103,7 @@ class ModelExtractCommandsTest {
         Images.write(images.resolve("r" + i + ".png"), m, 95);
       }
     }
-    assertEquals(0, run("extract", "--model", "resnet50", "--images", images.toString(), "--out", path("r.h5"),
+    assertEquals(0, cli.run("extract", "--model", "resnet50", "--images", images.toString(), "--out", path("r.h5"),
         "--json"), cli.err());
     assertEquals(2, new ObjectMapper().readTree(cli.out()).get("described").asInt());
   }

@@ -25,6 +25,17 @@ class ModelCheckpointTest {
     PyTorchFixtures.generate("/model/make_checkpoints.py", dir);
   }
 
+  /** The model's logits on the input PyTorch saved beside them, within 1e-4 of PyTorch's. */
+  private void assertSameLogitsAsPyTorch(ResNet model, String ioFile, String name) {
+    model.eval();
+    try (NoGradGuard g = new NoGradGuard();
+        Tensor x = io(ioFile, "input");
+        Tensor expected = io(ioFile, "logits");
+        Tensor logits = model.forward(x)) {
+      TensorAssert.assertNormRelativeError(logits, expected, 1e-4, name + " logits");
+    }
+  }
+
   private static Tensor io(String file, String key) {
     @SuppressWarnings("unchecked")
     Map<String, Object> m = (Map<String, Object>) PyTorchCheckpoint.read(dir.resolve(file));
@@ -38,13 +49,7 @@ class ModelCheckpointTest {
         false);
     assertTrue(report.complete(), report.describe());
     assertEquals(320, report.loaded(), "parameters and buffers of torchvision's ResNet-50");
-    model.eval();
-    try (NoGradGuard g = new NoGradGuard();
-        Tensor x = io("resnet50-io.pt", "input");
-        Tensor expected = io("resnet50-io.pt", "logits");
-        Tensor logits = model.forward(x)) {
-      TensorAssert.assertNormRelativeError(logits, expected, 1e-4, "ResNet-50 logits");
-    }
+    assertSameLogitsAsPyTorch(model, "resnet50-io.pt", "ResNet-50");
   }
 
   @Test
@@ -55,13 +60,7 @@ class ModelCheckpointTest {
     assertTrue(state.containsKey("conv1.weight"), "module. prefix removed: " + state.keySet().iterator().next());
     ResNet model = new ResNet(18, 1000);
     StateDicts.load(model, state, false);
-    model.eval();
-    try (NoGradGuard g = new NoGradGuard();
-        Tensor x = io("resnet18-io.pt", "input");
-        Tensor expected = io("resnet18-io.pt", "logits");
-        Tensor logits = model.forward(x)) {
-      TensorAssert.assertNormRelativeError(logits, expected, 1e-4, "ResNet-18 logits");
-    }
+    assertSameLogitsAsPyTorch(model, "resnet18-io.pt", "ResNet-18");
   }
 
   @Test
