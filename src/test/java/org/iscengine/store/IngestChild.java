@@ -6,7 +6,9 @@ import org.iscengine.kernels.Metric;
 
 /**
  * Run in a child JVM by {@link CrashRecoveryTest}: adds references r{start}, r{start+1}, ... to a
- * store as fast as it can and prints "ack N" once add N has returned, until it is killed.
+ * store as fast as it can and prints "ack N" once add N has returned, until it is killed. With a
+ * sixth argument "snapshots", another thread writes snapshots back to back and prints "snapshot"
+ * as each begins.
  */
 public final class IngestChild {
   private IngestChild() {}
@@ -35,6 +37,23 @@ public final class IngestChild {
         Metric.INNER_PRODUCT, Long.parseLong(args[4])));
     System.out.println("open " + store.size());
     System.out.flush();
+    if (args.length > 5 && args[5].equals("snapshots")) {
+      // Snapshots back to back beside the adds, each announced, so the parent can kill inside one.
+      Thread snapshots = new Thread(() -> {
+        while (true) {
+          System.out.println("snapshot");
+          System.out.flush();
+          store.snapshot();
+          try {
+            Thread.sleep(5);  // let some adds come between snapshots
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "snapshots");
+      snapshots.setDaemon(true);
+      snapshots.start();
+    }
     for (int i = start; ; i++) {
       store.add("r" + i, vector(seed, i, dim));
       System.out.println("ack " + i);
