@@ -4,14 +4,33 @@ import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
+import org.iscengine.errors.IscException;
 
-/** Geometry on images: resizing and cropping into new Mats (the caller closes them). */
+/**
+ * Geometry on images: resizing and cropping into new Mats (the caller closes them). A resize to
+ * more than {@link Images#MAX_PIXELS} pixels is refused: sizes computed from an uploaded image's
+ * aspect ratio (its short side brought to 320 px, say) must not turn a 4096 x 1 strip into a
+ * gigabyte.
+ */
 public final class ImageOps {
   private ImageOps() {}
 
+  /**
+   * Resized to width x height (each at least 1).
+   *
+   * @throws IscException of kind {@link IscException.Kind#OUT_OF_RESOURCES} when that is more than
+   *     {@link Images#MAX_PIXELS} pixels
+   */
   public static Mat resize(Mat image, int width, int height, int interpolation) {
+    int w = Math.max(1, width);
+    int h = Math.max(1, height);
+    if ((long) w * h > Images.MAX_PIXELS) {
+      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, String.format(java.util.Locale.ROOT,
+          "image too large: resizing %dx%d to %dx%d (%.1f megapixels) is over the limit of %.1f megapixels",
+          image.cols(), image.rows(), w, h, (double) w * h / 1e6, Images.MAX_PIXELS / 1e6));
+    }
     Mat out = new Mat();
-    try (Size size = new Size(Math.max(1, width), Math.max(1, height))) {
+    try (Size size = new Size(w, h)) {
       opencv_imgproc.resize(image, out, size, 0, 0, interpolation);
     }
     return out;
@@ -25,6 +44,9 @@ public final class ImageOps {
 
   /** A copy of the rectangle, clipped to the image. */
   public static Mat crop(Mat image, int x, int y, int width, int height) {
+    if (image.empty()) {
+      throw new IllegalArgumentException("cannot crop an empty image");
+    }
     int x0 = clamp(x, 0, image.cols() - 1);
     int y0 = clamp(y, 0, image.rows() - 1);
     int w = clamp(width, 1, image.cols() - x0);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
@@ -27,10 +28,38 @@ import org.iscengine.io.AtomicFile;
  * composited over white, 16-bit and float scaled to 8 bits, and sides longer than a cap shrunk
  * (large JPEGs are decoded at reduced scale directly). Anything else fails with an
  * {@link ImageDecodeException} naming the file and the reason. Thread-safe.
+ *
+ * <p>The bytes may come from anyone (an upload to {@code isc serve}). Before OpenCV sees them, the
+ * header of their format is read: what it declares is refused when it is cut short or corrupt
+ * ({@link IscException.Kind#CORRUPT_DATA}), in a format that is not supported
+ * ({@link IscException.Kind#UNSUPPORTED}), or larger than {@link #MAX_PIXELS} or
+ * {@link #MAX_DECODED_BYTES} ({@link IscException.Kind#OUT_OF_RESOURCES}: a size limit, answered
+ * 413 by the server), so that a few kilobytes declaring gigapixels never reach an allocation. What
+ * OpenCV returns is checked against the same limits again before it is copied.
  */
 public final class Images {
   /** Longest side of a decoded image unless told otherwise; larger ones are scaled down. */
   public static final int DEFAULT_MAX_SIDE = 4096;
+
+  /**
+   * Most pixels an image may have once decoded: 2^26, 67.1 megapixels (8192 x 8192). Larger ones
+   * are refused from their header, before anything is decoded.
+   */
+  public static final long MAX_PIXELS = 1L << 26;
+
+  /**
+   * Most pixels a JPEG may declare: 2^28, 268.4 megapixels (16384 x 16384). A JPEG with sides
+   * over twice the cap is decoded at 1/2, 1/4 or 1/8 scale directly, and what is decoded must stay
+   * under {@link #MAX_PIXELS}; this bounds the work of reading it.
+   */
+  public static final long MAX_JPEG_PIXELS = 1L << 28;
+
+  /**
+   * Most bytes decoding one image may take: 512 MiB, for the decoded pixels at their depth and
+   * channels (64 megapixels of 16-bit RGBA) plus the decoder's own buffers (a progressive JPEG's
+   * coefficients, a TIFF strip, a GIF canvas), estimated from the header before decoding.
+   */
+  public static final long MAX_DECODED_BYTES = 1L << 29;
 
   /** Default JPEG quality of {@link #write}. */
   public static final int DEFAULT_JPEG_QUALITY = 92;
@@ -59,6 +88,12 @@ public final class Images {
   /**
    * Decodes image bytes (JPEG, PNG, WebP, BMP, TIFF, GIF); {@code source} names them in errors.
    * The caller owns the returned Mat.
+   *
+   * @throws ImageDecodeException of kind {@link IscException.Kind#CORRUPT_DATA} for empty,
+   *     truncated, corrupt or unrecognised bytes, {@link IscException.Kind#UNSUPPORTED} for a
+   *     known format (or variant) that is not read, {@link IscException.Kind#OUT_OF_RESOURCES}
+   *     for an image over {@link #MAX_PIXELS}, {@link #MAX_JPEG_PIXELS} or
+   *     {@link #MAX_DECODED_BYTES}
    */
   public static Mat decode(byte[] data, String source, int maxSide) {
     if (maxSide < 1) {
@@ -67,25 +102,102 @@ public final class Images {
     if (data.length == 0) {
       throw new ImageDecodeException(source, "empty file");
     }
-    ImageFormat format = ImageFormat.sniff(data).orElseThrow(() -> new ImageDecodeException(source,
-        "not an image in a supported format (JPEG, PNG, WebP, BMP, TIFF, GIF); it starts with "
-            + HexFormat.ofDelimiter(" ").formatHex(data, 0, Math.min(8, data.length))));
+    ImageFormat format = ImageFormat.sniff(data).orElseThrow(() -> notSupported(data, source));
     format.truncation(data).ifPresent(reason -> {
       throw new ImageDecodeException(source, reason);
     });
+    ImageFormat.Header header = format.header(data, source);
+    int reduction = format == ImageFormat.JPEG ? reduction(header, maxSide) : 1;
+    checkHeader(format, header, reduction, source);
+    // JPEG: OpenCV applies the EXIF orientation itself.
+    int orientation = format == ImageFormat.JPEG ? 1 : format.orientation(data);
     Mat decoded;
     try (BytePointer bytes = new BytePointer(data);
         Mat buffer = new Mat(1, data.length, CV_8U, bytes)) {
-      decoded = opencv_imgcodecs.imdecode(buffer, flags(format, data, maxSide));
+      decoded = opencv_imgcodecs.imdecode(buffer, flags(format, reduction));
     } catch (RuntimeException e) {
-      throw new ImageDecodeException(source, "OpenCV cannot decode this " + format + ": " + e.getMessage(), e);
+      String message = String.valueOf(e.getMessage());
+      // Out of memory, or over OpenCV's own limit (OPENCV_IO_MAX_IMAGE_PIXELS, which the isc
+      // launcher sets to MAX_PIXELS; checkHeader refuses such images first).
+      boolean memory = message.contains("bad_alloc") || message.contains("Insufficient memory")
+          || message.contains("Failed to allocate") || message.contains("CV_IO_MAX_IMAGE");
+      throw new ImageDecodeException(memory ? IscException.Kind.OUT_OF_RESOURCES : IscException.Kind.CORRUPT_DATA,
+          source, "OpenCV cannot decode this " + format + ": " + message, e);
     }
     if (decoded == null || decoded.empty()) {
+      if (decoded != null) {
+        decoded.close();
+      }
       throw new ImageDecodeException(source, "corrupt or unsupported " + format + " data");
     }
+    checkDecoded(decoded, source);
     Mat bgr = toBgr8(decoded, source);
-    Mat oriented = format == ImageFormat.JPEG ? bgr : orient(bgr, format.orientation(data));
+    Mat oriented = orient(bgr, orientation);
     return cap(oriented, maxSide);
+  }
+
+  /** Bytes in no supported format: a known format we do not read is unsupported, others corrupt. */
+  private static ImageDecodeException notSupported(byte[] data, String source) {
+    String start = HexFormat.ofDelimiter(" ").formatHex(data, 0, Math.min(8, data.length));
+    return ImageFormat.unsupported(data)
+        .map(name -> new ImageDecodeException(IscException.Kind.UNSUPPORTED, source, name
+            + " images are not supported (JPEG, PNG, WebP, BMP, TIFF and GIF are); it starts with " + start, null))
+        .orElseGet(() -> new ImageDecodeException(source,
+            "not an image in a supported format (JPEG, PNG, WebP, BMP, TIFF, GIF); it starts with " + start));
+  }
+
+  /**
+   * Refuses, before decoding, an image whose header declares more than {@link #MAX_PIXELS} pixels
+   * (once decoded at 1/reduction) or {@link #MAX_DECODED_BYTES} bytes of decoding.
+   */
+  private static void checkHeader(ImageFormat format, ImageFormat.Header header, int reduction, String source) {
+    String size = header.width() + "x" + header.height() + " " + format;
+    if (format == ImageFormat.JPEG && header.pixels() > MAX_JPEG_PIXELS) {
+      throw tooLarge(source, size + " declares " + megapixels(header.pixels()) + " megapixels, over the limit of "
+          + megapixels(MAX_JPEG_PIXELS) + " megapixels for JPEG");
+    }
+    long decodedPixels = ImageFormat.mul(ceilDiv(header.width(), reduction), ceilDiv(header.height(), reduction));
+    if (decodedPixels > MAX_PIXELS) {
+      throw tooLarge(source, size + " declares " + megapixels(decodedPixels) + " megapixels, over the limit of "
+          + megapixels(MAX_PIXELS) + " megapixels");
+    }
+    long bytes = ImageFormat.add(ImageFormat.mul(decodedPixels, header.bytesPerPixel()), header.workingBytes());
+    if (bytes > MAX_DECODED_BYTES) {
+      throw tooLarge(source, size + " would take " + mebibytes(bytes) + " MiB to decode, over the limit of "
+          + mebibytes(MAX_DECODED_BYTES) + " MiB");
+    }
+  }
+
+  /**
+   * Refuses, consuming it, a decoded image over {@link #MAX_PIXELS} or {@link #MAX_DECODED_BYTES}:
+   * one whose header said less than it held, caught before any copy is made of it.
+   */
+  static void checkDecoded(Mat m, String source) {
+    long pixels = (long) m.rows() * m.cols();
+    long bytes = ImageFormat.mul(pixels, m.elemSize());
+    if (pixels > MAX_PIXELS || bytes > MAX_DECODED_BYTES) {
+      String size = m.cols() + "x" + m.rows();
+      m.close();
+      throw tooLarge(source, "decoded to " + size + " (" + megapixels(pixels) + " megapixels, " + mebibytes(bytes)
+          + " MiB), more than its header declared and over the limit of " + megapixels(MAX_PIXELS) + " megapixels and "
+          + mebibytes(MAX_DECODED_BYTES) + " MiB");
+    }
+  }
+
+  private static ImageDecodeException tooLarge(String source, String reason) {
+    return new ImageDecodeException(IscException.Kind.OUT_OF_RESOURCES, source, "image too large: " + reason, null);
+  }
+
+  private static String megapixels(long pixels) {
+    return pixels == Long.MAX_VALUE ? "more than 9e12" : String.format(Locale.ROOT, "%.1f", pixels / 1e6);
+  }
+
+  private static long mebibytes(long bytes) {
+    return (bytes + (1 << 20) - 1) >> 20;
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
   }
 
   /** Encodes an 8-bit image; quality is JPEG/WebP quality (1-100), ignored for lossless formats. */
@@ -119,24 +231,35 @@ public final class Images {
     AtomicFile.write(file, temporary -> Files.write(temporary, bytes));
   }
 
-  private static int flags(ImageFormat format, byte[] data, int maxSide) {
+  /** JPEG: the scale (1, 2, 4 or 8) at which libjpeg decodes it directly, from its longer side. */
+  private static int reduction(ImageFormat.Header header, int maxSide) {
+    long side = Math.max(header.width(), header.height());
+    if (side > 8L * maxSide) {
+      return 8;
+    } else if (side > 4L * maxSide) {
+      return 4;
+    } else if (side > 2L * maxSide) {
+      return 2;
+    }
+    return 1;
+  }
+
+  private static int flags(ImageFormat format, int reduction) {
     if (format != ImageFormat.JPEG) {
       return opencv_imgcodecs.IMREAD_UNCHANGED;  // keeps alpha and depth, handled below
     }
     // JPEG: OpenCV applies EXIF orientation itself, and can decode huge images at 1/2, 1/4, 1/8.
-    long side = format.dimensions(data).map(d -> Math.max(d[0], d[1])).orElse(0);
-    if (side > 8L * maxSide) {
-      return opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
-    } else if (side > 4L * maxSide) {
-      return opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
-    } else if (side > 2L * maxSide) {
-      return opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
-    }
-    return opencv_imgcodecs.IMREAD_COLOR;
+    return switch (reduction) {
+      case 8 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
+      case 4 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+      case 2 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+      default -> opencv_imgcodecs.IMREAD_COLOR;
+    };
   }
 
   /** 8-bit, 3-channel BGR, consuming the input. */
   static Mat toBgr8(Mat m, String source) {
+    int channels = m.channels();
     Mat eight = m;
     if (m.depth() != CV_8U) {
       eight = new Mat();
@@ -166,7 +289,7 @@ public final class Images {
       }
       default:
         eight.close();
-        throw new ImageDecodeException(IscException.Kind.UNSUPPORTED, source, "images with " + m.channels()
+        throw new ImageDecodeException(IscException.Kind.UNSUPPORTED, source, "images with " + channels
             + " channels are not supported", null);
     }
   }
