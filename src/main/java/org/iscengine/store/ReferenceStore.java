@@ -179,10 +179,7 @@ public final class ReferenceStore implements AutoCloseable {
     long from = snapshotSequence;
     List<ReferenceLog.Record> pending = new ArrayList<>();
     long[] replayed = {0};
-    referenceLog = ReferenceLog.open(dir.resolve("references.log"), dimension, r -> {
-      if (r.sequence() <= from) {
-        return;
-      }
+    referenceLog = ReferenceLog.open(dir.resolve("references.log"), dimension, from, r -> {
       replayed[0]++;
       if (r.add()) {
         pending.add(r);

@@ -235,12 +235,13 @@ class ReferenceStoreTest {
     Path logFile = store.resolve("references.log");
     byte[] before = Files.readAllBytes(logFile);
     try (RandomAccessFile f = new RandomAccessFile(logFile.toFile(), "rw")) {
-      f.seek(16 + 8 + 20);  // inside the first record's payload
+      f.seek(ReferenceLog.HEADER + 8 + 20);  // inside the first record's payload
       f.write(0x77);
     }
     LogCorruptedException e = assertThrows(LogCorruptedException.class,
         () -> ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0)));
-    assertTrue(e.getMessage().contains("byte 16") && e.getMessage().contains("checksum"), e.getMessage());
+    assertTrue(e.getMessage().contains("byte " + ReferenceLog.HEADER) && e.getMessage().contains("checksum"),
+        e.getMessage());
     assertEquals(before.length, Files.size(logFile), "nothing was cut");
   }
 
