@@ -89,6 +89,7 @@ public final class ReferenceLog implements AutoCloseable {
    */
   public static ReferenceLog open(Path file, int dimension, long replayAfter, Consumer<Record> replay) {
     try {
+      AtomicFile.removeLeftovers(file);  // of a rewrite the process died in
       Header header = readHeader(file);
       if (header == null) {
         create(file, dimension);

@@ -201,6 +201,20 @@ class ReferenceLogTest {
     }
   }
 
+  @Test
+  void openingRemovesWhatACrashDuringARewriteLeftBehind() throws Exception {
+    Path file = dir.resolve("references.log");
+    List<ReferenceLog.Record> written = new ArrayList<>();
+    writeLog(file, written, 4);
+    // The temporary file of a compaction the process died in: the log itself was not replaced.
+    Path leftover = dir.resolve(".references.log.8172635.tmp");
+    byte[] half = new byte[4096];
+    random.nextBytes(half);
+    Files.write(leftover, half);
+    assertSameRecords(written, replay(file), "the log after a crash during its compaction");
+    assertFalse(Files.exists(leftover), "the half-written copy is removed");
+  }
+
   /** The first format: a 16-byte header, records [length][CRC-32C of the payload][payload]. */
   @Test
   void aLogOfTheFirstFormatIsStillReadAndGoesOnInTheCurrentOne() throws Exception {
