@@ -75,7 +75,7 @@ public final class ReferenceLog implements AutoCloseable {
     this.records = records;
   }
 
-  /** Opens (or creates) a log and hands every record to {@code replay}; see {@link #open(Path, int, long, Consumer)}. */
+  /** Opens (or creates) a log and replays every record: {@link #open(Path, int, long, Consumer)} from 0. */
   public static ReferenceLog open(Path file, int dimension, Consumer<Record> replay) {
     return open(file, dimension, 0, replay);
   }
@@ -404,7 +404,10 @@ public final class ReferenceLog implements AutoCloseable {
       return (int) (position - windowStart);
     }
 
-    /** The record at this offset if its length is possible, it ends before {@code end} and its checksum holds; else null. */
+    /**
+     * The record at this offset if its length is possible, it ends by {@code end} and its checksum
+     * holds; else null, and {@link #problem} says why.
+     */
     Raw read(long offset, long end) throws IOException {
       if (end - offset < HEAD + fixed) {
         problem = "cut short";
@@ -449,8 +452,9 @@ public final class ReferenceLog implements AutoCloseable {
           checkTornTail(header, offset, size, Math.max(last, header.compactedThrough()));
           return offset;
         }
+        long compacted = header.compactedThrough();
         boolean inOrder = r.sequence() > last
-            && (r.sequence() <= header.compactedThrough() || r.sequence() == Math.max(last, header.compactedThrough()) + 1);
+            && (r.sequence() <= compacted || r.sequence() == Math.max(last, compacted) + 1);
         if (!inOrder) {
           throw new LogCorruptedException(file + ": record sequence " + r.sequence() + " at byte " + offset
               + " follows " + last + ": the log was edited or mixed with another");
