@@ -3,6 +3,7 @@ package org.iscengine.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,27 @@ public final class AtomicFile {
     } catch (RuntimeException e) {
       removeQuietly(temporary);
       throw e;
+    }
+  }
+
+  /**
+   * Deletes the temporary files that writes of this target left when the process died during
+   * them. Only for a target no one else can be writing now (its owner holds a lock).
+   */
+  public static void removeLeftovers(Path target) throws IOException {
+    Path absolute = target.toAbsolutePath();
+    Path folder = absolute.getParent();
+    if (!Files.isDirectory(folder)) {
+      return;
+    }
+    String prefix = "." + absolute.getFileName() + ".";
+    try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(folder, p -> {
+      String name = p.getFileName().toString();
+      return name.startsWith(prefix) && name.endsWith(".tmp");
+    })) {
+      for (Path p : leftovers) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package org.iscengine.store;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import java.util.zip.CRC32C;
 import org.iscengine.io.AtomicFile;
 import org.slf4j.Logger;
@@ -23,20 +25,33 @@ import org.slf4j.LoggerFactory;
  * record is on disk ({@code fsync}) before {@link #append} returns, so an acknowledged change
  * survives a crash of the process or of the machine.
  *
- * <p>Layout (little-endian): a 16-byte header (magic {@code ISCRLOG1}, dimension, CRC-32C of the
- * first 12 bytes), then records {@code [payload length int][CRC-32C of payload int][payload]} with
- * payload {@code [sequence long][op byte][id length short][id UTF-8][dimension floats, adds
- * only]}. Sequence numbers rise by one per record.
+ * <p>Layout (little-endian), version 2: a {@value #HEADER}-byte header (magic {@code ISCRLOG2},
+ * dimension int, compacted-through sequence long, sealed length long, CRC-32C of the first 28
+ * bytes), then records {@code [payload length int][CRC-32C of the length's 4 bytes and the payload
+ * int][payload]} with payload {@code [sequence long][sequence of the first record of the same
+ * append long][op byte][id length short][id UTF-8][dimension floats, adds only]}. Sequence numbers
+ * rise by one per record after the compacted-through sequence; below it only the adds of
+ * references still held are left ({@link #compact}). The first {@code sealed length} bytes were
+ * written whole and synced before the file was renamed into place. Version 1 ({@code ISCRLOG1}, a
+ * 16-byte header without the two longs, records whose checksum covers the payload only and whose
+ * payload lacks the append's first sequence) is read and rewritten as version 2 on open.
  *
- * <p>Opening checks every record. A damaged last record is a write torn by a crash (it was
- * never acknowledged): its bytes are kept aside in {@code <log>.torn-<offset>} and the log is cut
- * before it. Damage followed by more data is not a torn write: opening refuses, naming the
- * offset, rather than drop acknowledged records.
+ * <p>Opening checks every record. The bytes after the last good record are a write torn by a
+ * crash (never acknowledged) when no checksummed record of a later append follows them: they are
+ * kept aside in {@code <log>.torn-<offset>} and the log is cut there. A power cut can leave a torn
+ * append as zeros, or with a later page of it on disk and an earlier one not: records of that
+ * same append after the damage are part of the torn write. Damage followed by a record of a later
+ * append, or inside the sealed part, means acknowledged records were damaged: opening refuses,
+ * naming the offset, rather than drop them.
  */
 public final class ReferenceLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReferenceLog.class);
-  private static final byte[] MAGIC = "ISCRLOG1".getBytes(StandardCharsets.US_ASCII);
-  private static final int HEADER = 16;
+  private static final byte[] MAGIC_V1 = "ISCRLOG1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC = "ISCRLOG2".getBytes(StandardCharsets.US_ASCII);
+  private static final int HEADER_V1 = 16;
+  static final int HEADER = 32;
+  /** Record head: payload length and checksum. */
+  private static final int HEAD = 8;
   /** Longest id in UTF-8 bytes. */
   public static final int MAX_ID_BYTES = 1024;
 
@@ -45,55 +60,70 @@ public final class ReferenceLog implements AutoCloseable {
 
   private final Path file;
   private final int dimension;
-  private final FileChannel channel;
+  private FileChannel channel;
+  private long compactedThrough;
   private long nextSequence;
+  private long records;
 
-  private ReferenceLog(Path file, int dimension, FileChannel channel, long nextSequence) {
+  private ReferenceLog(Path file, int dimension, FileChannel channel, long compactedThrough, long nextSequence,
+      long records) {
     this.file = file;
     this.dimension = dimension;
     this.channel = channel;
+    this.compactedThrough = compactedThrough;
     this.nextSequence = nextSequence;
+    this.records = records;
+  }
+
+  /** Opens (or creates) a log and replays every record: {@link #open(Path, int, long, Consumer)} from 0. */
+  public static ReferenceLog open(Path file, int dimension, Consumer<Record> replay) {
+    return open(file, dimension, 0, replay);
   }
 
   /**
-   * Opens (or creates) a log, hands every record to {@code replay} in order, and leaves the log
-   * ready for appends.
+   * Opens (or creates) a log, hands the records after sequence {@code replayAfter} to {@code
+   * replay} in order (earlier ones are checked but not decoded), and leaves the log ready for
+   * appends.
    *
-   * @throws LogCorruptedException when a record other than the last is damaged, or the header is
+   * @throws LogCorruptedException when acknowledged records are damaged, or the header is
    */
-  public static ReferenceLog open(Path file, int dimension, Consumer<Record> replay) {
+  public static ReferenceLog open(Path file, int dimension, long replayAfter, Consumer<Record> replay) {
     try {
-      // Shorter than a header: a crash while the log was being created, before any record.
-      boolean fresh = !Files.exists(file) || Files.size(file) < HEADER;
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      AtomicFile.removeLeftovers(file);  // of a rewrite the process died in
+      Header header = readHeader(file);
+      if (header == null) {
+        create(file, dimension);
+        header = readHeader(file);
+      }
+      if (header.dimension() != dimension) {
+        throw new IllegalArgumentException(file + " holds " + header.dimension() + "-d descriptors, but the model"
+            + " gives " + dimension + "-d: use another store folder for this model");
+      }
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
       try {
-        if (fresh) {
-          channel.truncate(0);
-          ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-          header.put(MAGIC).putInt(dimension).putInt(crc(header.array(), 0, 12)).flip();
-          writeFully(channel, header, 0);
-          channel.force(true);
-          AtomicFile.syncFolder(file.toAbsolutePath().getParent());
-          return new ReferenceLog(file, dimension, channel, 1);
-        }
-        checkHeader(file, channel, dimension);
-        long[] next = {1};
-        long end = scan(file, channel, dimension, r -> {
-          if (r.sequence() != next[0]) {
-            throw new LogCorruptedException(file + ": record sequence " + r.sequence() + " where " + next[0]
-                + " was due: the log was edited or mixed with another");
+        Reader reader = new Reader(file, channel, header.version(), dimension);
+        long[] last = {0};
+        long[] count = {0};
+        long end = reader.scan(header, r -> {
+          last[0] = r.sequence();
+          count[0]++;
+          if (r.sequence() > replayAfter) {
+            replay.accept(reader.decode(r));
           }
-          next[0]++;
-          replay.accept(r);
         });
         if (end < channel.size()) {
           keepTornTail(file, channel, end);
           channel.truncate(end);
           channel.force(true);
         }
-        channel.position(end);
-        return new ReferenceLog(file, dimension, channel, next[0]);
+        long next = Math.max(last[0], header.compactedThrough()) + 1;
+        ReferenceLog opened = new ReferenceLog(file, dimension, channel, header.compactedThrough(), next, count[0]);
+        if (header.version() == 1) {
+          opened.rewrite(header, end, header.compactedThrough(), s -> true);
+          log.info("{}: rewritten in the current log format", file);
+        }
+        opened.channel.position(opened.channel.size());
+        return opened;
       } catch (RuntimeException | IOException e) {
         channel.close();
         throw e;
@@ -110,6 +140,11 @@ public final class ReferenceLog implements AutoCloseable {
   /** The sequence number the next record gets. */
   public synchronized long nextSequence() {
     return nextSequence;
+  }
+
+  /** Records in the log. */
+  public synchronized long records() {
+    return records;
   }
 
   /** Appends a remove. Returns its sequence number once it is on disk. */
@@ -129,13 +164,13 @@ public final class ReferenceLog implements AutoCloseable {
     List<byte[]> encoded = new ArrayList<>(records.size());
     int total = 0;
     for (int i = 0; i < records.size(); i++) {
-      byte[] payload = encode(records.get(i), nextSequence + i);
+      byte[] payload = encode(records.get(i), nextSequence + i, nextSequence);
       encoded.add(payload);
-      total += 8 + payload.length;
+      total += HEAD + payload.length;
     }
     ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
     for (byte[] payload : encoded) {
-      out.putInt(payload.length).putInt(crc(payload, 0, payload.length)).put(payload);
+      putRecord(out, payload, 0, payload.length);
     }
     out.flip();
     long start;
@@ -159,7 +194,68 @@ public final class ReferenceLog implements AutoCloseable {
     for (int i = 0; i < sequences.length; i++) {
       sequences[i] = nextSequence++;
     }
+    this.records += records.size();
     return sequences;
+  }
+
+  /**
+   * Rewrites the log, atomically, without the records up to sequence {@code through} other than
+   * those {@code keep} accepts (the adds of the references still held). Every record after
+   * {@code through} stays, so a snapshot at or after it, or none, still replays to the same store.
+   */
+  public synchronized void compact(long through, LongPredicate keep) {
+    if (!channel.isOpen()) {
+      throw new IllegalStateException("the reference log " + file + " is closed");
+    }
+    try {
+      Header header = readHeader(file);
+      rewrite(header, channel.size(), Math.max(through, compactedThrough), keep);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compact " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the records of this log's first {@code end} bytes that are after {@code through} or
+   * accepted by {@code keep} to a new version-2 log, which replaces this one.
+   */
+  private void rewrite(Header header, long end, long through, LongPredicate keep) throws IOException {
+    Reader reader = new Reader(file, channel, header.version(), dimension);
+    long[] kept = {0};
+    AtomicFile.write(file, temporary -> {
+      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        long[] position = {HEADER};
+        for (long offset = header.length(); offset < end; ) {
+          Raw r = reader.read(offset, end);
+          if (r == null) {
+            throw new LogCorruptedException(file + ": the record at byte " + offset + " changed while the log was"
+                + " rewritten (" + reader.problem + ")");
+          }
+          if (r.sequence() > through || keep.test(r.sequence())) {
+            if (buffer.remaining() < r.size() + 8) {
+              buffer.flip();
+              writeFully(out, buffer, position[0]);
+              position[0] += buffer.limit();
+              buffer.clear();
+            }
+            reader.copyAsCurrent(r, buffer);
+            kept[0]++;
+          }
+          offset += r.size();
+        }
+        buffer.flip();
+        writeFully(out, buffer, position[0]);
+        position[0] += buffer.limit();
+        writeFully(out, header(dimension, through, position[0]), 0);
+      }
+    });
+    FileChannel old = channel;
+    channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    channel.position(channel.size());
+    old.close();
+    compactedThrough = through;
+    records = kept[0];
   }
 
   /** Checks an id: non-empty, at most {@value #MAX_ID_BYTES} UTF-8 bytes, no control characters. */
@@ -175,7 +271,7 @@ public final class ReferenceLog implements AutoCloseable {
     }
   }
 
-  private byte[] encode(Record r, long sequence) {
+  private byte[] encode(Record r, long sequence, long appendFirst) {
     checkId(r.id());
     byte[] id = r.id().getBytes(StandardCharsets.UTF_8);
     if (r.add()) {
@@ -189,9 +285,9 @@ public final class ReferenceLog implements AutoCloseable {
         }
       }
     }
-    ByteBuffer b = ByteBuffer.allocate(8 + 1 + 2 + id.length + (r.add() ? 4 * dimension : 0))
+    ByteBuffer b = ByteBuffer.allocate(8 + 8 + 1 + 2 + id.length + (r.add() ? 4 * dimension : 0))
         .order(ByteOrder.LITTLE_ENDIAN);
-    b.putLong(sequence).put((byte) (r.add() ? 1 : 2)).putShort((short) id.length).put(id);
+    b.putLong(sequence).putLong(appendFirst).put((byte) (r.add() ? 1 : 2)).putShort((short) id.length).put(id);
     if (r.add()) {
       for (float v : r.vector()) {
         b.putFloat(v);
@@ -200,86 +296,257 @@ public final class ReferenceLog implements AutoCloseable {
     return b.array();
   }
 
-  private static void checkHeader(Path file, FileChannel channel, int dimension) throws IOException {
+  /** Puts a version-2 record: the head (length, checksum of length and payload) and the payload. */
+  private static void putRecord(ByteBuffer out, byte[] payload, int offset, int length) {
+    CRC32C c = new CRC32C();
+    c.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, length));
+    c.update(payload, offset, length);
+    out.putInt(length).putInt((int) c.getValue()).put(payload, offset, length);
+  }
+
+  /** What the header says: format version, dimension, compacted-through sequence, sealed length. */
+  private record Header(int version, int dimension, long compactedThrough, long sealed) {
+    int length() {
+      return version == 1 ? HEADER_V1 : HEADER;
+    }
+  }
+
+  private static ByteBuffer header(int dimension, long compactedThrough, long sealed) {
     ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    if (channel.read(header, 0) < HEADER || !Arrays.equals(Arrays.copyOf(header.array(), 8), MAGIC)
-        || header.getInt(12) != crc(header.array(), 0, 12)) {
-      throw new LogCorruptedException(file + " is not a reference log (bad header)");
-    }
-    int stored = header.getInt(8);
-    if (stored != dimension) {
-      throw new IllegalArgumentException(file + " holds " + stored + "-d descriptors, but the model gives "
-          + dimension + "-d: use another store folder for this model");
-    }
+    header.put(MAGIC).putInt(dimension).putLong(compactedThrough).putLong(sealed);
+    header.putInt(crc(header.array(), 0, HEADER - 4)).flip();
+    return header;
   }
 
-  /** Reads records from the header on; returns the offset after the last good record. */
-  private static long scan(Path file, FileChannel channel, int dimension, Consumer<Record> replay)
-      throws IOException {
-    long size = channel.size();
-    long offset = HEADER;
-    int maxPayload = 8 + 1 + 2 + MAX_ID_BYTES + 4 * dimension;
-    ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    while (offset < size) {
-      if (size - offset < 8) {
-        return offset;  // a torn record head
-      }
-      head.clear();
-      readFully(channel, head, offset);
-      int length = head.getInt(0);
-      int crc = head.getInt(4);
-      if (length < 11 || length > maxPayload) {
-        return damaged(file, offset, size, offset + 8, "impossible record length " + length);
-      }
-      if (offset + 8 + length > size) {
-        return offset;  // torn: the record runs past the end
-      }
-      ByteBuffer payload = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(channel, payload, offset + 8);
-      if (crc(payload.array(), 0, length) != crc) {
-        return damaged(file, offset, size, offset + 8 + length, "checksum mismatch");
-      }
-      replay.accept(decode(file, offset, payload, dimension));
-      offset += 8 + length;
+  /** Creates an empty log: header written to a temporary file, synced, renamed into place. */
+  private static void create(Path file, int dimension) throws IOException {
+    if (Files.exists(file)) {
+      log.warn("{}: {} bytes without a valid header, left by a crash while the log was created; starting it"
+          + " afresh", file, Files.size(file));
     }
-    return offset;
+    AtomicFile.write(file, temporary -> {
+      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+        writeFully(out, header(dimension, 0, HEADER), 0);
+      }
+    });
   }
 
-  /** A bad record at the very end is a torn write; anywhere else the log is corrupted. */
-  private static long damaged(Path file, long offset, long size, long recordEnd, String why) {
-    if (recordEnd >= size) {
+  /**
+   * Reads the header; null when there is no log yet, or a file no longer than a header without a
+   * valid one (a crash while creating the log: no record can be in it).
+   */
+  private static Header readHeader(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    byte[] bytes;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate((int) Math.min(HEADER, channel.size()));
+      readFully(channel, b, 0);
+      bytes = b.array();
+    }
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    byte[] magic = Arrays.copyOf(bytes, Math.min(8, bytes.length));
+    if (Arrays.equals(magic, MAGIC) && bytes.length == HEADER && b.getInt(HEADER - 4) == crc(bytes, 0, HEADER - 4)) {
+      return new Header(2, b.getInt(8), b.getLong(12), b.getLong(20));
+    }
+    if (Arrays.equals(magic, MAGIC_V1) && bytes.length >= HEADER_V1 && b.getInt(12) == crc(bytes, 0, 12)) {
+      return new Header(1, b.getInt(8), 0, 0);
+    }
+    if (Files.size(file) <= HEADER) {
+      return null;
+    }
+    throw new LogCorruptedException(file + " is not a reference log (bad header)");
+  }
+
+  /** A record found in the file: where it starts, its size on disk, and its sequence numbers. */
+  private record Raw(long offset, int size, long sequence, long appendFirst) {}
+
+  /** Reads records of one format version through a large window that slides forward. */
+  private static final class Reader {
+    private final Path file;
+    private final FileChannel channel;
+    private final int version;
+    private final int dimension;
+    private final int fixed;
+    private final int maxPayload;
+    private final ByteBuffer window;
+    private long windowStart;
+    /** Why the last {@link #read} found no record. */
+    String problem;
+
+    Reader(Path file, FileChannel channel, int version, int dimension) {
+      this.file = file;
+      this.channel = channel;
+      this.version = version;
+      this.dimension = dimension;
+      this.fixed = version == 1 ? 11 : 19;
+      this.maxPayload = fixed + MAX_ID_BYTES + 4 * dimension;
+      this.window = ByteBuffer.allocate(Math.max(1 << 22, 2 * (HEAD + maxPayload))).order(ByteOrder.LITTLE_ENDIAN);
+      this.window.limit(0);
+    }
+
+    /** Brings the bytes [position, position + length) into the window; returns where they start in it. */
+    private int at(long position, int length) throws IOException {
+      if (position < windowStart || position + length > windowStart + window.limit()) {
+        long left = channel.size() - position;
+        window.clear().limit((int) Math.min(window.capacity(), left));
+        windowStart = position;
+        for (long p = position; window.hasRemaining(); ) {
+          int n = channel.read(window, p);
+          if (n < 0) {
+            throw new EOFException("unexpected end of " + file + " at byte " + p);
+          }
+          p += n;
+        }
+        window.flip();
+      }
+      return (int) (position - windowStart);
+    }
+
+    /**
+     * The record at this offset if its length is possible, it ends by {@code end} and its checksum
+     * holds; else null, and {@link #problem} says why.
+     */
+    Raw read(long offset, long end) throws IOException {
+      if (end - offset < HEAD + fixed) {
+        problem = "cut short";
+        return null;
+      }
+      int at = at(offset, HEAD);
+      int length = window.getInt(at);
+      if (length < fixed || length > maxPayload) {
+        problem = "impossible record length " + length;
+        return null;
+      }
+      if (offset + HEAD + length > end) {
+        problem = "record runs past the end";
+        return null;
+      }
+      at = at(offset, HEAD + length);
+      CRC32C c = new CRC32C();
+      if (version >= 2) {
+        c.update(window.array(), at, 4);
+      }
+      c.update(window.array(), at + HEAD, length);
+      if ((int) c.getValue() != window.getInt(at + 4)) {
+        problem = "checksum mismatch";
+        return null;
+      }
+      long sequence = window.getLong(at + HEAD);
+      long appendFirst = version >= 2 ? window.getLong(at + HEAD + 8) : sequence;
+      return new Raw(offset, HEAD + length, sequence, appendFirst);
+    }
+
+    /**
+     * Reads the records after the header in order, checking their sequence numbers, and returns
+     * the offset after the last good one: the end of the file, or where a torn write begins.
+     */
+    long scan(Header header, Consumer<Raw> each) throws IOException {
+      long size = channel.size();
+      long offset = header.length();
+      long last = 0;
+      while (offset < size) {
+        Raw r = read(offset, size);
+        if (r == null) {
+          checkTornTail(header, offset, size, Math.max(last, header.compactedThrough()));
+          return offset;
+        }
+        long compacted = header.compactedThrough();
+        boolean inOrder = r.sequence() > last
+            && (r.sequence() <= compacted || r.sequence() == Math.max(last, compacted) + 1);
+        if (!inOrder) {
+          throw new LogCorruptedException(file + ": record sequence " + r.sequence() + " at byte " + offset
+              + " follows " + last + ": the log was edited or mixed with another");
+        }
+        checkLayout(r);
+        each.accept(r);
+        last = r.sequence();
+        offset += r.size();
+      }
       return offset;
     }
-    throw new LogCorruptedException(file + ": damaged record at byte " + offset + " (" + why + ") with "
-        + (size - recordEnd) + " bytes after it; refusing to drop the records that follow. Restore the log"
-        + " from a backup, or cut it at byte " + offset + " to keep what precedes.");
-  }
 
-  private static Record decode(Path file, long offset, ByteBuffer b, int dimension) {
-    long sequence = b.getLong(0);
-    byte op = b.get(8);
-    int idLength = b.getShort(9) & 0xffff;
-    int expected = 11 + idLength + (op == 1 ? 4 * dimension : 0);
-    if ((op != 1 && op != 2) || expected != b.capacity()) {
-      throw new LogCorruptedException(file + ": record at byte " + offset + " has a valid checksum but an"
-          + " impossible layout (op " + op + ")");
+    /**
+     * Refuses when the bytes from {@code offset} on, which hold no valid record, cannot be a torn
+     * last append: inside the sealed part, or followed by a record of another append. {@code last}
+     * is the sequence before the torn append's.
+     */
+    private void checkTornTail(Header header, long offset, long size, long last) throws IOException {
+      String why = problem;
+      if (offset < header.sealed()) {
+        throw damaged(offset, why, "inside the part of the log written whole at its last compaction");
+      }
+      for (long p = offset + 1; p < size; p++) {
+        Raw r = read(p, size);
+        if (r == null) {
+          continue;
+        }
+        boolean sameAppend = version >= 2 && r.sequence() > last && r.appendFirst() <= last + 1;
+        if (!sameAppend) {
+          throw damaged(offset, why, "a checksummed record of a later write (sequence " + r.sequence()
+              + ") follows at byte " + p);
+        }
+        p += r.size() - 1;
+      }
     }
-    String id = new String(b.array(), 11, idLength, StandardCharsets.UTF_8);
-    float[] vector = null;
-    if (op == 1) {
-      vector = new float[dimension];
-      b.position(11 + idLength);
-      b.asFloatBuffer().get(vector);
+
+    private LogCorruptedException damaged(long offset, String why, String evidence) {
+      return new LogCorruptedException(file + ": damaged record at byte " + offset + " (" + why + "), " + evidence
+          + ": these are not the bytes of a write torn by a crash; refusing to drop acknowledged records. Restore"
+          + " the log from a backup, or cut it at byte " + offset + " to keep what precedes.");
     }
-    return new Record(sequence, op == 1, id, vector);
+
+    private void checkLayout(Raw r) throws IOException {
+      int at = at(r.offset(), r.size()) + HEAD;
+      byte op = window.get(at + fixed - 3);
+      int idLength = window.getShort(at + fixed - 2) & 0xffff;
+      int expected = fixed + idLength + (op == 1 ? 4 * dimension : 0);
+      if ((op != 1 && op != 2) || expected != r.size() - HEAD) {
+        throw new LogCorruptedException(file + ": record at byte " + r.offset() + " has a valid checksum but an"
+            + " impossible layout (op " + op + ")");
+      }
+    }
+
+    /** Decodes a record {@link #scan} just handed over (its bytes are still in the window). */
+    Record decode(Raw r) {
+      try {
+        int at = at(r.offset(), r.size()) + HEAD;
+        boolean add = window.get(at + fixed - 3) == 1;
+        int idLength = window.getShort(at + fixed - 2) & 0xffff;
+        String id = new String(window.array(), at + fixed, idLength, StandardCharsets.UTF_8);
+        float[] vector = null;
+        if (add) {
+          vector = new float[dimension];
+          window.slice(at + fixed + idLength, 4 * dimension).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+        }
+        return new Record(r.sequence(), add, id, vector);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Puts the record as a version-2 record (the first format's gets its own sequence as its append's first). */
+    void copyAsCurrent(Raw r, ByteBuffer out) throws IOException {
+      int at = at(r.offset(), r.size());
+      if (version >= 2) {
+        out.put(window.array(), at, r.size());
+        return;
+      }
+      int length = r.size() - HEAD;
+      byte[] payload = new byte[length + 8];
+      ByteBuffer p = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+      p.putLong(r.sequence()).putLong(r.sequence()).put(window.array(), at + HEAD + 8, length - 8);
+      putRecord(out, payload, 0, payload.length);
+    }
   }
 
   private static void keepTornTail(Path file, FileChannel channel, long end) throws IOException {
     Path aside = file.resolveSibling(file.getFileName() + ".torn-" + end);
     ByteBuffer tail = ByteBuffer.allocate((int) (channel.size() - end));
     readFully(channel, tail, end);
-    Files.write(aside, tail.array());
-    log.warn("{}: cut a torn last record at byte {} ({} bytes, kept in {}); it was never acknowledged", file,
+    AtomicFile.write(aside, temporary -> Files.write(temporary, tail.array()));
+    log.warn("{}: cut a torn last write at byte {} ({} bytes, kept in {}); it was never acknowledged", file,
         end, tail.capacity(), aside.getFileName());
   }
 

@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every {@link #add}/{@link #remove} is in the log, synced, before it returns. Opening loads
  * the newest snapshot that verifies (a damaged one is reported and skipped; with none, the index
- * is rebuilt from the whole log) and replays the log records after it. The log is never cut, so
- * any snapshot can be rebuilt from it. One process at a time may open a store folder.
+ * is rebuilt from the log) and replays the log records after it. A snapshot compacts the log once
+ * many of its records are superseded: it keeps every record after the oldest snapshot kept and,
+ * before it, the adds of the references held, so any snapshot can still be rebuilt from the log.
+ * One process at a time may open a store folder.
  *
  * <p>Searches run concurrently; changes wait for them and for each other. Each reference gets as
  * internal index id the sequence number of the log record that added it.
@@ -179,10 +181,7 @@ public final class ReferenceStore implements AutoCloseable {
     long from = snapshotSequence;
     List<ReferenceLog.Record> pending = new ArrayList<>();
     long[] replayed = {0};
-    referenceLog = ReferenceLog.open(dir.resolve("references.log"), dimension, r -> {
-      if (r.sequence() <= from) {
-        return;
-      }
+    referenceLog = ReferenceLog.open(dir.resolve("references.log"), dimension, from, r -> {
       replayed[0]++;
       if (r.add()) {
         pending.add(r);
@@ -311,8 +310,34 @@ public final class ReferenceStore implements AutoCloseable {
         snapshotSequence = sequence;
         changesSinceSnapshot = 0;
       }
+      compactLog();
       return null;
     });
+  }
+
+  /**
+   * Once a quarter of the log's records are removes and replaced or removed adds, rewrites it
+   * without those the oldest snapshot kept covers: that snapshot, a newer one, or the log alone
+   * still replay to the same references. Runs with changes held off.
+   */
+  private void compactLog() {
+    long records = referenceLog.records();
+    if ((records - referenceIds.size()) * 4 < records || records == 0) {
+      return;
+    }
+    try {
+      List<Path> kept = Snapshot.list(dir.resolve("snapshots"));
+      if (kept.isEmpty()) {
+        return;
+      }
+      long through = Snapshot.sequence(kept.get(kept.size() - 1));
+      referenceLog.compact(through, referenceIds::containsKey);
+      log.info("reference store {}: log compacted through record {} ({} of {} records kept)", dir, through,
+          referenceLog.records(), records);
+    } catch (IOException | RuntimeException e) {
+      log.error("reference store {}: compacting the log failed (it still holds every change): {}", dir,
+          e.getMessage());
+    }
   }
 
   private void applyAdds(List<ReferenceLog.Record> adds) {

@@ -89,6 +89,11 @@ final class Snapshot {
     return out;
   }
 
+  /** The log sequence a snapshot folder of {@link #list} covers (its name). */
+  static long sequence(Path folder) {
+    return Long.parseLong(folder.getFileName().toString());
+  }
+
   /**
    * Reads and verifies a snapshot.
    *

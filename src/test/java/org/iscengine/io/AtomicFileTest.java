@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,5 +68,30 @@ class AtomicFileTest {
     }
     AtomicFile.write(file, tmp -> Files.write(tmp, new byte[] {7}));
     assertArrayEquals(new byte[] {7}, Files.readAllBytes(file));
+  }
+
+  @Test
+  void theTemporaryFilesOfCrashedWritesAreRemovedAndNothingElse() throws Exception {
+    Path file = dir.resolve("data.bin");
+    Path other = dir.resolve("other.bin");
+    Files.write(file, new byte[] {1, 2, 3});
+    Files.write(other, new byte[] {4});
+    for (String target : new String[] {"data.bin", "other.bin"}) {
+      assertThrows(Crash.class, () -> AtomicFile.write(dir.resolve(target), tmp -> Files.write(tmp, new byte[] {9}),
+          reached -> {
+            throw new Crash();
+          }));
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(4, files.count(), "each crash left its temporary file");
+    }
+    AtomicFile.removeLeftovers(file);
+    try (Stream<Path> files = Files.list(dir)) {
+      List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+      assertEquals(3, names.size(), names.toString());
+      assertTrue(names.contains("data.bin") && names.contains("other.bin")
+          && names.stream().anyMatch(n -> n.startsWith(".other.bin.")), names.toString());
+    }
+    assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(file));
   }
 }

@@ -235,13 +235,99 @@ class ReferenceStoreTest {
     Path logFile = store.resolve("references.log");
     byte[] before = Files.readAllBytes(logFile);
     try (RandomAccessFile f = new RandomAccessFile(logFile.toFile(), "rw")) {
-      f.seek(16 + 8 + 20);  // inside the first record's payload
+      f.seek(ReferenceLog.HEADER + 8 + 20);  // inside the first record's payload
       f.write(0x77);
     }
     LogCorruptedException e = assertThrows(LogCorruptedException.class,
         () -> ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0)));
-    assertTrue(e.getMessage().contains("byte 16") && e.getMessage().contains("checksum"), e.getMessage());
+    assertTrue(e.getMessage().contains("byte " + ReferenceLog.HEADER) && e.getMessage().contains("checksum"),
+        e.getMessage());
     assertEquals(before.length, Files.size(logFile), "nothing was cut");
+  }
+
+  @Test
+  void aSnapshotCompactsTheLogToTheLiveReferencesAndLaterChanges() {
+    Path store = dir.resolve("store");
+    Map<String, float[]> expected = new HashMap<>();
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
+      for (int i = 0; i < 40; i++) {
+        float[] v = vector();
+        s.add("n" + i, v);
+        expected.put("n" + i, v);
+      }
+      for (int i = 0; i < 10; i++) {
+        assertTrue(s.remove("n" + i));
+        expected.remove("n" + i);
+      }
+      for (int i = 10; i < 15; i++) {
+        float[] v = vector();
+        s.add("n" + i, v);
+        expected.put("n" + i, v);
+      }
+      s.snapshot();
+      assertEquals(expected.size(), logRecords(store), "after the snapshot, one record per reference held");
+      for (int i = 0; i < 12; i++) {
+        float[] v = vector();
+        s.add("m" + i, v);
+        expected.put("m" + i, v);
+      }
+    }
+    assertEquals(expected.size(), logRecords(store), "the log holds the references held, no removed or replaced ones");
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
+      assertHolds(s, expected);
+      float[] v = vector();
+      s.add("after", v);
+      expected.put("after", v);
+    }
+    // The compacted log alone still rebuilds the store, in any index.
+    deleteSnapshots(store);
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
+      assertHolds(s, expected);
+    }
+  }
+
+  @Test
+  void aCompactedLogStillRebuildsFromTheOlderSnapshotWhenTheNewestIsDamaged() throws Exception {
+    Path store = dir.resolve("store");
+    Map<String, float[]> expected = new HashMap<>();
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
+      for (int i = 0; i < 40; i++) {
+        float[] v = vector();
+        s.add("n" + i, v);
+        expected.put("n" + i, v);
+      }
+      s.snapshot();
+      for (int i = 0; i < 12; i++) {
+        assertTrue(s.remove("n" + i));
+        expected.remove("n" + i);
+      }
+      for (int i = 12; i < 16; i++) {
+        float[] v = vector();
+        s.add("n" + i, v);
+        expected.put("n" + i, v);
+      }
+      s.snapshot();
+    }
+    // Kept: the 24 adds of the first 40 still held, then the 12 removes and 4 replacing adds after them.
+    assertEquals(24 + 12 + 4, logRecords(store), "compacted through the older snapshot: later removes stay");
+    List<Path> snapshots = Snapshot.list(store.resolve("snapshots"));
+    assertEquals(2, snapshots.size());
+    try (RandomAccessFile f = new RandomAccessFile(snapshots.get(0).resolve(Snapshot.INDEX).toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      f.write(f.read() ^ 0x5a);
+    }
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
+      assertHolds(s, expected);
+      for (int i = 0; i < 12; i++) {
+        assertFalse(s.contains("n" + i), "removed n" + i + " is back");
+      }
+    }
+  }
+
+  private static long logRecords(Path store) {
+    long[] n = {0};
+    ReferenceLog.open(store.resolve("references.log"), DIM, r -> n[0]++).close();
+    return n[0];
   }
 
   @Test
