@@ -221,6 +221,37 @@ class ReferenceStoreFailuresTest {
     }
   }
 
+  /** A real write failure: a child JVM under a file size limit (writes past it fail with EFBIG). */
+  @Test
+  void aLogThatCannotGrowStopsChangesAndKeepsWhatWasAcknowledged() throws Exception {
+    Path store = dir.resolve("store");
+    int limitKb = 16 + random.nextInt(16);
+    Process child = new ProcessBuilder("bash", "-c", "ulimit -f " + limitKb + " && exec \"$0\" \"$@\"",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData",
+        "-cp", System.getProperty("java.class.path"), FullDiskChild.class.getName(), store.toString(), String.valueOf(DIM), String.valueOf(seed))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<String> lines;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      lines = out.lines().toList();
+    }
+    assertTrue(child.waitFor(120, TimeUnit.SECONDS));
+    int acked = (int) lines.stream().filter(l -> l.startsWith("ack ")).count();
+    String refused = lines.stream().filter(l -> l.startsWith("refused ")).findFirst().orElse("none: " + lines);
+    assertTrue(acked > 10, "acknowledged " + acked);
+    assertTrue(refused.startsWith("refused UNAVAILABLE") && refused.contains("File too large"), refused);
+    assertTrue(lines.contains("then UNAVAILABLE"), lines.toString());
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("failure ") && l.contains("File too large")),
+        lines.toString());
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
+      Map<String, float[]> expected = new LinkedHashMap<>();
+      for (int i = 0; i < acked; i++) {
+        expected.put("r" + i, IngestChild.vector(seed, i, DIM));
+      }
+      assertHolds(s, expected);
+    }
+  }
+
   @Test
   void aSecondOpenInTheSameProcessIsRefusedAndTheLockStaysHeld() throws Exception {
     Path store = dir.resolve("store");
