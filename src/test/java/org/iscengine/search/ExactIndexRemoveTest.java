@@ -105,4 +105,30 @@ class ExactIndexRemoveTest {
       assertHolds(index, model);
     }
   }
+
+  @Test
+  void anIdAddedTwiceIsRemovedEverywhere() {
+    Map<Long, float[]> model = new LinkedHashMap<>();
+    List<float[]> first = new ArrayList<>();
+    long[] ids = new long[10];
+    for (int i = 0; i < 10; i++) {
+      ids[i] = 100 + i;
+      first.add(vector());
+      model.put(ids[i], first.get(i));
+    }
+    try (ExactIndex index = new ExactIndex(DIM, Metric.L2); Tensor t = rows(first)) {
+      index.add(t, ids);
+      assertEquals(1, index.remove(new long[] {100}));  // builds the id map
+      model.remove(100L);
+      try (Tensor again = rows(List.of(vector(), vector()))) {
+        index.add(again, new long[] {103, 103});
+      }
+      assertEquals(3, index.remove(new long[] {103}));
+      model.remove(103L);
+      assertHolds(index, model);
+      assertEquals(1, index.remove(new long[] {107, 107}));
+      model.remove(107L);
+      assertHolds(index, model);
+    }
+  }
 }
