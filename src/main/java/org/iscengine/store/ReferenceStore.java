@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.pytorch.Tensor;
@@ -348,7 +349,7 @@ public final class ReferenceStore implements AutoCloseable {
       records.add(new ReferenceLog.Record(0, true, r.id(), r.vector()));
     }
     lock.write(() -> {
-      long[] sequences = appendToLog(records);
+      long[] sequences = writeLog(() -> referenceLog.append(records));  // validates, then writes and syncs
       List<ReferenceLog.Record> applied = new ArrayList<>(records.size());
       for (int i = 0; i < records.size(); i++) {
         applied.add(new ReferenceLog.Record(sequences[i], true, records.get(i).id(), records.get(i).vector()));
@@ -367,7 +368,7 @@ public final class ReferenceStore implements AutoCloseable {
       if (!internalIds.containsKey(id)) {
         return false;
       }
-      appendToLog(List.of(new ReferenceLog.Record(0, false, id, null)));
+      writeLog(() -> referenceLog.appendRemove(id));
       applyLogged(() -> applyRemove(id));
       changed(1);
       return true;
@@ -390,12 +391,12 @@ public final class ReferenceStore implements AutoCloseable {
     }
   }
 
-  /** Validates and writes the records (with their sync); a failed write stops all changes. */
-  private long[] appendToLog(List<ReferenceLog.Record> records) {
+  /** Runs an append to the log; a failed write or sync stops all changes. */
+  private <T> T writeLog(Supplier<T> append) {
     requireWritable();
     try {
       hooks.beforeLogWrite();
-      return referenceLog.append(records);
+      return append.get();
     } catch (IOException e) {
       throw stop("cannot write the reference log", e);
     } catch (UncheckedIOException e) {
