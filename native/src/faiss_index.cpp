@@ -1,6 +1,7 @@
 // libisc_faiss: Debian's static FAISS behind the C ABI of isc/faiss.h. FAISS reports errors by
 // throwing faiss::FaissException; guarded() turns them into status messages.
 #include <faiss/AutoTune.h>
+#include <faiss/clone_index.h>
 #include <faiss/Index.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/IDSelector.h>
@@ -89,6 +90,16 @@ int32_t isc_faiss_index_factory(int32_t dim, const char* description, int32_t me
 }
 
 void isc_faiss_free(isc_faiss_index* index) { delete index; }
+
+int32_t isc_faiss_clone(const isc_faiss_index* index, isc_faiss_index** out, isc_status* status) {
+  return call(status, "isc_faiss_clone", [&] {
+    if (out == nullptr) isc::fail(ISC_INVALID_ARGUMENT, "out is NULL");
+    *out = nullptr;
+    auto holder = std::make_unique<isc_faiss_index>();
+    holder->index.reset(faiss::clone_index(&require(index)));
+    *out = holder.release();
+  });
+}
 
 int32_t isc_faiss_dim(const isc_faiss_index* index) { return index && index->index ? index->index->d : 0; }
 

@@ -30,6 +30,8 @@ ISC_API const char* isc_faiss_build_info(void);
 ISC_API int32_t isc_faiss_index_factory(int32_t dim, const char* description, int32_t metric,
                                         isc_faiss_index** out, isc_status* status);
 ISC_API void isc_faiss_free(isc_faiss_index* index);
+/* A deep copy of the index (faiss::clone_index), owned by the caller. */
+ISC_API int32_t isc_faiss_clone(const isc_faiss_index* index, isc_faiss_index** out, isc_status* status);
 
 ISC_API int32_t isc_faiss_dim(const isc_faiss_index* index);
 ISC_API int32_t isc_faiss_metric(const isc_faiss_index* index);

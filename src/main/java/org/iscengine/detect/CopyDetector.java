@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -333,6 +334,11 @@ public final class CopyDetector implements AutoCloseable {
   /** Removes a reference durably; false when there is none with this id. */
   public boolean remove(String id) {
     return store.remove(id);
+  }
+
+  /** Why the reference store accepts no more changes, or empty while it does. */
+  public Optional<String> storeFailure() {
+    return store.failure();
   }
 
   /** Writes a snapshot of the reference index now. */

@@ -12,7 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -64,6 +68,7 @@ public final class ExactIndex implements VectorIndex {
   private Tensor storage;  // [capacity, dim]; rows [0, size) in use
   private long size;
   private long[] ids;      // null while every id equals its row number
+  private Map<Long, Long> rowOf;  // id -> row, built by the first removal; null until then or when ids repeat
 
   /** An empty exact index on the CPU. */
   public ExactIndex(int dim, Metric metric) {
@@ -142,6 +147,9 @@ public final class ExactIndex implements VectorIndex {
             : ids.length >= size + n ? ids : Arrays.copyOf(ids, (int) Math.max(size + n, 2L * ids.length));
         for (int i = 0; i < n; i++) {
           all[(int) size + i] = newIds != null ? newIds[i] : size + i;
+          if (rowOf != null && rowOf.put(all[(int) size + i], size + i) != null) {
+            rowOf = null;  // a repeated id: removals scan
+          }
         }
         ids = all;
       }
@@ -239,38 +247,81 @@ public final class ExactIndex implements VectorIndex {
     return metric == Metric.L2 ? score < radius : score > radius;
   }
 
+  /**
+   * Moves the last row into each removed one: O(dimension) per removed id once the id map exists
+   * (the first removal builds it). Ids that repeat fall back to one scan of every row.
+   */
   @Override
   public long remove(long[] removeIds) {
     if (removeIds == null) {
       throw new IllegalArgumentException("ids are null");
     }
-    java.util.Set<Long> gone = new java.util.HashSet<>();
+    return lock.write(() -> {
+      if (ids == null) {
+        ids = rowNumbers(size);
+      }
+      if (rowOf == null) {
+        rowOf = rowsById();
+      }
+      return rowOf != null ? removeByMovingLastRows(removeIds) : removeByScan(removeIds);
+    });
+  }
+
+  private Map<Long, Long> rowsById() {
+    Map<Long, Long> rows = new HashMap<>();
+    for (long row = 0; row < size; row++) {
+      if (rows.put(ids[(int) row], row) != null) {
+        return null;
+      }
+    }
+    return rows;
+  }
+
+  private long removeByMovingLastRows(long[] removeIds) {
+    long removed = 0;
+    for (long id : removeIds) {
+      Long row = rowOf.remove(id);
+      if (row == null) {
+        continue;
+      }
+      long last = size - 1;
+      if (row != last) {
+        try (Tensor from = storage.narrow(0, last, 1);
+            Tensor to = storage.narrow(0, row, 1)) {
+          to.copy_(from);
+        }
+        ids[(int) (long) row] = ids[(int) last];
+        rowOf.put(ids[(int) last], row);
+      }
+      size--;
+      removed++;
+    }
+    return removed;
+  }
+
+  private long removeByScan(long[] removeIds) {
+    Set<Long> gone = new HashSet<>();
     for (long id : removeIds) {
       gone.add(id);
     }
-    return lock.write(() -> {
-      long[] kept = new long[(int) size];
-      long[] keptIds = new long[(int) size];
-      int n = 0;
-      for (int row = 0; row < size; row++) {
-        long id = ids != null ? ids[row] : row;
-        if (!gone.contains(id)) {
-          kept[n] = row;
-          keptIds[n++] = id;
-        }
+    long[] kept = new long[(int) size];
+    int n = 0;
+    for (int row = 0; row < size; row++) {
+      if (!gone.contains(ids[row])) {
+        kept[n] = row;
+        ids[n++] = ids[row];
       }
-      long removed = size - n;
-      if (removed > 0) {
-        try (Tensor rows = Tensors.longsLike(storage, Arrays.copyOf(kept, n));
-            Tensor survivors = storage.index_select(0, rows);
-            Tensor target = storage.narrow(0, 0, n)) {
-          target.copy_(survivors);
-        }
-        ids = keptIds;
-        size = n;
+    }
+    long removed = size - n;
+    if (removed > 0) {
+      try (Tensor rows = Tensors.longsLike(storage, Arrays.copyOf(kept, n));
+          Tensor survivors = storage.index_select(0, rows);
+          Tensor target = storage.narrow(0, 0, n)) {
+        target.copy_(survivors);
       }
-      return removed;
-    });
+      size = n;
+    }
+    return removed;
   }
 
   @Override
@@ -278,8 +329,41 @@ public final class ExactIndex implements VectorIndex {
     lock.write(() -> {
       size = 0;
       ids = null;
+      rowOf = null;
       return null;
     });
+  }
+
+  @Override
+  public ExactIndex copy() {
+    return lock.read(() -> {
+      ExactIndex copy = new ExactIndex(dim, metric, device, precision);
+      copy.reserve(size);
+      if (size > 0) {
+        try (Tensor from = storage.narrow(0, 0, size);
+            Tensor to = copy.storage.narrow(0, 0, size)) {
+          to.copy_(from);
+        }
+      }
+      copy.size = size;
+      copy.ids = ids == null ? null : Arrays.copyOf(ids, (int) size);
+      return copy;
+    });
+  }
+
+  /** The vectors held, [size, dimension] float32 on the CPU, in the order of {@link #ids()}. */
+  public Tensor vectors() {
+    return lock.read(() -> {
+      try (Tensor rows = storage.narrow(0, 0, size);
+          Tensor host = rows.cpu()) {
+        return host.clone();  // contiguous, and apart from the storage
+      }
+    });
+  }
+
+  /** The id of each vector, in the order of {@link #vectors()}. */
+  public long[] ids() {
+    return lock.read(() -> ids == null ? rowNumbers(size) : Arrays.copyOf(ids, (int) size));
   }
 
   @Override
@@ -366,13 +450,16 @@ public final class ExactIndex implements VectorIndex {
     }
   }
 
+  /** Rows read per block while loading: about 4 MB of floats. */
+  private static final int LOAD_BLOCK_FLOATS = 1 << 20;
+
   private static ExactIndex readPayload(DataInputStream in, BinaryFormat.Bounds bounds, Path path,
       ComputeDevice device, KnnPrecision precision) throws IOException {
     int dim = in.readInt();
     int metricCode = in.readInt();
     long size = in.readLong();
     boolean hasIds = in.readBoolean();
-    if (dim < 1 || size < 0 || size > Integer.MAX_VALUE || size * dim > Integer.MAX_VALUE - 8) {
+    if (dim < 1 || dim > LOAD_BLOCK_FLOATS || size < 0 || size > Integer.MAX_VALUE) {
       throw new IscException(IscException.Kind.CORRUPT_DATA,
           path + ": corrupt file: dimension " + dim + ", size " + size);
     }
@@ -382,35 +469,46 @@ public final class ExactIndex implements VectorIndex {
     } catch (IllegalArgumentException e) {
       throw new IscException(IscException.Kind.CORRUPT_DATA, path + ": corrupt file: " + e.getMessage(), e);
     }
-    bounds.require(size * dim * 4 + (hasIds ? size * 8 : 0), size + " vectors of dimension " + dim);
+    bounds.require(payloadBytes(size, dim, hasIds), size + " vectors of dimension " + dim);
     ExactIndex index = new ExactIndex(dim, metric, device, precision);
     try {
-      float[] values = new float[(int) (size * dim)];
-      byte[] bytes = new byte[values.length * 4];
-      in.readFully(bytes);
-      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-      long[] ids = null;
+      index.reserve(size);
+      int blockRows = LOAD_BLOCK_FLOATS / dim;
+      byte[] bytes = new byte[blockRows * dim * 4];
+      for (long from = 0; from < size; from += blockRows) {
+        int rows = (int) Math.min(blockRows, size - from);
+        float[] values = new float[rows * dim];
+        in.readFully(bytes, 0, values.length * 4);
+        ByteBuffer.wrap(bytes, 0, values.length * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        try (Tensor block = HostTensors.tensor(values, rows, dim)) {
+          index.add(block);
+        }
+      }
       if (hasIds) {
-        ids = new long[(int) size];
+        long[] ids = new long[(int) size];
         for (int i = 0; i < size; i++) {
           ids[i] = in.readLong();
         }
-      }
-      if (size > 0) {
-        try (TensorOptions floats = new TensorOptions(ScalarType.Float);
-            Tensor host = torch.tensor(values, floats);
-            Tensor matrix = host.view(size, dim)) {
-          if (hasIds) {
-            index.add(matrix, ids);
-          } else {
-            index.add(matrix);
-          }
-        }
+        index.ids = ids;
       }
       return index;
     } catch (RuntimeException | IOException e) {
       index.close();
       throw e;
+    }
+  }
+
+  /**
+   * Bytes of the payload after its header: the float32 rows, then their ids when stored. No int
+   * holds them past about 4.2 M rows of 128 floats; a count that no long holds is corrupt.
+   */
+  static long payloadBytes(long rows, int dim, boolean hasIds) {
+    try {
+      long vectors = Math.multiplyExact(Math.multiplyExact(rows, dim), 4L);
+      return hasIds ? Math.addExact(vectors, Math.multiplyExact(rows, 8L)) : vectors;
+    } catch (ArithmeticException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA,
+          "corrupt file: " + rows + " rows of dimension " + dim + " exceed any file size");
     }
   }
 

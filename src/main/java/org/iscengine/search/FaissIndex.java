@@ -235,6 +235,17 @@ public final class FaissIndex implements VectorIndex {
   }
 
   @Override
+  public FaissIndex copy() {
+    return lock.read(() -> {
+      IscFaiss.Index out = new IscFaiss.Index();
+      try (IscAbi.Status status = new IscAbi.Status()) {
+        check(IscFaiss.copy(handle, out, status), status, () -> "clone_index");
+      }
+      return new FaissIndex(out);
+    });
+  }
+
+  @Override
   public void save(Path path) {
     lock.read(() -> {
       AtomicFile.write(path, temporary -> {

@@ -47,6 +47,12 @@ public interface VectorIndex extends AutoCloseable {
   /** Removes every vector (a trained index stays trained). */
   void reset();
 
+  /**
+   * An independent copy of the index as it is now (waits for changes in progress), for example to
+   * save it while this one goes on changing. The caller closes it.
+   */
+  VectorIndex copy();
+
   /** Writes the index to a file atomically: a reader sees the old file or the new one, whole. */
   void save(Path path);
 

@@ -59,6 +59,10 @@ final class Routes {
         if (!ready.getAsBoolean()) {
           throw new HttpError(503, "not ready: shutting down");
         }
+        String storeFailure = detector.storeFailure().orElse(null);
+        if (storeFailure != null) {
+          throw new HttpError(503, "not ready: the reference store accepts no changes: " + storeFailure);
+        }
         yield Reply.ok(new Responses.Ready("ready", references()));
       }
       case "metrics" -> {

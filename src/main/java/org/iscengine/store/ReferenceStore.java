@@ -13,9 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.errors.IscException;
 import org.iscengine.kernels.HostTensors;
@@ -38,14 +45,26 @@ import org.slf4j.LoggerFactory;
  * is rebuilt from the log) and replays the log records after it. A snapshot compacts the log once
  * many of its records are superseded: it keeps every record after the oldest snapshot kept and,
  * before it, the adds of the references held, so any snapshot can still be rebuilt from the log.
- * One process at a time may open a store folder.
+ * One store at a time may open a folder: one process, and within it one open store.
  *
- * <p>Searches run concurrently; changes wait for them and for each other. Each reference gets as
- * internal index id the sequence number of the log record that added it.
+ * <p>An index that needs training (IVF, PQ: see {@link #trainingSize}) is trained once the store
+ * holds enough references; until then they are searched exactly. Once a change cannot be written
+ * to the log, or a logged change cannot reach the index, the store refuses further changes
+ * ({@link #failure}; searches go on, and reopening replays the log).
+ *
+ * <p>Searches run concurrently; changes wait for them and for each other; snapshots copy the index
+ * and write the copy while both go on. Each reference gets as internal index id the sequence
+ * number of the log record that added it.
  */
 public final class ReferenceStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReferenceStore.class);
   private static final int REPLAY_BATCH = 4096;
+  /** Folders of the stores open in this JVM: closing any channel on a lock file drops the process's lock. */
+  private static final Set<Path> OPEN_FOLDERS = ConcurrentHashMap.newKeySet();
+  private static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long LAST_RETRY_NANOS = TimeUnit.MINUTES.toNanos(10);
+  private static final Pattern CLUSTERS = Pattern.compile("IVF(\\d{1,9})");
+  private static final Pattern ID_MAP_OVER_IVF = Pattern.compile("(?i)IDMap2?,.*IVF.*");
 
   /**
    * How a store indexes its vectors.
@@ -53,7 +72,9 @@ public final class ReferenceStore implements AutoCloseable {
    * @param index {@code exact} for the project's exact kNN kernel (the default: one to a few
    *     queries scan the references once, unpacked, 5.2x faster than FAISS's IndexFlat for one
    *     query at 100 000 references), or a FAISS index_factory description that supports ids and
-   *     removal, such as {@code IDMap2,Flat} or {@code IDMap2,IVF1024,Flat}
+   *     removal, such as {@code IDMap2,Flat} or {@code IVF1024,Flat} (trained once the store holds
+   *     {@link ReferenceStore#trainingSize} references; an IVF keeps ids itself, and an IDMap over
+   *     one is refused: FAISS mixes up its ids on removal)
    * @param metric inner product (descriptors) or L2
    * @param snapshotEvery changes between background snapshots (0: only at close and on demand)
    */
@@ -79,58 +100,100 @@ public final class ReferenceStore implements AutoCloseable {
   public record Hit(String id, float score) {}
 
   private final Path dir;
+  private final Path folderKey;
   private final int dimension;
   private final Options options;
+  private final StoreHooks hooks;
   private final FileChannel lockChannel;
   private final FileLock processLock;
   private final IndexLock lock;
+  /** Held while a snapshot is copied and written: one at a time. */
+  private final Object snapshotWriter = new Object();
   private final ExecutorService snapshotter = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "isc-store-snapshot");
     t.setDaemon(true);
     return t;
   });
-  private final VectorIndex index;
+  /** What searches read: the index of the options, or an exact one while that waits for training. */
+  private VectorIndex index;
+  /** The index of the options while it is not trained (null after). */
+  private VectorIndex untrained;
+  /** References at which training is tried next. */
+  private long trainAt;
   private final Map<String, Long> internalIds = new HashMap<>();
   private final Map<Long, String> referenceIds = new LinkedHashMap<>();
   private ReferenceLog referenceLog;
-  private long snapshotSequence;
+  private long snapshotSequence;  // guarded by snapshotWriter once open
+  private volatile String failure;
   private long changesSinceSnapshot;
   private boolean snapshotQueued;
-  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+  private long retryNanos;
+  private long failedAt;
+  private final AtomicBoolean closing = new AtomicBoolean();
 
-  private ReferenceStore(Path dir, int dimension, Options options, FileChannel lockChannel, FileLock processLock,
-      VectorIndex index) {
+  private ReferenceStore(Path dir, Path folderKey, int dimension, Options options, StoreHooks hooks,
+      FileChannel lockChannel, FileLock processLock, VectorIndex loaded) {
     this.dir = dir;
+    this.folderKey = folderKey;
     this.lock = new IndexLock("reference store " + dir);
     this.dimension = dimension;
     this.options = options;
+    this.hooks = hooks;
     this.lockChannel = lockChannel;
     this.processLock = processLock;
-    this.index = index;
+    if (isExact(options) || loaded instanceof FaissIndex) {
+      index = loaded != null ? loaded : new ExactIndex(dimension, options.metric());
+      return;
+    }
+    VectorIndex target = createFaiss(dimension, options);
+    if (target.isTrained() && loaded == null) {
+      index = target;
+    } else {  // searched exactly until trained (a snapshot taken then holds an exact index)
+      untrained = target;
+      index = loaded != null ? loaded : new ExactIndex(dimension, options.metric());
+      trainAt = target.isTrained() ? 0 : trainingSize(options.index());
+    }
   }
 
   /** Opens the store in a folder (created if missing) for descriptors of this dimension. */
   public static ReferenceStore open(Path dir, int dimension, Options options) {
+    return open(dir, dimension, options, StoreHooks.NONE);
+  }
+
+  static ReferenceStore open(Path dir, int dimension, Options options, StoreHooks hooks) {
     if (dimension < 1) {
       throw new IllegalArgumentException("dimension must be >= 1, got " + dimension);
     }
-    FileChannel lockChannel = null;
+    Path folderKey;
     try {
       Files.createDirectories(dir);
+      folderKey = dir.toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the reference store " + dir + ": " + e.getMessage(), e);
+    }
+    if (!OPEN_FOLDERS.add(folderKey)) {
+      throw new IscException(IscException.Kind.UNAVAILABLE,
+          "the reference store " + dir + " is already open in this process");
+    }
+    FileChannel lockChannel = null;
+    try {
       lockChannel = FileChannel.open(dir.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock processLock;
-      try {
-        processLock = lockChannel.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        processLock = null;
-      }
+      FileLock processLock = lockChannel.tryLock();
       if (processLock == null) {
         throw new IscException(IscException.Kind.UNAVAILABLE,
-            "the reference store " + dir + " is already open (in this process or another)");
+            "the reference store " + dir + " is already open in another process");
       }
       Snapshot.Loaded snapshot = newestSnapshot(dir, dimension, options);
-      VectorIndex index = snapshot != null ? snapshot.index() : createIndex(dimension, options);
-      ReferenceStore store = new ReferenceStore(dir, dimension, options, lockChannel, processLock, index);
+      ReferenceStore store;
+      try {
+        store = new ReferenceStore(dir, folderKey, dimension, options, hooks, lockChannel, processLock,
+            snapshot != null ? snapshot.index() : null);
+      } catch (RuntimeException e) {
+        if (snapshot != null) {
+          snapshot.index().close();
+        }
+        throw e;
+      }
       try {
         store.load(snapshot);
       } catch (RuntimeException e) {
@@ -140,16 +203,60 @@ public final class ReferenceStore implements AutoCloseable {
       return store;
     } catch (IOException e) {
       closeChannel(lockChannel);
+      OPEN_FOLDERS.remove(folderKey);
       throw new UncheckedIOException("cannot open the reference store " + dir + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeChannel(lockChannel);
+      OPEN_FOLDERS.remove(folderKey);
       throw e;
     }
   }
 
-  private static VectorIndex createIndex(int dimension, Options options) {
-    return options.index().equalsIgnoreCase("exact") ? new ExactIndex(dimension, options.metric())
-        : FaissIndex.create(dimension, options.index(), options.metric());
+  private static boolean isExact(Options options) {
+    return options.index().equalsIgnoreCase("exact");
+  }
+
+  /**
+   * A new FAISS index, refused at once unless it takes ids and removes vectors: the store needs
+   * both, and finding out at the first change would be after the change is logged.
+   */
+  private static FaissIndex createFaiss(int dimension, Options options) {
+    if (ID_MAP_OVER_IVF.matcher(options.index()).matches()) {
+      throw new IscException(IscException.Kind.UNSUPPORTED, "index " + options.index() + ": FAISS's IDMap over an"
+          + " IVF index mixes up ids when vectors are removed; give the IVF alone (such as IVF1024,Flat), which"
+          + " keeps the ids itself");
+    }
+    FaissIndex index = FaissIndex.create(dimension, options.index(), options.metric());
+    try {
+      index.remove(new long[0]);
+      if (index.isTrained()) {
+        float[] probe = new float[dimension];
+        probe[0] = 1;
+        try (Tensor one = HostTensors.tensor(probe, 1, dimension)) {
+          index.add(one, new long[] {1});
+        }
+        index.reset();
+      }
+      return index;
+    } catch (IllegalArgumentException e) {
+      index.close();
+      throw new IscException(IscException.Kind.UNSUPPORTED, "a reference store needs an index that takes ids and"
+          + " removes vectors, such as IDMap2,Flat or IVF1024,Flat; " + options.index() + " does not: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * References a store holds before it trains an index that needs training: FAISS's advice of 39
+   * training vectors per IVF cluster, and at least 39 x 256 (the codebooks of an 8-bit PQ).
+   */
+  static long trainingSize(String description) {
+    long clusters = 256;
+    Matcher m = CLUSTERS.matcher(description);
+    while (m.find()) {
+      clusters = Math.max(clusters, Long.parseLong(m.group(1)));
+    }
+    return 39 * clusters;
   }
 
   private static Snapshot.Manifest shape(int dimension, Options options) {
@@ -196,6 +303,7 @@ public final class ReferenceStore implements AutoCloseable {
       }
     });
     applyAdds(pending);
+    trainWhenDue();
     long last = referenceLog.nextSequence() - 1;
     if (snapshotSequence > last) {
       throw new IscException(IscException.Kind.CORRUPT_DATA,
@@ -225,7 +333,11 @@ public final class ReferenceStore implements AutoCloseable {
     add(List.of(new Reference(id, vector)));
   }
 
-  /** Adds references with one log write and sync (replacing any with the same ids). */
+  /**
+   * Adds references with one log write and sync (replacing any with the same ids).
+   *
+   * @throws IscException UNAVAILABLE once the store accepts no changes ({@link #failure})
+   */
   public void add(List<Reference> references) {
     if (references.isEmpty()) {
       return;
@@ -235,12 +347,12 @@ public final class ReferenceStore implements AutoCloseable {
       records.add(new ReferenceLog.Record(0, true, r.id(), r.vector()));
     }
     lock.write(() -> {
-      long[] sequences = referenceLog.append(records);  // validates ids and vectors before writing
+      long[] sequences = writeLog(() -> referenceLog.append(records));  // validates, then writes and syncs
       List<ReferenceLog.Record> applied = new ArrayList<>(records.size());
       for (int i = 0; i < records.size(); i++) {
         applied.add(new ReferenceLog.Record(sequences[i], true, records.get(i).id(), records.get(i).vector()));
       }
-      applyAdds(applied);
+      applyLogged(() -> applyAdds(applied));
       changed(records.size());
       return null;
     });
@@ -250,14 +362,62 @@ public final class ReferenceStore implements AutoCloseable {
   public boolean remove(String id) {
     ReferenceLog.checkId(id);
     return lock.write(() -> {
+      requireWritable();
       if (!internalIds.containsKey(id)) {
         return false;
       }
-      referenceLog.appendRemove(id);
-      applyRemove(id);
+      writeLog(() -> referenceLog.appendRemove(id));
+      applyLogged(() -> applyRemove(id));
       changed(1);
       return true;
     });
+  }
+
+  /**
+   * Why the store accepts no more changes (a log write or sync failed, or a logged change could
+   * not reach the index), or empty while it does.
+   */
+  public Optional<String> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  private void requireWritable() {
+    String why = failure;
+    if (why != null) {
+      throw new IscException(IscException.Kind.UNAVAILABLE, "the reference store " + dir + " accepts no changes: "
+          + why + " (searches go on; reopening it replays the log)");
+    }
+  }
+
+  /** Runs an append to the log; a failed write or sync stops all changes. */
+  private <T> T writeLog(Supplier<T> append) {
+    requireWritable();
+    try {
+      hooks.beforeLogWrite();
+      return append.get();
+    } catch (IOException e) {
+      throw stop("cannot write the reference log", e);
+    } catch (UncheckedIOException e) {
+      throw stop("cannot write the reference log", e.getCause());
+    }
+  }
+
+  /** Applies a logged change: if that fails, memory and log may differ, so no change follows. */
+  private void applyLogged(Runnable apply) {
+    try {
+      hooks.afterLogWrite();
+      apply.run();
+    } catch (RuntimeException e) {
+      throw stop("a logged change could not reach the index", e);
+    }
+  }
+
+  private IscException stop(String what, Exception cause) {
+    failure = what + ": " + cause.getMessage();
+    log.error("reference store {}: {}; it accepts no more changes (searches go on; reopening replays the log)",
+        dir, failure);
+    return new IscException(IscException.Kind.UNAVAILABLE, "the reference store " + dir + " accepts no changes: "
+        + failure, cause);
   }
 
   /** The k best references of each query row ([n, dimension] float32), best first. */
@@ -290,29 +450,48 @@ public final class ReferenceStore implements AutoCloseable {
     });
   }
 
-  /** Writes a snapshot now (waits for changes in progress). */
+  /** What a snapshot writes: a copy taken under the lock, written outside it. */
+  private record Copy(long sequence, long changes, VectorIndex index, Map<Long, String> ids) {}
+
+  /**
+   * Writes a snapshot now: copies the index under the lock (changes in progress finish first),
+   * then writes and syncs the copy while searches and changes go on.
+   */
   public void snapshot() {
-    lock.read(() -> {
-      long sequence = referenceLog.nextSequence() - 1;
-      if (sequence == snapshotSequence) {
-        return null;
+    synchronized (snapshotWriter) {
+      Copy copy = lock.read(() -> {
+        requireWritable();  // memory may differ from the log: only the log is to be trusted
+        long sequence = referenceLog.nextSequence() - 1;
+        if (sequence == snapshotSequence) {
+          return null;
+        }
+        return new Copy(sequence, changes(0), index.copy(), new LinkedHashMap<>(referenceIds));
+      });
+      if (copy == null) {
+        return;
       }
-      try {
+      try (VectorIndex copied = copy.index()) {
         long t0 = System.nanoTime();
-        Snapshot.write(dir.resolve("snapshots"), new Snapshot.Manifest(sequence, dimension,
-            options.metric().name(), options.index(), Map.of()), index, referenceIds);
-        log.info("reference store {}: snapshot at log record {} ({} references, {} ms)", dir, sequence,
-            referenceIds.size(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6));
+        hooks.beforeSnapshotWrite();
+        Snapshot.write(dir.resolve("snapshots"), new Snapshot.Manifest(copy.sequence(), dimension,
+            options.metric().name(), options.index(), Map.of()), copied, copy.ids());
+        log.info("reference store {}: snapshot at log record {} ({} references, {} ms)", dir, copy.sequence(),
+            copy.ids().size(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write a snapshot of " + dir + ": " + e.getMessage(), e);
       }
-      synchronized (this) {
-        snapshotSequence = sequence;
-        changesSinceSnapshot = 0;
-      }
-      compactLog();
-      return null;
-    });
+      snapshotSequence = copy.sequence();
+      changes(-copy.changes());
+      lock.read(() -> {  // changes wait while the log is rewritten
+        compactLog();
+        return null;
+      });
+    }
+  }
+
+  /** Whether no background snapshot is queued or running. */
+  synchronized boolean snapshotIdle() {
+    return !snapshotQueued;
   }
 
   /**
@@ -373,6 +552,39 @@ public final class ReferenceStore implements AutoCloseable {
       internalIds.put(r.id(), ids[i]);
       referenceIds.put(ids[i++], r.id());
     }
+    trainWhenDue();
+  }
+
+  private void trainWhenDue() {
+    if (untrained != null && index.size() >= trainAt) {
+      train();
+    }
+  }
+
+  /**
+   * Trains the index of the options on the references searched exactly so far and moves them
+   * into it. If FAISS refuses, they stay searched exactly, and it is tried again at twice as many.
+   */
+  private void train() {
+    ExactIndex staged = (ExactIndex) index;
+    try (Tensor vectors = staged.vectors()) {
+      untrained.train(vectors);
+      untrained.add(vectors, staged.ids());
+    } catch (RuntimeException e) {
+      trainAt = 2 * staged.size();
+      log.warn("reference store {}: cannot train {} on {} references ({}); searching them exactly, trying again"
+          + " at {}", dir, options.index(), staged.size(), e.getMessage(), trainAt);
+      try {
+        untrained.reset();
+      } catch (RuntimeException ignored) {
+        // its vectors are never searched
+      }
+      return;
+    }
+    log.info("reference store {}: trained {} on {} references", dir, options.index(), staged.size());
+    index = untrained;
+    untrained = null;
+    staged.close();
   }
 
   private void applyRemove(String id) {
@@ -383,22 +595,44 @@ public final class ReferenceStore implements AutoCloseable {
     }
   }
 
+  private synchronized long changes(long delta) {
+    changesSinceSnapshot += delta;
+    return changesSinceSnapshot;
+  }
+
   private synchronized void changed(long n) {
     changesSinceSnapshot += n;
-    if (options.snapshotEvery() > 0 && changesSinceSnapshot >= options.snapshotEvery() && !snapshotQueued) {
+    boolean due = options.snapshotEvery() > 0 && changesSinceSnapshot >= options.snapshotEvery();
+    boolean pausing = retryNanos > 0 && hooks.nanoTime() - failedAt < retryNanos;
+    if (due && !snapshotQueued && !pausing) {
       snapshotQueued = true;
-      snapshotter.execute(() -> {
-        try {
-          snapshot();
-        } catch (RuntimeException e) {
-          log.error("reference store {}: background snapshot failed (the log still holds every change): {}", dir,
-              e.getMessage());
-        } finally {
-          synchronized (this) {
-            snapshotQueued = false;
-          }
+      snapshotter.execute(this::backgroundSnapshot);
+    }
+  }
+
+  /** A failed one is retried after 1 s, then pauses twice as long each time, up to 10 min; logged once. */
+  private void backgroundSnapshot() {
+    try {
+      snapshot();
+      synchronized (this) {
+        if (retryNanos > 0) {
+          log.info("reference store {}: background snapshots work again", dir);
         }
-      });
+        retryNanos = 0;
+      }
+    } catch (RuntimeException e) {
+      synchronized (this) {
+        if (retryNanos == 0) {
+          log.error("reference store {}: background snapshot failed (the log still holds every change); retrying"
+              + " with growing pauses: {}", dir, e.getMessage());
+        }
+        retryNanos = retryNanos == 0 ? FIRST_RETRY_NANOS : Math.min(2 * retryNanos, LAST_RETRY_NANOS);
+        failedAt = hooks.nanoTime();
+      }
+    } finally {
+      synchronized (this) {
+        snapshotQueued = false;
+      }
     }
   }
 
@@ -415,7 +649,9 @@ public final class ReferenceStore implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
-      if (changesSinceSnapshot > 0) {
+      if (failure != null) {
+        log.warn("reference store {}: no final snapshot, it stopped accepting changes ({})", dir, failure);
+      } else if (changes(0) > 0) {
         snapshot();
       }
     } catch (RuntimeException e) {
@@ -431,12 +667,16 @@ public final class ReferenceStore implements AutoCloseable {
       referenceLog.close();
     }
     index.close();
+    if (untrained != null) {
+      untrained.close();
+    }
     try {
       processLock.release();
     } catch (IOException e) {
       log.debug("releasing {}: {}", dir, e.getMessage());
     }
     closeChannel(lockChannel);
+    OPEN_FOLDERS.remove(folderKey);
   }
 
   private static void closeChannel(FileChannel c) {

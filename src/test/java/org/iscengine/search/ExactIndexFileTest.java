@@ -106,6 +106,28 @@ class ExactIndexFileTest {
     assertRefused(file, "claims");
   }
 
+  @Test
+  void rowCountsPastTwoGigabytesAreSizedInLongs() {
+    // 20 M rows x 128 floats: 10 240 000 000 bytes, more than an int holds.
+    Path file = dir.resolve("big.bin");
+    ExactIndex.FORMAT.write(file, out -> {
+      out.writeInt(128);
+      out.writeInt(Metric.INNER_PRODUCT.code());
+      out.writeLong(20_000_000);
+      out.writeBoolean(true);
+    });
+    assertRefused(file, "claims " + (20_000_000L * 128 * 4 + 20_000_000L * 8) + " bytes");
+  }
+
+  @Test
+  void payloadSizesAreLongsAndACountNoLongHoldsIsCorrupt() {
+    long rows = 5_000_000 + new Random(seed).nextInt(1000);
+    assertEquals(rows * 128 * 4, ExactIndex.payloadBytes(rows, 128, false));
+    assertEquals(rows * 128 * 4 + rows * 8, ExactIndex.payloadBytes(rows, 128, true));
+    IscException e = assertThrows(IscException.class, () -> ExactIndex.payloadBytes(Long.MAX_VALUE / 300, 128, true));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
+  }
+
   /** Version 1: magic, the payload, a CRC-32 of both. */
   private byte[] version1() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -78,6 +78,9 @@ public final class IscFaiss {
   public static native int indexFactory(
       int dim, String description, int metric, @ByPtrPtr Index out, IscAbi.Status status);
 
+  @Name("isc_faiss_clone")
+  public static native int copy(@Const Index index, @ByPtrPtr Index out, IscAbi.Status status);
+
   @Name("isc_faiss_free")
   public static native void free(Index index);
 

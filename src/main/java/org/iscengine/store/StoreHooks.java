@@ -1,0 +1,25 @@
+package org.iscengine.store;
+
+import java.io.IOException;
+
+/**
+ * Points where the store's disk work can be interposed on: a disk that fails, a slow snapshot, the
+ * clock of the snapshot retries. The store runs with {@link #NONE}; tests pass their own.
+ */
+interface StoreHooks {
+  StoreHooks NONE = new StoreHooks() {};
+
+  /** Before each append to the log. */
+  default void beforeLogWrite() throws IOException {}
+
+  /** After a change is in the log, before it reaches the index. */
+  default void afterLogWrite() {}
+
+  /** Before the files of a snapshot are written. */
+  default void beforeSnapshotWrite() throws IOException {}
+
+  /** The clock that spaces the retries of a failed background snapshot. */
+  default long nanoTime() {
+    return System.nanoTime();
+  }
+}
