@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -557,6 +558,19 @@ class IscServerTest {
       assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
     }
     assertError(untilStatus(400, notAnImage), 400, "not an image");
+  }
+
+  @Test
+  void aChunkedBodyIsBoundedLikeADeclaredOne() throws Exception {
+    byte[] image = jpeg(seed, 90, 90);
+    HttpResponse<String> ok = send(request("/v1/describe").header("Content-Type", "image/jpeg")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(image))).build());
+    assertEquals(200, ok.statusCode(), ok.body());
+    byte[] large = new byte[200 * 1024];
+    new Random(seed).nextBytes(large);
+    assertError(send(request("/v1/describe").header("Content-Type", "image/jpeg")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(large))).build()), 413, "limit");
+    assertEquals(200, post("/v1/describe", image, "image/jpeg").statusCode());
   }
 
   /** Posts a body until it is answered with a status (or a few seconds passed); the last answer. */
