@@ -30,7 +30,9 @@ final class Bodies {
     long declared = declaredLength(exchange);
     long reserved = 0;
     boolean done = false;
-    try (InputStream in = exchange.getRequestBody()) {
+    // Left open: what a refused body leaves unread is drained (or the connection closed) when answering.
+    InputStream in = exchange.getRequestBody();
+    try {
       Body body;
       if (declared >= 0) {
         reserve(declared);

@@ -300,16 +300,25 @@ public final class IscServer implements AutoCloseable {
     }
   }
 
-  /** Reads what is left of a request body (bounded), so that the connection can be reused. */
+  /**
+   * Reads what is left of a request body (up to 1 MiB), so that the connection can be reused; when
+   * more is left, the connection is closed after the answer, which the client is told.
+   */
   private static void drain(HttpExchange exchange) {
+    boolean all = false;
     try (InputStream in = exchange.getRequestBody()) {
       byte[] sink = new byte[8192];
       long left = 1L << 20;
-      for (int n; left > 0 && (n = in.read(sink)) > 0; ) {
+      int n = 0;
+      while (left > 0 && (n = in.read(sink)) >= 0) {
         left -= n;
       }
+      all = n < 0;
     } catch (IOException ignored) {
       // the client closed the connection
+    }
+    if (!all) {
+      exchange.getResponseHeaders().set("Connection", "close");
     }
   }
 
