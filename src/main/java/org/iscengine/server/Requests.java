@@ -41,7 +41,7 @@ final class Requests {
       float[] descriptor = null;
       requireObjectStart(p.nextToken(), "expected {\"descriptor\": [...]}");
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.getCurrentName();
+        String field = p.currentName();
         p.nextToken();
         if (field.equals("descriptor")) {
           descriptor = descriptor(p, dimension, "descriptor");
@@ -66,7 +66,7 @@ final class Requests {
     try (JsonParser p = JSON.createParser(body)) {
       requireObjectStart(p.nextToken(), expected);
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.getCurrentName();
+        String field = p.currentName();
         if (p.nextToken() != JsonToken.START_ARRAY || !field.equals("references")) {
           p.skipChildren();
           continue;
@@ -76,7 +76,7 @@ final class Requests {
           String id = null;
           float[] descriptor = null;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.getCurrentName();
+            String key = p.currentName();
             JsonToken value = p.nextToken();
             if (key.equals("id") && value == JsonToken.VALUE_STRING) {
               id = id(p.getText(), what + ".id");
@@ -185,27 +185,37 @@ final class Requests {
    * form), the bytes strict UTF-8.
    */
   static String pathId(String rawSegment) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(rawSegment.length());
+    StringBuilder id = new StringBuilder(rawSegment.length());
+    ByteArrayOutputStream escaped = new ByteArrayOutputStream();  // a run of %XX: the bytes of some characters
     for (int i = 0; i < rawSegment.length(); i++) {
       char c = rawSegment.charAt(i);
-      if (c == '%') {
-        int hi = i + 2 < rawSegment.length() ? Character.digit(rawSegment.charAt(i + 1), 16) : -1;
-        int lo = hi >= 0 ? Character.digit(rawSegment.charAt(i + 2), 16) : -1;
-        if (lo < 0) {
-          throw new HttpError(400, "the id in the path has a bad percent escape at " + i);
-        }
-        bytes.write(hi << 4 | lo);
-        i += 2;
-      } else {
-        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      if (c != '%') {
+        id.append(utf8(escaped)).append(c);
+        continue;
       }
+      int hi = i + 2 < rawSegment.length() ? Character.digit(rawSegment.charAt(i + 1), 16) : -1;
+      int lo = hi >= 0 ? Character.digit(rawSegment.charAt(i + 2), 16) : -1;
+      if (lo < 0) {
+        throw new HttpError(400, "the id in the path has a bad percent escape at " + i);
+      }
+      escaped.write(hi << 4 | lo);
+      i += 2;
+    }
+    return id(id.append(utf8(escaped)).toString(), "the id in the path");
+  }
+
+  /** Decodes and empties a run of percent-escaped bytes, refusing what is not UTF-8. */
+  private static String utf8(ByteArrayOutputStream bytes) {
+    if (bytes.size() == 0) {
+      return "";
     }
     try {
-      return id(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString(),
-          "the id in the path");
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
     } catch (CharacterCodingException e) {
       throw new HttpError(400, "the id in the path is not UTF-8 once percent-decoded");
+    } finally {
+      bytes.reset();
     }
   }
 

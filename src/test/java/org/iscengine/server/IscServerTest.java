@@ -618,13 +618,15 @@ class IscServerTest {
     assertEquals(201, put("/v1/references/a+b", image, "image/jpeg").statusCode());
     assertEquals("a+b", json(post("/v1/match?k=1", image, "image/jpeg")).get("matches").get(0).get("id").asText());
     assertEquals(404, send(request("/v1/references/a%20b").DELETE().build()).statusCode());
+    HttpResponse<String> accented = put("/v1/references/caf%C3%A9%2Bx", image, "image/jpeg");
+    assertEquals("caf\u00e9+x", json(accented).get("id").asText(), accented.body());
 
     String descriptor = array(randomUnit(new Random(seed), 24));
     String lone = "{\"references\": [{\"id\": \"x\\ud800\", \"descriptor\": " + descriptor + "}]}";
     assertError(post("/v1/references", lone.getBytes(StandardCharsets.UTF_8), "application/json"), 400, "UTF-16");
     assertError(put("/v1/references/x%ED%A0%80", image, "image/jpeg"), 400, "UTF-8");
     assertError(put("/v1/references/x%FF", image, "image/jpeg"), 400, "UTF-8");
-    assertEquals(1, json(send(request("/v1/info").GET().build())).get("references").asInt());
+    assertEquals(2, json(send(request("/v1/info").GET().build())).get("references").asInt());
   }
 
   /** The value of one sample line of the Prometheus text; fails when it is missing. */
