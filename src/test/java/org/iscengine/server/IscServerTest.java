@@ -505,7 +505,7 @@ class IscServerTest {
       HttpResponse<String> info = send(request("/v1/info").timeout(Duration.ofSeconds(5)).GET().build());
       double seconds = (System.nanoTime() - t0) / 1e9;
       assertEquals(200, info.statusCode(), info.body());
-      assertTrue(seconds < 1.0, "answered after " + seconds + " s");
+      assertTrue(seconds < 2.0, "answered after " + seconds + " s");
     } finally {
       dribble.shutdownNow();
       for (Socket s : slow) {
@@ -591,7 +591,7 @@ class IscServerTest {
     HttpResponse<String> r = put("/v1/references/huge", body, "application/json");
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertError(r, 400, "24");
-    assertTrue(seconds < 1.0, "answered after " + seconds + " s");
+    assertTrue(seconds < 2.0, "answered after " + seconds + " s (20 MB sent on loopback)");
   }
 
   @Test
