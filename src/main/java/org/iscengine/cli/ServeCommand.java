@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.iscengine.describe.Preprocess;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Option;
       "Serve copy detection over HTTP/JSON: match an image against the references, add and remove references,",
       "describe images; /healthz, /readyz and Prometheus /metrics. References live in a durable store folder",
       "(a synced append-only log plus index snapshots). Binds to 127.0.0.1 unless --host says otherwise, which",
-      "then needs --token-file. Stops cleanly on SIGINT/SIGTERM: requests in flight finish, the log is synced",
+      "then needs --token-file; without a token only loopback Host names (and --allowed-host) are answered,",
+      "and requests from web pages of other origins are refused. Stops cleanly on SIGINT/SIGTERM: requests in flight finish, the log is synced",
       "and a snapshot written."
     })
 final class ServeCommand implements Callable<Integer> {
@@ -58,11 +61,25 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--token-file", description = "File holding the API token clients send as 'Authorization: Bearer'.")
   Path tokenFile;
 
+  @Option(names = "--allowed-host",
+      description = "Without --token-file, a Host name clients may use besides localhost and loopback addresses"
+          + " (e.g. the name a local proxy forwards); repeatable.")
+  List<String> allowedHosts = new ArrayList<>();
+
   @Option(names = "--max-body-mb", defaultValue = "20", description = "Largest request body in MiB (default: ${DEFAULT-VALUE}).")
   int maxBodyMb;
 
+  @Option(names = "--max-body-memory-mb", defaultValue = "256",
+      description = "Memory for request bodies in flight, all requests together, in MiB; beyond, 503"
+          + " (default: ${DEFAULT-VALUE}).")
+  int maxBodyMemoryMb;
+
   @Option(names = "--threads", defaultValue = "32", description = "HTTP request threads (default: ${DEFAULT-VALUE}).")
   int threads;
+
+  @Option(names = "--max-queued-requests", defaultValue = "128",
+      description = "Requests that may wait for a request thread; beyond, 503 (default: ${DEFAULT-VALUE}).")
+  int maxQueuedRequests;
 
   @Option(names = "--max-batch", defaultValue = "16", description = "Largest micro-batch (default: ${DEFAULT-VALUE}).")
   int maxBatch;
@@ -105,7 +122,8 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--score-norm and --negatives go together");
     }
     IscServer.Options options = new IscServer.Options(host, port, token, (long) maxBodyMb << 20, threads,
-        Duration.ofSeconds(30), Duration.ofSeconds(30), model.model);
+        Duration.ofSeconds(30), Duration.ofSeconds(30), model.model, allowedHosts, maxQueuedRequests,
+        (long) maxBodyMemoryMb << 20);
     Metrics metrics = new Metrics();
     DescriptorNetwork network = model.open();
     CopyDetector.Builder builder = CopyDetector.builder(network)

@@ -10,6 +10,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import org.iscengine.errors.IscException;
+import org.iscengine.errors.IscException.Kind;
 
 /**
  * Groups concurrent single requests into batches for one worker thread. The worker takes what is
@@ -30,6 +32,7 @@ final class MicroBatcher<I, O> implements AutoCloseable {
   private final long maxWaitNanos;
   private final IntConsumer batchSizes;
   private final Thread worker;
+  private final Object closing = new Object();
   private volatile boolean closed;
 
   /**
@@ -55,14 +58,22 @@ final class MicroBatcher<I, O> implements AutoCloseable {
     worker.start();
   }
 
-  /** Queues a request; the future completes with its result or its batch's exception. */
+  /**
+   * Queues a request; the future completes with its result or its batch's exception.
+   *
+   * @throws IscException {@link Kind#UNAVAILABLE} once closing has begun
+   * @throws RejectedExecutionException when the queue is full
+   */
   CompletableFuture<O> submit(I input) {
-    if (closed) {
-      throw new IllegalStateException("closed");
-    }
     CompletableFuture<O> result = new CompletableFuture<>();
-    if (!queue.offer(new Pending<>(input, result))) {
-      throw new RejectedExecutionException("too many requests waiting (" + queue.size() + ")");
+    // Under the lock that close takes, so that the worker's last look at the queue sees every request accepted.
+    synchronized (closing) {
+      if (closed) {
+        throw new IscException(Kind.UNAVAILABLE, "shutting down: no new requests");
+      }
+      if (!queue.offer(new Pending<>(input, result))) {
+        throw new RejectedExecutionException("too many requests waiting (" + queue.size() + ")");
+      }
     }
     return result;
   }
@@ -117,14 +128,20 @@ final class MicroBatcher<I, O> implements AutoCloseable {
     }
   }
 
-  /** Finishes the queued requests, then stops the worker. */
+  /** Finishes the queued requests, then stops the worker; requests it did not get to fail as unavailable. */
   @Override
   public void close() {
-    closed = true;
+    synchronized (closing) {
+      closed = true;
+    }
     try {
       worker.join(TimeUnit.MINUTES.toMillis(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    IscException stopped = new IscException(Kind.UNAVAILABLE, "shut down before this request ran");
+    for (Pending<I, O> p; (p = queue.poll()) != null; ) {
+      p.result().completeExceptionally(stopped);
     }
   }
 }

@@ -1,19 +1,22 @@
 package org.iscengine.server;
 
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import org.iscengine.errors.IscException;
 import org.iscengine.errors.IscException.Kind;
 import org.iscengine.image.ImageDecodeException;
 
 /**
  * The one place where a failure becomes an HTTP status and the message the client sees. Failures
- * of the client's doing are answered with their message; internal ones with a generic message
- * (the caller logs the stack trace), so that nothing of the server's insides leaks.
+ * of the client's doing are answered with their message. Failures on the server's side (5xx) are
+ * answered with a generic message and an error id; the caller logs the detail under that id, so
+ * that nothing of the server's insides (paths, native messages) leaks.
  */
 final class ErrorAnswers {
   static final String INTERNAL_MESSAGE = "internal error; the server log has the details";
 
-  /** A status, the message to send, and whether the client may simply retry later. */
-  record Answer(int status, String message, boolean retryLater) {
+  /** A status, the message to send, whether the client may simply retry later, and the id to log (null: none). */
+  record Answer(int status, String message, boolean retryLater, String errorId) {
     boolean internal() {
       return status == 500;
     }
@@ -21,14 +24,25 @@ final class ErrorAnswers {
 
   private ErrorAnswers() {}
 
-  static Answer of(RuntimeException e) {
+  static Answer of(Throwable e) {
     if (e instanceof HttpError h) {
-      return new Answer(h.status, h.getMessage(), h.status == 503);
+      return new Answer(h.status, h.getMessage(), h.status == 503, null);
+    }
+    if (e instanceof RejectedExecutionException) {  // a full queue: the message says only that
+      return new Answer(503, e.getMessage(), true, null);
     }
     int status = status(Kind.of(e), e instanceof ImageDecodeException);
-    String message = status == 500 ? INTERNAL_MESSAGE : e.getMessage() == null ? e.getClass().getSimpleName()
-        : e.getMessage();
-    return new Answer(status, message, status == 503);
+    if (status < 500) {
+      return new Answer(status, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), false, null);
+    }
+    String errorId = String.format("%016x", ThreadLocalRandom.current().nextLong());
+    String message = switch (status) {
+      case 500 -> INTERNAL_MESSAGE;
+      case 501 -> "not supported by this server; the server log has the details";
+      case 503 -> "unavailable for now, retry later; the server log has the details";
+      default -> "the server ran out of memory or disk; the server log has the details";
+    };
+    return new Answer(status, message + " (error " + errorId + ")", status == 503, errorId);
   }
 
   /**

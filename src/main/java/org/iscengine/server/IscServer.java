@@ -10,10 +10,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.iscengine.detect.CopyDetector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +38,14 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Binds to loopback unless told otherwise; any other address needs an API token (sent as
- * {@code Authorization: Bearer TOKEN}; health checks need none). Bodies above the size limit get
- * 413, a non-image 400, a full queue 503: none of them harms the service. {@link ErrorAnswers}
- * turns every other failure into a status by its kind; a bug gets 500 and a generic message.
+ * {@code Authorization: Bearer TOKEN}; health checks need none). Without a token, only loopback Host
+ * names (and the allowed hosts) are answered (421 otherwise), and a request from a web page of
+ * another origin is refused (403), so that a browser cannot be used to reach the server. Bodies
+ * above the size limit get 413, a non-image 400, a full queue or too many bodies in memory 503:
+ * none of them harms the service. Connections are read (headers and body) on many connection
+ * threads, so that slow clients do not hold up the few request threads. {@link ErrorAnswers} turns
+ * every other failure into a status by its kind; a failure on the server's side gets a generic
+ * message and an error id, its detail goes to the log.
  * {@link #stop} stops accepting, lets requests in flight finish, then closes the detector (which
  * syncs its log and writes a snapshot).
  *
@@ -47,48 +58,81 @@ public final class IscServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
   private static final String NO_DELAY = "sun.net.httpserver.nodelay";
+  /** Connections being read at once (headers and body); clients slow to send wait here, not on a request thread. */
+  private static final int CONNECTION_THREADS = 256;
 
   /**
    * @param host address to bind (default loopback)
    * @param port TCP port (0: any free one)
    * @param token API token (null: none; required when host is not loopback)
    * @param maxBodyBytes largest request body
-   * @param threads request threads (requests beyond wait in the accept queue)
+   * @param threads request threads (up to {@code maxQueuedRequests} more requests wait; beyond, 503)
    * @param readTimeout longest time a client may take to send a request: the JVM enforces it when started
    *     with the matching {@code -Dsun.net.httpserver.maxReqTime}, and {@link #start} warns when not
    * @param drain how long {@link #stop} waits for requests in flight
    * @param modelName shown by /v1/info
+   * @param allowedHosts host names a server without a token answers besides the loopback ones (in the
+   *     {@code Host} header), e.g. the name it is reached by through a proxy
+   * @param maxQueuedRequests requests that may wait for a request thread; beyond, 503
+   * @param maxBodyBytesInFlight request bodies held in memory at once, all requests together; beyond, 503
    */
   public record Options(String host, int port, String token, long maxBodyBytes, int threads, Duration readTimeout,
-      Duration drain, String modelName) {
+      Duration drain, String modelName, List<String> allowedHosts, int maxQueuedRequests, long maxBodyBytesInFlight) {
+    /** Default memory for request bodies in flight: a dozen of the default 20 MiB bodies. */
+    public static final long DEFAULT_BODY_BYTES_IN_FLIGHT = 256L << 20;
+
     public Options {
-      if (port < 0 || port > 65535 || maxBodyBytes < 1 || threads < 1) {
-        throw new IllegalArgumentException("port in [0, 65535], maxBodyBytes and threads >= 1");
+      if (port < 0 || port > 65535 || maxBodyBytes < 1 || threads < 1 || maxQueuedRequests < 1) {
+        throw new IllegalArgumentException("port in [0, 65535], maxBodyBytes, threads and maxQueuedRequests >= 1");
+      }
+      if (maxBodyBytesInFlight < maxBodyBytes) {
+        throw new IllegalArgumentException("the memory for bodies in flight (" + maxBodyBytesInFlight
+            + " bytes) must hold at least one body of the largest size (" + maxBodyBytes + ")");
       }
       if (token != null && token.isBlank()) {
         throw new IllegalArgumentException("the API token is empty");
       }
+      allowedHosts = List.copyOf(allowedHosts);
+    }
+
+    /** No allowed hosts beyond loopback, four waiting requests per thread, the default body memory. */
+    public Options(String host, int port, String token, long maxBodyBytes, int threads, Duration readTimeout,
+        Duration drain, String modelName) {
+      this(host, port, token, maxBodyBytes, threads, readTimeout, drain, modelName, List.of(), 4 * threads,
+          Math.max(maxBodyBytes, DEFAULT_BODY_BYTES_IN_FLIGHT));
     }
   }
 
   private final CopyDetector detector;
   private final Options options;
   private final HttpServer http;
-  private final ExecutorService executor;
+  private final ExecutorService connections;
+  private final ExecutorService workers;
+  private final Bodies bodies;
   private final Metrics metrics;
   private final Routes routes;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean ready;
   private volatile boolean stopped;
 
-  private IscServer(CopyDetector detector, Options options, HttpServer http, ExecutorService executor,
-      Metrics metrics) {
+  private IscServer(CopyDetector detector, Options options, HttpServer http, ExecutorService connections,
+      ExecutorService workers, Metrics metrics) {
     this.metrics = metrics;
     this.detector = detector;
     this.options = options;
     this.http = http;
-    this.executor = executor;
+    this.connections = connections;
+    this.workers = workers;
+    this.bodies = new Bodies(options.maxBodyBytes(), options.maxBodyBytesInFlight());
     this.routes = new Routes(detector, options, metrics, () -> ready);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**
@@ -117,17 +161,18 @@ public final class IscServer implements AutoCloseable {
       throw new IllegalArgumentException("cannot listen on " + options.host() + ":" + options.port() + ": "
           + e.getMessage(), e);
     }
-    ExecutorService executor = Executors.newFixedThreadPool(options.threads(), r -> {
-      Thread t = new Thread(r, "isc-http");
-      t.setDaemon(true);
-      return t;
-    });
-    IscServer server = new IscServer(detector, options, http, executor, metrics);
+    // Connection threads wait for slow clients (cut off by maxReqTime); beyond them a new connection is closed.
+    ThreadPoolExecutor connections = new ThreadPoolExecutor(CONNECTION_THREADS, CONNECTION_THREADS, 30,
+        TimeUnit.SECONDS, new SynchronousQueue<>(), daemon("isc-http-connection"));
+    connections.allowCoreThreadTimeOut(true);
+    ThreadPoolExecutor workers = new ThreadPoolExecutor(options.threads(), options.threads(), 0, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(options.maxQueuedRequests()), daemon("isc-http"));
+    IscServer server = new IscServer(detector, options, http, connections, workers, metrics);
     server.metrics.gauge("isc_queue_depth", "Images waiting for the network.", detector::queued);
     server.metrics.gauge("isc_references", "References in the index.", detector::size);
     server.metrics.gauge("isc_requests_in_flight", "HTTP requests being answered.", server.inFlight::get);
     http.createContext("/", server::handle);
-    http.setExecutor(executor);
+    http.setExecutor(connections);
     http.start();
     server.ready = true;
     log.info("isc serve: listening on http://{}:{}/ ({} references)", options.host(), server.port(), detector.size());
@@ -158,35 +203,72 @@ public final class IscServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
+  /**
+   * Runs on a connection thread, once the JDK's server has read the request's headers: checks who
+   * may call, reads the body (bounded), then queues the answer for a request thread, or answers 503
+   * at once when the queue is full. The connection threads are many, so that clients slow to send
+   * do not hold up the request threads, which are few.
+   */
   private void handle(HttpExchange exchange) {
     long t0 = System.nanoTime();
     inFlight.incrementAndGet();
-    String route = "other";
-    int status = 500;
+    String route = Routes.of(exchange.getRequestURI().getRawPath());
+    Bodies.Body body = Bodies.Body.EMPTY;
     try {
-      route = Routes.of(exchange.getRequestURI().getRawPath());
       if (stopped && !route.equals("healthz")) {
         exchange.getResponseHeaders().set("Connection", "close");
         throw new HttpError(503, "shutting down");
       }
-      Responses.Reply reply = routes.answer(route, exchange);
-      status = reply.status();
-      if (reply.body() instanceof Responses.Text text) {
+      routes.admit(route, exchange);
+      body = bodies.read(exchange);
+      Bodies.Body read = body;
+      if (Routes.light(route)) {
+        finish(exchange, route, t0, read);
+        return;
+      }
+      try {
+        workers.execute(() -> finish(exchange, route, t0, read));
+      } catch (RejectedExecutionException e) {
+        throw new HttpError(503, "too many requests waiting; retry later");
+      }
+    } catch (RuntimeException | Error e) {
+      Bodies.Body read = body;
+      finish(exchange, route, t0, read, () -> {
+        throw e;
+      });
+    }
+  }
+
+  private void finish(HttpExchange exchange, String route, long t0, Bodies.Body body) {
+    finish(exchange, route, t0, body, () -> routes.answer(route, exchange, body.bytes()));
+  }
+
+  /** Answers a request (its reply, or its failure through {@link ErrorAnswers}) and frees what it held. */
+  private void finish(HttpExchange exchange, String route, long t0, Bodies.Body body, Supplier<Responses.Reply> reply) {
+    int status = 500;
+    try {
+      Responses.Reply answered = reply.get();
+      status = answered.status();
+      if (answered.body() instanceof Responses.Text text) {
         sendText(exchange, status, text.text());
       } else {
-        sendJson(exchange, status, reply.body());
+        sendJson(exchange, status, answered.body());
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       ErrorAnswers.Answer answer = ErrorAnswers.of(e);
       status = answer.status();
       if (answer.internal()) {
-        log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+        log.error("{} {} failed (error {})", exchange.getRequestMethod(), exchange.getRequestURI(), answer.errorId(), e);
+      } else if (answer.errorId() != null) {
+        log.warn("{} {} answered {} (error {}): {}", exchange.getRequestMethod(), exchange.getRequestURI(), status,
+            answer.errorId(), e.toString());
       }
       if (answer.retryLater()) {
         exchange.getResponseHeaders().set("Retry-After", "1");
       }
-      sendJson(exchange, status, new Responses.Error(answer.message(), status));
+      sendJson(exchange, status, new Responses.Error(answer.message(), status, answer.errorId()));
     } finally {
+      bodies.release(body);
       exchange.close();
       inFlight.decrementAndGet();
       metrics.request(route, status, (System.nanoTime() - t0) / 1e9);
@@ -218,16 +300,25 @@ public final class IscServer implements AutoCloseable {
     }
   }
 
-  /** Reads what is left of a request body (bounded), so that the connection can be reused. */
+  /**
+   * Reads what is left of a request body (up to 1 MiB), so that the connection can be reused; when
+   * more is left, the connection is closed after the answer, which the client is told.
+   */
   private static void drain(HttpExchange exchange) {
+    boolean all = false;
     try (InputStream in = exchange.getRequestBody()) {
       byte[] sink = new byte[8192];
       long left = 1L << 20;
-      for (int n; left > 0 && (n = in.read(sink)) > 0; ) {
+      int n = 0;
+      while (left > 0 && (n = in.read(sink)) >= 0) {
         left -= n;
       }
+      all = n < 0;
     } catch (IOException ignored) {
       // the client closed the connection
+    }
+    if (!all) {
+      exchange.getResponseHeaders().set("Connection", "close");
     }
   }
 
@@ -256,9 +347,10 @@ public final class IscServer implements AutoCloseable {
           options.drain().toSeconds());
     }
     http.stop(0);
-    executor.shutdown();
+    connections.shutdown();
+    workers.shutdown();
     try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
+      workers.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,11 +1,16 @@
 package org.iscengine.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,12 +19,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What a request carries, read and checked: its body (bounded before it is read), the image in it,
- * its JSON bodies as typed records, its query parameters. Every refusal is an {@link HttpError} 400
- * (413 for a body over the limit) naming what is wrong.
+ * What a request carries, read and checked: the image in its body, its JSON bodies as typed records
+ * (descriptors L2-normalised), the id in its path, its query parameters. Every refusal is an
+ * {@link HttpError} 400 naming what is wrong (415 for a body of the wrong type).
  */
 final class Requests {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Streaming: a descriptor array is read value by value into its float[], never as a tree. */
+  private static final JsonFactory JSON = new JsonFactory();
 
   /** PUT /v1/references/{id} with a JSON body. */
   record ReferenceDescriptor(float[] descriptor) {}
@@ -29,48 +35,194 @@ final class Requests {
 
   private Requests() {}
 
-  static ReferenceDescriptor referenceDescriptor(HttpExchange exchange, long maxBodyBytes) {
-    return new ReferenceDescriptor(descriptor(json(exchange, maxBodyBytes).path("descriptor"), "descriptor"));
+  /** The body of PUT /v1/references/{id}: {"descriptor": [...]}. */
+  static ReferenceDescriptor referenceDescriptor(byte[] body, int dimension) {
+    try (JsonParser p = JSON.createParser(body)) {
+      float[] descriptor = null;
+      requireObjectStart(p.nextToken(), "expected {\"descriptor\": [...]}");
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        if (field.equals("descriptor")) {
+          descriptor = descriptor(p, dimension, "descriptor");
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (descriptor == null) {
+        throw new HttpError(400, "descriptor must be a non-empty array of numbers");
+      }
+      return new ReferenceDescriptor(descriptor);
+    } catch (IOException e) {
+      throw notJson(e);
+    }
   }
 
-  static ReferenceBatch referenceBatch(HttpExchange exchange, long maxBodyBytes) {
-    JsonNode refs = json(exchange, maxBodyBytes).path("references");
-    if (!refs.isArray() || refs.isEmpty()) {
-      throw new HttpError(400, "expected {\"references\": [{\"id\": ..., \"descriptor\": [...]}, ...]}");
-    }
-    List<String> ids = new ArrayList<>(refs.size());
-    List<float[]> descriptors = new ArrayList<>(refs.size());
-    for (int i = 0; i < refs.size(); i++) {
-      JsonNode r = refs.get(i);
-      if (!r.path("id").isTextual()) {
-        throw new HttpError(400, "references[" + i + "]: 'id' must be a string");
+  /** The body of POST /v1/references: {"references": [{"id": ..., "descriptor": [...]}, ...]}. */
+  static ReferenceBatch referenceBatch(byte[] body, int dimension) {
+    String expected = "expected {\"references\": [{\"id\": ..., \"descriptor\": [...]}, ...]}";
+    List<String> ids = new ArrayList<>();
+    List<float[]> descriptors = new ArrayList<>();
+    try (JsonParser p = JSON.createParser(body)) {
+      requireObjectStart(p.nextToken(), expected);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        if (p.nextToken() != JsonToken.START_ARRAY || !field.equals("references")) {
+          p.skipChildren();
+          continue;
+        }
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+          String what = "references[" + ids.size() + "]";
+          String id = null;
+          float[] descriptor = null;
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken value = p.nextToken();
+            if (key.equals("id") && value == JsonToken.VALUE_STRING) {
+              id = id(p.getText(), what + ".id");
+            } else if (key.equals("descriptor")) {
+              descriptor = descriptor(p, dimension, what + ".descriptor");
+            } else {
+              p.skipChildren();
+            }
+          }
+          if (id == null) {
+            throw new HttpError(400, what + ": 'id' must be a string");
+          }
+          if (descriptor == null) {
+            throw new HttpError(400, what + ".descriptor must be a non-empty array of numbers");
+          }
+          ids.add(id);
+          descriptors.add(descriptor);
+        }
+        if (p.currentToken() != JsonToken.END_ARRAY) {
+          throw new HttpError(400, expected);
+        }
       }
-      ids.add(r.get("id").asText());
-      descriptors.add(descriptor(r.path("descriptor"), "references[" + i + "].descriptor"));
+    } catch (IOException e) {
+      throw notJson(e);
+    }
+    if (ids.isEmpty()) {
+      throw new HttpError(400, expected);
     }
     return new ReferenceBatch(ids, descriptors);
   }
 
-  private static float[] descriptor(JsonNode node, String what) {
-    if (!node.isArray() || node.isEmpty()) {
+  private static void requireObjectStart(JsonToken token, String expected) {
+    if (token != JsonToken.START_OBJECT) {
+      throw new HttpError(400, expected);
+    }
+  }
+
+  /**
+   * Reads the array at the parser into an L2-normalised descriptor: exactly {@code dimension} finite numbers,
+   * not all zero. Stops at the first value too many, so a huge array costs no more than a right one.
+   */
+  private static float[] descriptor(JsonParser p, int dimension, String what) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
       throw new HttpError(400, what + " must be a non-empty array of numbers");
     }
-    float[] out = new float[node.size()];
-    for (int i = 0; i < out.length; i++) {
-      if (!node.get(i).isNumber()) {
-        throw new HttpError(400, what + "[" + i + "] is not a number");
+    float[] out = new float[dimension];
+    int n = 0;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t == null || !t.isNumeric()) {
+        throw new HttpError(400, what + "[" + n + "] is not a number");
       }
-      out[i] = (float) node.get(i).asDouble();
+      if (n == dimension) {
+        throw new HttpError(400, what + " has more than " + dimension + " values; this server's descriptors have "
+            + dimension);
+      }
+      out[n] = p.getFloatValue();
+      if (!Float.isFinite(out[n])) {
+        throw new HttpError(400, what + "[" + n + "] is not finite as a 32-bit float: " + p.getText());
+      }
+      n++;
+    }
+    if (n != dimension) {
+      throw new HttpError(400, what + " has " + n + " values; this server's descriptors have " + dimension);
+    }
+    // Scores are inner products: a longer vector would outscore every true copy.
+    double squares = 0;
+    for (float x : out) {
+      squares += (double) x * x;
+    }
+    if (squares == 0) {
+      throw new HttpError(400, what + " is all zeros: it has no direction to compare");
+    }
+    double norm = Math.sqrt(squares);
+    for (int i = 0; i < dimension; i++) {
+      out[i] = (float) (out[i] / norm);
     }
     return out;
   }
 
+  private static HttpError notJson(IOException e) {
+    String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    return new HttpError(400, "the body is not valid JSON: " + String.valueOf(reason).lines().findFirst().orElse(""));
+  }
+
+  /**
+   * A reference id as sent: refused unless it is well-formed UTF-16 (no unpaired surrogate), since the
+   * store keeps ids as UTF-8 and an unpaired surrogate would come back as another id after a restart.
+   */
+  static String id(String id, String what) {
+    if (id.isEmpty()) {
+      throw new HttpError(400, what + " is empty");
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < id.length() && Character.isLowSurrogate(id.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new HttpError(400, what + " is not well-formed UTF-16: an unpaired surrogate at " + i);
+      }
+    }
+    return id;
+  }
+
+  /**
+   * The id in a path segment: percent-decoded as a URI path is ({@code +} stays {@code +}, unlike in a
+   * form), the bytes strict UTF-8.
+   */
+  static String pathId(String rawSegment) {
+    StringBuilder id = new StringBuilder(rawSegment.length());
+    ByteArrayOutputStream escaped = new ByteArrayOutputStream();  // a run of %XX: the bytes of some characters
+    for (int i = 0; i < rawSegment.length(); i++) {
+      char c = rawSegment.charAt(i);
+      if (c != '%') {
+        id.append(utf8(escaped)).append(c);
+        continue;
+      }
+      int hi = i + 2 < rawSegment.length() ? Character.digit(rawSegment.charAt(i + 1), 16) : -1;
+      int lo = hi >= 0 ? Character.digit(rawSegment.charAt(i + 2), 16) : -1;
+      if (lo < 0) {
+        throw new HttpError(400, "the id in the path has a bad percent escape at " + i);
+      }
+      escaped.write(hi << 4 | lo);
+      i += 2;
+    }
+    return id(id.append(utf8(escaped)).toString(), "the id in the path");
+  }
+
+  /** Decodes and empties a run of percent-escaped bytes, refusing what is not UTF-8. */
+  private static String utf8(ByteArrayOutputStream bytes) {
+    if (bytes.size() == 0) {
+      return "";
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw new HttpError(400, "the id in the path is not UTF-8 once percent-decoded");
+    } finally {
+      bytes.reset();
+    }
+  }
+
   /** The image of a request: the raw body, or the "image" part (else the first file part) of a multipart body. */
-  static byte[] image(HttpExchange exchange, long maxBodyBytes) {
-    String type = contentType(exchange);
-    byte[] body = body(exchange, maxBodyBytes);
-    if (type.startsWith("multipart/form-data")) {
-      return Multipart.image(type, body);
+  static byte[] image(HttpExchange exchange, byte[] body) {
+    if (mediaType(exchange).equals("multipart/form-data")) {
+      return Multipart.image(exchange.getRequestHeaders().getFirst("Content-Type"), body);
     }
     if (body.length == 0) {
       throw new HttpError(400, "the request has no body: send the image bytes, or multipart/form-data with an"
@@ -79,39 +231,21 @@ final class Requests {
     return body;
   }
 
-  private static JsonNode json(HttpExchange exchange, long maxBodyBytes) {
-    try {
-      return JSON.readTree(body(exchange, maxBodyBytes));
-    } catch (IOException e) {
-      throw new HttpError(400, "the body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-    }
-  }
-
-  private static byte[] body(HttpExchange exchange, long maxBodyBytes) {
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null) {
-      try {
-        if (Long.parseLong(length.trim()) > maxBodyBytes) {
-          throw new HttpError(413, "the body has " + length.trim() + " bytes; the limit is " + maxBodyBytes);
-        }
-      } catch (NumberFormatException e) {
-        throw new HttpError(400, "bad Content-Length: " + length);
-      }
-    }
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-      if (data.length > maxBodyBytes) {
-        throw new HttpError(413, "the body is larger than the limit of " + maxBodyBytes + " bytes");
-      }
-      return data;
-    } catch (IOException e) {
-      throw new HttpError(400, "cannot read the request body: " + e.getMessage());
-    }
-  }
-
-  static String contentType(HttpExchange exchange) {
+  /** The media type of the body, lower case, without parameters ("" when none is given). */
+  static String mediaType(HttpExchange exchange) {
     String type = exchange.getRequestHeaders().getFirst("Content-Type");
-    return type == null ? "" : type.trim().toLowerCase(Locale.ROOT);
+    if (type == null) {
+      return "";
+    }
+    int semicolon = type.indexOf(';');
+    return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** Refuses a body that is not JSON: a web page can send text/plain anywhere without asking first. */
+  static void requireJson(HttpExchange exchange) {
+    if (!mediaType(exchange).equals("application/json")) {
+      throw new HttpError(415, "send this body as Content-Type: application/json");
+    }
   }
 
   static Map<String, String> query(HttpExchange exchange) {

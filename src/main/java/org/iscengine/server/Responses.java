@@ -1,5 +1,6 @@
 package org.iscengine.server;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /** The JSON bodies the server answers with, serialised by Jackson in the order of their components. */
@@ -42,8 +43,8 @@ final class Responses {
   /** DELETE /v1/references/{id}. */
   record Removed(String id, boolean removed, long references) {}
 
-  /** Any refusal or failure. */
-  record Error(String error, int status) {}
+  /** Any refusal or failure; a failure on the server's side names the log lines that tell more. */
+  record Error(String error, int status, @JsonInclude(JsonInclude.Include.NON_NULL) String errorId) {}
 
   /** GET /metrics: Prometheus text, not JSON. */
   record Text(String text) {}

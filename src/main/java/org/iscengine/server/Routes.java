@@ -1,10 +1,12 @@
 package org.iscengine.server;
 
 import com.sun.net.httpserver.HttpExchange;
-import java.net.URLDecoder;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.iscengine.detect.CopyDetector;
@@ -42,17 +44,67 @@ final class Routes {
     return "other";
   }
 
-  /** Whether a route needs the API token (all but the health checks). */
-  static boolean needsToken(String route) {
+  /** Whether a route is guarded (token, host, origin): all but the health checks. */
+  static boolean guarded(String route) {
     return !route.equals("healthz") && !route.equals("readyz");
   }
 
-  Reply answer(String route, HttpExchange exchange) {
+  /** Whether a route is answered at once, never queued behind the work of others. */
+  static boolean light(String route) {
+    return route.equals("healthz") || route.equals("readyz") || route.equals("metrics");
+  }
+
+  /**
+   * Refuses, before its body is read, a request this caller may not make. Without a token the
+   * server trusts whoever reaches it on loopback, so it makes sure that this is what happens: a
+   * web page in a browser can send requests there too, to its own host name resolved to
+   * 127.0.0.1 (DNS rebinding), or as a form or script from its own origin.
+   */
+  void admit(String route, HttpExchange exchange) {
+    if (!guarded(route)) {
+      return;
+    }
+    String host = exchange.getRequestHeaders().getFirst("Host");
+    if (options.token() == null && !knownHost(host)) {
+      throw new HttpError(421, "this server answers to loopback names" + (options.allowedHosts().isEmpty() ? ""
+          : " and " + String.join(", ", options.allowedHosts())) + ", not to Host " + host);
+    }
+    String origin = exchange.getRequestHeaders().getFirst("Origin");
+    if (origin != null && !(host != null && (origin.equalsIgnoreCase("http://" + host)
+        || origin.equalsIgnoreCase("https://" + host)))) {
+      throw new HttpError(403, "requests from the web pages of other origins are refused (Origin " + origin + ")");
+    }
+    authorise(exchange);
+  }
+
+  /** Whether a Host header names this server: localhost, a loopback address, or an allowed host (any port). */
+  private boolean knownHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String name = host.trim().toLowerCase(Locale.ROOT);
+    int portColon = name.startsWith("[") ? name.indexOf(']') + 1 : name.lastIndexOf(':');
+    if (portColon > 0 && portColon < name.length()) {
+      if (name.charAt(portColon) != ':' || !name.substring(portColon + 1).matches("[0-9]{1,5}")) {
+        return false;
+      }
+      name = name.substring(0, portColon);
+    }
+    if (name.equals("localhost") || options.allowedHosts().stream().anyMatch(name::equalsIgnoreCase)) {
+      return true;
+    }
+    // Address literals only: a name is never resolved, that is what a rebinding attack controls.
+    boolean literal = name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || name.matches("\\[[0-9a-f:.]+\\]");
+    try {
+      return literal && InetAddress.getByName(name.replace("[", "").replace("]", "")).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  Reply answer(String route, HttpExchange exchange, byte[] body) {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
-    if (needsToken(route)) {
-      authorise(exchange);
-    }
     return switch (route) {
       case "healthz" -> Reply.ok(new Responses.Health("ok"));
       case "readyz" -> {
@@ -76,17 +128,18 @@ final class Routes {
       }
       case "match" -> {
         requireMethod(method, "POST");
-        yield Reply.ok(match(exchange));
+        yield Reply.ok(match(exchange, body));
       }
       case "describe" -> {
         requireMethod(method, "POST");
-        float[] d = detector.describe(Requests.image(exchange, options.maxBodyBytes()));
+        float[] d = detector.describe(Requests.image(exchange, body));
         yield Reply.ok(new Responses.Described(d.length, d));
       }
-      case "reference" -> reference(exchange, method, path);
+      case "reference" -> reference(exchange, method, path, body);
       case "references" -> {
         requireMethod(method, "POST");
-        Requests.ReferenceBatch batch = Requests.referenceBatch(exchange, options.maxBodyBytes());
+        Requests.requireJson(exchange);
+        Requests.ReferenceBatch batch = Requests.referenceBatch(body, detector.dimension());
         detector.addReferenceDescriptors(batch.ids(), batch.descriptors());
         yield Reply.created(new Responses.AddedMany(batch.ids().size(), references()));
       }
@@ -107,24 +160,24 @@ final class Routes {
     }
   }
 
-  private Responses.Matches match(HttpExchange exchange) {
+  private Responses.Matches match(HttpExchange exchange, byte[] body) {
     Map<String, String> query = Requests.query(exchange);
     int k = Requests.intParameter(query, "k", 10, 1, MAX_K);
     double threshold = Requests.doubleParameter(query, "threshold", detector.defaultThreshold());
-    CopyDetector.Matches m = detector.match(Requests.image(exchange, options.maxBodyBytes()), k, threshold);
+    CopyDetector.Matches m = detector.match(Requests.image(exchange, body), k, threshold);
     List<Responses.Match> matches = m.matches().stream()
         .map(x -> new Responses.Match(x.id(), x.score(), x.score() >= threshold)).toList();
     return new Responses.Matches(m.isCopy(), threshold, matches);
   }
 
-  private Reply reference(HttpExchange exchange, String method, String path) {
-    String id = URLDecoder.decode(path.substring(REFERENCE_PREFIX.length()), StandardCharsets.UTF_8);
+  private Reply reference(HttpExchange exchange, String method, String path, byte[] body) {
+    String id = Requests.pathId(path.substring(REFERENCE_PREFIX.length()));
     switch (method) {
       case "PUT" -> {
-        if (Requests.contentType(exchange).startsWith("application/json")) {
-          detector.addReference(id, Requests.referenceDescriptor(exchange, options.maxBodyBytes()).descriptor());
+        if (Requests.mediaType(exchange).equals("application/json")) {
+          detector.addReference(id, Requests.referenceDescriptor(body, detector.dimension()).descriptor());
         } else {
-          detector.addReference(id, Requests.image(exchange, options.maxBodyBytes()));
+          detector.addReference(id, Requests.image(exchange, body));
         }
         return Reply.created(new Responses.Added(id, references()));
       }

@@ -2,8 +2,11 @@ package org.iscengine.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.Map;
@@ -38,6 +41,18 @@ class ErrorAnswersTest {
     assertTrue(full.retryLater());
     assertEquals(400, ErrorAnswers.of(new UncheckedIOException(new NoSuchFileException("/x"))).status());
     assertEquals(418, ErrorAnswers.of(new HttpError(418, "teapot")).status());
+  }
+
+  @Test
+  void serverSideFailuresGetAnErrorIdAndNoDetail() {
+    RuntimeException disk = new UncheckedIOException(new IOException("/srv/secret/store/log: No space left on device"));
+    ErrorAnswers.Answer first = ErrorAnswers.of(disk);
+    assertEquals(503, first.status());
+    assertTrue(first.retryLater());
+    assertFalse(first.message().contains("secret"), first.message());
+    assertTrue(first.message().contains(first.errorId()), first.message());
+    assertNotEquals(first.errorId(), ErrorAnswers.of(disk).errorId(), "one id per failure");
+    assertNull(ErrorAnswers.of(new IllegalArgumentException("k must be >= 1")).errorId(), "the client's own doing");
   }
 
   @Test

@@ -2,12 +2,22 @@ package org.iscengine.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +28,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -209,10 +224,12 @@ class IscServerTest {
     DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
         ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
     // What a native kernel answers when an argument got past the Java checks: a bug, not the client's fault.
+    AtomicReference<RuntimeException> fault = new AtomicReference<>(
+        new KernelException(IscAbi.INVALID_ARGUMENT, "p must be in [1, 16], got 0.5 (kernel internals)"));
     DescriptorNetwork faulty = new DescriptorNetwork() {
       @Override
       public Tensor describe(Tensor images) {
-        throw new KernelException(IscAbi.INVALID_ARGUMENT, "p must be in [1, 16], got 0.5 (kernel internals)");
+        throw fault.get();
       }
 
       @Override
@@ -240,11 +257,24 @@ class IscServerTest {
     server = IscServer.start(faultyDetector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 2,
         Duration.ofSeconds(10), Duration.ofSeconds(10), "faulty"), metrics);
 
-    HttpResponse<String> fault = post("/v1/match", jpeg(seed, 90, 90), "image/jpeg");
-    assertEquals(500, fault.statusCode(), fault.body());
-    assertFalse(fault.body().contains("kernel internals"), "the client learns nothing of the server's insides: "
-        + fault.body());
-    assertEquals(ErrorAnswers.INTERNAL_MESSAGE, json(fault).get("error").asText());
+    HttpResponse<String> bug = post("/v1/match", jpeg(seed, 90, 90), "image/jpeg");
+    assertEquals(500, bug.statusCode(), bug.body());
+    assertFalse(bug.body().contains("kernel internals"), "the client learns nothing of the server's insides: "
+        + bug.body());
+    assertTrue(json(bug).get("error").asText().startsWith(ErrorAnswers.INTERNAL_MESSAGE), bug.body());
+    String bugId = json(bug).path("errorId").asText();
+    assertFalse(bugId.isEmpty(), "the answer names the failure for the log: " + bug.body());
+
+    // A failing disk is the server's business too: its paths stay in the log.
+    String folder = dir.toAbsolutePath().resolve("store-" + seed).toString();
+    fault.set(new UncheckedIOException(new IOException("cannot write " + folder + "/log: No space left on device")));
+    HttpResponse<String> io = post("/v1/describe", jpeg(seed, 90, 90), "image/jpeg");
+    assertEquals(503, io.statusCode(), io.body());
+    assertFalse(io.body().contains(folder), io.body());
+    assertFalse(io.body().contains("store-"), io.body());
+    String ioId = json(io).path("errorId").asText();
+    assertFalse(ioId.isEmpty(), io.body());
+    assertNotEquals(bugId, ioId);
     assertError(post("/v1/match", "plain text, no image".getBytes(), "text/plain"), 400, "not an image");
     assertEquals(200, send(request("/healthz").GET().build()).statusCode());
   }
@@ -309,6 +339,294 @@ class IscServerTest {
           metrics));
       assertTrue(e.getMessage().contains("needs an API token"), e.getMessage());
     }
+  }
+
+  /** Starts a fresh server (on the same store) instead of the one of {@link #start}. */
+  private void restart(String token, long maxBodyBytes, int threads, List<String> allowedHosts, int maxQueued,
+      long bodyBytesInFlight) {
+    server.stop();
+    server = IscServer.start(detector(), new IscServer.Options("127.0.0.1", 0, token, maxBodyBytes, threads,
+        Duration.ofSeconds(10), Duration.ofSeconds(10), "resnet18-test", allowedHosts, maxQueued, bodyBytesInFlight),
+        metrics);
+  }
+
+  /** A request written by hand, for what the JDK's client will not send (another Host, say). */
+  private String head(String method, String path, String host, String contentType, int length, String... more) {
+    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n");
+    head.append("Authorization: Bearer " + TOKEN + "\r\nContent-Type: " + contentType + "\r\n");
+    head.append("Content-Length: " + length + "\r\nConnection: close\r\n");
+    for (String header : more) {
+      head.append(header).append("\r\n");
+    }
+    return head.append("\r\n").toString();
+  }
+
+  /** Sends a hand-written request on its own connection; the status of the answer. */
+  private int rawStatus(String head, byte[] body) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+          StandardCharsets.ISO_8859_1)).readLine();
+      return Integer.parseInt(statusLine.split(" ")[1]);
+    }
+  }
+
+  private float[] randomUnit(Random random, int dimension) {
+    float[] v = new float[dimension];
+    double norm = 0;
+    for (int i = 0; i < dimension; i++) {
+      v[i] = (float) random.nextGaussian();
+      norm += v[i] * v[i];
+    }
+    for (int i = 0; i < dimension; i++) {
+      v[i] /= (float) Math.sqrt(norm);
+    }
+    return v;
+  }
+
+  private static String array(float[] v) {
+    StringBuilder out = new StringBuilder("[");
+    for (int i = 0; i < v.length; i++) {
+      out.append(i == 0 ? "" : ", ").append(v[i]);
+    }
+    return out.append("]").toString();
+  }
+
+  private static byte[] descriptorBody(float[] v) {
+    return ("{\"descriptor\": " + array(v) + "}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aServerWithoutATokenAnswersOnlyItsOwnPagesAndHostNames() throws Exception {
+    restart(null, 64 * 1024, 4, List.of("isc.example"), 16, 1 << 20);
+    String own = "127.0.0.1:" + server.port();
+    Random random = new Random(seed);
+    byte[] one = descriptorBody(randomUnit(random, 24));
+    // What any web page can send without a preflight: JSON as text/plain.
+    byte[] batch = ("{\"references\": [{\"id\": \"page\", \"descriptor\": " + array(randomUnit(random, 24)) + "}]}")
+        .getBytes(StandardCharsets.UTF_8);
+    assertEquals(415, rawStatus(head("POST", "/v1/references", own, "text/plain", batch.length), batch));
+    // DNS rebinding: the page's own name resolved to 127.0.0.1.
+    assertEquals(421, rawStatus(head("PUT", "/v1/references/r1", "evil.example:" + server.port(), "application/json",
+        one.length), one));
+    assertEquals(421, rawStatus(head("GET", "/v1/info", "evil.example", "application/json", 0), new byte[0]));
+    assertEquals(403, rawStatus(head("PUT", "/v1/references/r2", own, "application/json", one.length,
+        "Origin: http://evil.example"), one));
+    assertEquals(403, rawStatus(head("PUT", "/v1/references/r3", own, "application/json", one.length,
+        "Origin: null"), one));
+    assertEquals(0, json(send(request("/v1/info").GET().build())).get("references").asInt(), "nothing was added");
+
+    assertEquals(201, rawStatus(head("POST", "/v1/references", own, "application/json; charset=utf-8", batch.length),
+        batch));
+    assertEquals(201, rawStatus(head("PUT", "/v1/references/a", "localhost:" + server.port(), "application/json",
+        one.length), one));
+    assertEquals(201, rawStatus(head("PUT", "/v1/references/b", "[::1]:" + server.port(), "application/json",
+        one.length), one));
+    assertEquals(201, rawStatus(head("PUT", "/v1/references/c", "isc.example:" + server.port(), "application/json",
+        one.length, "Origin: http://isc.example:" + server.port()), one));
+    assertEquals(201, rawStatus(head("PUT", "/v1/references/d", own, "application/json", one.length,
+        "Origin: http://" + own), one));
+    assertEquals(5, json(send(request("/v1/info").GET().build())).get("references").asInt());
+  }
+
+  @Test
+  void jsonEndpointsTakeJsonOnly() throws Exception {
+    byte[] batch = ("{\"references\": [{\"id\": \"x\", \"descriptor\": " + array(randomUnit(new Random(seed), 24))
+        + "}]}").getBytes(StandardCharsets.UTF_8);
+    assertError(post("/v1/references", batch, "text/plain"), 415, "application/json");
+    assertError(post("/v1/references", batch, "application/jsonp"), 415, "application/json");
+    assertEquals(201, post("/v1/references", batch, "application/json").statusCode());
+  }
+
+  @Test
+  void aDescriptorSentAsJsonIsNormalisedSoItCannotMatchEverything() throws Exception {
+    byte[] query = jpeg(seed, 90, 90);
+    JsonNode described = json(post("/v1/describe", query, "image/jpeg")).get("descriptor");
+    float[] q = new float[described.size()];
+    for (int i = 0; i < q.length; i++) {
+      q[i] = (float) described.get(i).asDouble();
+    }
+    // A unit vector at cosine 0.6 to the query, sent a thousand times longer.
+    float[] other = randomUnit(new Random(seed), q.length);
+    double along = 0;
+    for (int i = 0; i < q.length; i++) {
+      along += other[i] * q[i];
+    }
+    double norm = 0;
+    for (int i = 0; i < q.length; i++) {
+      other[i] -= (float) (along * q[i]);
+      norm += other[i] * other[i];
+    }
+    float[] giant = new float[q.length];
+    for (int i = 0; i < q.length; i++) {
+      giant[i] = (float) (1000 * (0.6 * q[i] + 0.8 * other[i] / Math.sqrt(norm)));
+    }
+    assertEquals(201, put("/v1/references/giant", descriptorBody(giant), "application/json").statusCode());
+    JsonNode m = json(post("/v1/match?k=1", query, "image/jpeg"));
+    assertFalse(m.get("isCopy").asBoolean(), m.toString());
+    assertEquals(0.6, m.get("matches").get(0).get("score").asDouble(), 1e-3, m.toString());
+
+    float[] zeros = new float[q.length];
+    assertError(put("/v1/references/z", descriptorBody(zeros), "application/json"), 400, "zero");
+    String overflowing = "{\"descriptor\": [1e39" + ", 1".repeat(q.length - 1) + "]}";
+    assertError(put("/v1/references/z", overflowing.getBytes(), "application/json"), 400, "finite");
+    assertError(put("/v1/references/z", descriptorBody(java.util.Arrays.copyOf(q, q.length + 1)), "application/json"),
+        400, "values");
+    assertEquals(1, json(send(request("/v1/info").GET().build())).get("references").asInt());
+  }
+
+  @Test
+  void clientsDribblingTheirHeadersDoNotStallTheOthers() throws Exception {
+    List<Socket> slow = new ArrayList<>();
+    ScheduledExecutorService dribble = Executors.newSingleThreadScheduledExecutor();
+    try {
+      byte[] request = ("GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + "p".repeat(100) + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1);
+      for (int i = 0; i < 64; i++) {
+        slow.add(new Socket(InetAddress.getLoopbackAddress(), server.port()));
+      }
+      int[] sent = {0};
+      dribble.scheduleAtFixedRate(() -> {
+        for (Socket s : slow) {
+          try {
+            s.getOutputStream().write(request[sent[0]]);
+          } catch (IOException e) {
+            // the server may hang up on it
+          }
+        }
+        sent[0]++;
+      }, 0, 1, TimeUnit.SECONDS);
+      Thread.sleep(1500);
+      long t0 = System.nanoTime();
+      HttpResponse<String> info = send(request("/v1/info").timeout(Duration.ofSeconds(5)).GET().build());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(200, info.statusCode(), info.body());
+      assertTrue(seconds < 2.0, "answered after " + seconds + " s");
+    } finally {
+      dribble.shutdownNow();
+      for (Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aBurstBeyondTheQueueIsAnswered503AndNeverHangs() throws Exception {
+    restart(TOKEN, 64 * 1024, 1, List.of(), 1, 1 << 20);
+    byte[] image = jpeg(seed, 200, 160);
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        burst.add(client.sendAsync(request("/v1/describe").header("Content-Type", "image/jpeg")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      int ok = 0;
+      int refused = 0;
+      for (CompletableFuture<HttpResponse<String>> f : burst) {
+        HttpResponse<String> r = f.join();
+        if (r.statusCode() == 503) {
+          refused++;
+          assertEquals("1", r.headers().firstValue("Retry-After").orElse(""), r.body());
+          assertFalse(json(r).get("error").asText().isEmpty());
+        } else {
+          assertEquals(200, r.statusCode(), r.body());
+          ok++;
+        }
+      }
+      assertTrue(ok >= 1 && refused >= 1, ok + " answered, " + refused + " refused");
+    });
+    assertEquals(200, post("/v1/describe", image, "image/jpeg").statusCode(), "the service recovers");
+  }
+
+  @Test
+  void bodiesBeyondTheMemoryForBodiesInFlightAre503() throws Exception {
+    restart(TOKEN, 48 * 1024, 4, List.of(), 16, 64 * 1024);
+    byte[] notAnImage = new byte[20 * 1024];
+    new Random(seed).nextBytes(notAnImage);
+    try (Socket hog = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      // Declares 48 KiB, sends 1 KiB and waits.
+      hog.getOutputStream().write(head("PUT", "/v1/references/hog", "127.0.0.1", "image/jpeg", 48 * 1024)
+          .getBytes(StandardCharsets.ISO_8859_1));
+      hog.getOutputStream().write(new byte[1024]);
+      hog.getOutputStream().flush();
+      HttpResponse<String> r = untilStatus(503, notAnImage);
+      assertError(r, 503, "");
+      assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
+    }
+    assertError(untilStatus(400, notAnImage), 400, "not an image");
+  }
+
+  @Test
+  void aChunkedBodyIsBoundedLikeADeclaredOne() throws Exception {
+    byte[] image = jpeg(seed, 90, 90);
+    HttpResponse<String> ok = send(request("/v1/describe").header("Content-Type", "image/jpeg")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(image))).build());
+    assertEquals(200, ok.statusCode(), ok.body());
+    byte[] large = new byte[200 * 1024];
+    new Random(seed).nextBytes(large);
+    assertError(send(request("/v1/describe").header("Content-Type", "image/jpeg")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(large))).build()), 413, "limit");
+    assertEquals(200, post("/v1/describe", image, "image/jpeg").statusCode());
+  }
+
+  /** Posts a body until it is answered with a status (or a few seconds passed); the last answer. */
+  private HttpResponse<String> untilStatus(int status, byte[] body) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    HttpResponse<String> r;
+    do {
+      r = post("/v1/describe", body, "image/jpeg");
+    } while (r.statusCode() != status && System.nanoTime() < deadline);
+    return r;
+  }
+
+  @Test
+  void aHugeDescriptorArrayIsRefusedWithoutBeingBuilt() throws Exception {
+    restart(TOKEN, 32 << 20, 4, List.of(), 16, 64 << 20);
+    byte[] body = ("{\"descriptor\": [" + "1,".repeat(9_999_999) + "1]}").getBytes(StandardCharsets.US_ASCII);
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = put("/v1/references/huge", body, "application/json");
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertError(r, 400, "24");
+    assertTrue(seconds < 2.0, "answered after " + seconds + " s (20 MB sent on loopback)");
+  }
+
+  @Test
+  void aMultipartHeaderLineOfAMegabyteIsRefusedAtOnce() throws Exception {
+    restart(TOKEN, 2 << 20, 4, List.of(), 16, 8 << 20);
+    String boundary = "isc" + seed;
+    byte[] body = ("--" + boundary + "\r\nContent-Disposition: form-data; " + "content-disposition:".repeat(52_000)
+        + "\r\n\r\nxyz\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      long t0 = System.nanoTime();
+      HttpResponse<String> r = post("/v1/match", body, "multipart/form-data; boundary=" + boundary);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertError(r, 400, "header");
+      assertTrue(seconds < 1.0, "answered after " + seconds + " s");
+    });
+    String longBoundary = "b".repeat(71);
+    assertError(post("/v1/match", multipart(longBoundary, jpeg(seed, 60, 60)), "multipart/form-data; boundary="
+        + longBoundary), 400, "boundary");
+  }
+
+  @Test
+  void idsAreTakenAsSentOrRefused() throws Exception {
+    byte[] image = jpeg(seed, 90, 90);
+    assertEquals(201, put("/v1/references/a+b", image, "image/jpeg").statusCode());
+    assertEquals("a+b", json(post("/v1/match?k=1", image, "image/jpeg")).get("matches").get(0).get("id").asText());
+    assertEquals(404, send(request("/v1/references/a%20b").DELETE().build()).statusCode());
+    HttpResponse<String> accented = put("/v1/references/caf%C3%A9%2Bx", image, "image/jpeg");
+    assertEquals("caf\u00e9+x", json(accented).get("id").asText(), accented.body());
+
+    String descriptor = array(randomUnit(new Random(seed), 24));
+    String lone = "{\"references\": [{\"id\": \"x\\ud800\", \"descriptor\": " + descriptor + "}]}";
+    assertError(post("/v1/references", lone.getBytes(StandardCharsets.UTF_8), "application/json"), 400, "UTF-16");
+    assertError(put("/v1/references/x%ED%A0%80", image, "image/jpeg"), 400, "UTF-8");
+    assertError(put("/v1/references/x%FF", image, "image/jpeg"), 400, "UTF-8");
+    assertEquals(2, json(send(request("/v1/info").GET().build())).get("references").asInt());
   }
 
   /** The value of one sample line of the Prometheus text; fails when it is missing. */
