@@ -46,11 +46,11 @@ public final class InputLimits {
     }
   }
 
-  /** OUT_OF_RESOURCES unless bytes <= limit. */
-  public static void requireAtMost(long bytes, long limit, String what) {
-    if (bytes > limit) {
-      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, what + ": " + bytes + " bytes, more than the "
-          + limit + " allowed");
+  /** OUT_OF_RESOURCES unless amount <= limit; what names the amount and its unit. */
+  public static void requireAtMost(long amount, long limit, String what) {
+    if (amount > limit) {
+      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, what + ": " + amount + ", more than the " + limit
+          + " allowed");
     }
   }
 

@@ -259,7 +259,7 @@ public final class PyTorchCheckpoint {
           + " elements");
     }
     long bytes = InputLimits.bytes(numel, storage.type().bytes, what);
-    InputLimits.requireAtMost(bytes, MAX_TENSOR_BYTES, what);
+    InputLimits.requireAtMost(bytes, MAX_TENSOR_BYTES, what + ": bytes");
     storage.budget().take(bytes, "a tensor of shape " + java.util.Arrays.toString(size));
     try (Device cpu = new Device("cpu");
         TensorOptions options = Tensors.options(cpu, storage.type().dtype);
