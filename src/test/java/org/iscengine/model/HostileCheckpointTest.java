@@ -92,6 +92,22 @@ class HostileCheckpointTest {
     assertTrue(e.getMessage().contains("declared.pth") && e.getMessage().contains("3221225472"), e.getMessage());
   }
 
+  @Test
+  void aFileThatIsNotTorchScriptIsCorruptAndNamed() throws IOException {
+    ModelConfig config = ModelConfig.torchScript(32);
+    Path checkpoint = checkpoint("weights.pt", tensorPickle(4, 0, new long[] {4}, new long[] {1}),
+        floatBytes(randomFloats(4)));
+    byte[] noise = new byte[4096];
+    new Random().nextBytes(noise);
+    Path random = Files.write(dir.resolve("noise.pt"), noise);
+    for (Path file : new Path[] {checkpoint, random}) {
+      var e = assertThrows(IscException.class, () -> TorchScriptModel.load(file, config));
+      assertEquals(IscException.Kind.CORRUPT_DATA, e.kind(), e.getMessage());
+      assertTrue(e.getMessage().contains(file.getFileName().toString()) && e.getMessage().contains("TorchScript"),
+          e.getMessage());
+    }
+  }
+
   private static float[] randomFloats(int n) {
     Random random = new Random();
     float[] out = new float[n];

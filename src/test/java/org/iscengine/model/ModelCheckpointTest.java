@@ -128,8 +128,8 @@ class ModelCheckpointTest {
       assertEquals(96, ts.dimension());
       TensorAssert.assertNormRelativeError(out, expected, 1e-4, "TorchScript descriptors");
     }
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> TorchScriptModel.load(dir.resolve("resnet50.pth"), config));
+    var e = assertThrows(IscException.class, () -> TorchScriptModel.load(dir.resolve("resnet50.pth"), config));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("resnet50.pth") && e.getMessage().contains("TorchScript"), e.getMessage());
   }
 
