@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.io.InputLimits;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.runtime.Versions;
 
@@ -36,6 +37,8 @@ public final class ModelFile {
   public static final String FORMAT = "isc-model";
   static final int VERSION = 1;
   private static final String MANIFEST = "model.json";
+  /** A manifest lists a few hundred tensors; more than this is not one. */
+  private static final int MAX_MANIFEST_BYTES = 16 << 20;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private ModelFile() {}
@@ -158,8 +161,12 @@ public final class ModelFile {
       throw new IllegalArgumentException(file + ": not an isc model file (no " + MANIFEST + ")");
     }
     Manifest m;
-    try (InputStream in = zip.getInputStream(entry)) {
-      m = JSON.readValue(in, Manifest.class);
+    try {
+      m = JSON.readValue(InputLimits.readZipEntry(zip, entry, MAX_MANIFEST_BYTES, file + ": " + MANIFEST),
+          Manifest.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": " + MANIFEST + " is not a model manifest: "
+          + e.getOriginalMessage(), e);
     }
     if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
       throw new IscException(IscException.Kind.UNSUPPORTED,

@@ -108,6 +108,25 @@ class HostileCheckpointTest {
     }
   }
 
+  @Test
+  void anIscModelFileWhoseManifestInflatesToTensOfMegabytesIsRefused() throws IOException {
+    Path file = dir.resolve("bomb.iscm");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+      zip.putNextEntry(new ZipEntry("model.json"));
+      zip.write("{\"format\": \"isc-model\", \"version\": 1".getBytes(StandardCharsets.US_ASCII));
+      byte[] spaces = new byte[1 << 20];
+      java.util.Arrays.fill(spaces, (byte) ' ');
+      for (int i = 0; i < 64; i++) {
+        zip.write(spaces);
+      }
+      zip.write('}');
+      zip.closeEntry();
+    }
+    var e = assertThrows(IscException.class, () -> ModelFile.manifest(file));
+    assertEquals(IscException.Kind.OUT_OF_RESOURCES, e.kind(), e.getMessage());
+    assertTrue(e.getMessage().contains("bomb.iscm") && e.getMessage().contains("model.json"), e.getMessage());
+  }
+
   private static float[] randomFloats(int n) {
     Random random = new Random();
     float[] out = new float[n];
