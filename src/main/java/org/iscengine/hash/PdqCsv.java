@@ -142,6 +142,8 @@ public final class PdqCsv {
         ids.add(id);
         hashes.add(hash);
       }
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": not UTF-8 text", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }

@@ -224,16 +224,18 @@ public final class PyTorchCheckpoint {
       throw new IscException(IscException.Kind.CORRUPT_DATA, what + " holds " + entry.getSize() + " bytes, "
           + expected + " expected (truncated?)");
     }
+    budget.take(Math.max(expected, entry.getSize()), "storage " + key);
     try {
       byte[] data = InputLimits.readZipEntry(zip, entry, MAX_STORAGE_BYTES, what);
       if (data.length < expected) {
         throw new IscException(IscException.Kind.CORRUPT_DATA, what + " holds " + data.length + " bytes, "
             + expected + " expected (truncated?)");
       }
-      budget.take(data.length, "storage " + key);
       Storage storage = new Storage(type, data, file, budget);
       storages.put(key, storage);
       return storage;
+    } catch (java.util.zip.ZipException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, what + " is damaged: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read storage " + key + ": " + e.getMessage(), e);
     }
