@@ -8,9 +8,12 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -109,6 +112,7 @@ public final class ModelFile {
       DescriptorModel model = new DescriptorModel(config == null ? m.config() : config);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       try {
+        requireTheModelsTensors(m, model, file, config == null);
         for (Entry e : m.tensors()) {
           ZipEntry z = zip.getEntry(e.file());
           if (z == null) {
@@ -131,6 +135,39 @@ public final class ModelFile {
       throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": corrupt model file: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Each table entry must be one of the model's tensors, with its shape, and appear once: what is
+   * read is then bounded by the model itself, however the table repeats or invents entries. A
+   * table that does not fit the model of its own config is corrupt; one that does not fit another
+   * config asked for is the caller's mistake.
+   */
+  private static void requireTheModelsTensors(Manifest m, DescriptorModel model, Path file, boolean ownConfig) {
+    IscException.Kind misfit = ownConfig ? IscException.Kind.CORRUPT_DATA : IscException.Kind.INVALID_INPUT;
+    if (m.tensors() == null) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": " + MANIFEST + " has no tensor table");
+    }
+    Map<String, Tensor> own = StateDicts.of(model);
+    try {
+      Set<String> seen = new HashSet<>();
+      for (Entry e : m.tensors()) {
+        Tensor t = own.get(e.name());
+        String what = file + ": tensor " + e.name();
+        if (t == null) {
+          throw new IscException(misfit, what + " is not one of the model's");
+        }
+        if (!seen.add(e.name())) {
+          throw new IscException(IscException.Kind.CORRUPT_DATA, what + " is listed twice");
+        }
+        if (!Arrays.equals(t.shape(), e.shape())) {
+          throw new IscException(misfit, what + " has shape " + Arrays.toString(e.shape())
+              + ", " + Arrays.toString(t.shape()) + " expected");
+        }
+      }
+    } finally {
+      own.values().forEach(Tensor::close);
     }
   }
 
