@@ -53,11 +53,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Predictions p = PredictionsCsv.read(predictions);
     String name = groundTruth.getFileName().toString().toLowerCase(Locale.ROOT);
     boolean revisited = name.endsWith(".pkl") || name.endsWith(".json");
-    Map<String, Object> report = revisited ? revisited(p) : isc(p);
     Path file = metricsFile != null ? metricsFile : sibling(predictions, ".metrics.json");
+    Path png = plot != null ? plot : sibling(predictions, ".pr.png");
+    new OutputPaths().input("--predictions", predictions).input("--ground-truth", groundTruth)
+        .output(metricsFile != null ? "--metrics" : "the metrics file", file)
+        .output(plot != null ? "--plot" : "the plot", revisited ? null : png).check();
+    Predictions p = PredictionsCsv.read(predictions);
+    Map<String, Object> report = revisited ? revisited(p) : isc(p, png);
     byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report);
     AtomicFile.write(file, tmp -> Files.write(tmp, bytes));
     PrintWriter out = spec.commandLine().getOut();
@@ -85,9 +89,8 @@ final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private Map<String, Object> isc(Predictions p) {
+  private Map<String, Object> isc(Predictions p, Path png) {
     IscEvaluation.Result result = IscEvaluation.evaluate(p, GroundTruth.read(groundTruth));
-    Path png = plot != null ? plot : sibling(predictions, ".pr.png");
     PrCurvePlot.write(png, "Precision-recall: " + predictions.getFileName(), result);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("predictions", predictions.toString());

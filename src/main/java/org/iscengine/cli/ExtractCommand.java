@@ -63,6 +63,7 @@ final class ExtractCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    model.inputs(new OutputPaths()).input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
     int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
     ExtractOptions options = new ExtractOptions(batch, threads, resize.mode, scales, flip, 8192);

@@ -45,6 +45,7 @@ final class HashCommand implements Callable<Integer> {
     if (workers != null && workers < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--workers must be >= 1, got " + workers);
     }
+    new OutputPaths().input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
     int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
     ImageBatch.Result<PdqHash> result = ImageBatch.map(list, PdqHasher::hash, threads, ConsoleProgress.factory("img"),

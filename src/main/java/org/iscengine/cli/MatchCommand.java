@@ -94,6 +94,10 @@ final class MatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    new OutputPaths().input("--submission", inputs.submission)
+        .input("--queries", inputs.separate == null ? null : inputs.separate.queries)
+        .input("--references", inputs.separate == null ? null : inputs.separate.references)
+        .input("--verify", verify).output("--out", out).check();
     Metric m = metric.metric;
     if (relativeToRank != null && (k == null || relativeToRank < 2 || relativeToRank > k)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--relative-to-rank needs --k, and a rank from 2"

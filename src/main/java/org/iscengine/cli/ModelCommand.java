@@ -120,6 +120,7 @@ final class ModelCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "give --weights CHECKPOINT, --pretrained NAME,"
             + " or --random for an untrained network");
       }
+      model.inputs(new OutputPaths()).output("--out", out).check();
       try (DescriptorNetwork network = model.open()) {
         if (!(network instanceof DescriptorModel m)) {
           throw new IllegalArgumentException(model.model + " is not an architecture: convert takes one");

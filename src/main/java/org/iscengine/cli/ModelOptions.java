@@ -1,5 +1,6 @@
 package org.iscengine.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.iscengine.model.Architecture;
 import org.iscengine.model.DescriptorNetwork;
@@ -53,6 +54,12 @@ final class ModelOptions {
     }
     Architecture a = Architecture.of(model);
     return new ModelConfig(a.id(), head, dimension, gemP, false, size, a.mean(), a.std());
+  }
+
+  /** Adds the files these options read (--weights, and --model when it names a file) to a command's inputs. */
+  OutputPaths inputs(OutputPaths paths) {
+    Path file = Path.of(model);
+    return paths.input("--model", Files.isRegularFile(file) ? file : null).input("--weights", weights);
   }
 
   DescriptorNetwork open() {

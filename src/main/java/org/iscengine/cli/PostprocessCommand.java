@@ -94,6 +94,9 @@ final class PostprocessCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "give --out-queries and --out-references, or --submission");
     }
+    new OutputPaths().input("--queries", queries).input("--references", references).input("--training", training)
+        .input("--config", config).output("--out-queries", outQueries).output("--out-references", outReferences)
+        .output("--submission", submission).output("--save-pca", savePca).check();
     PostProcessConfig settings = settings();
     try (Descriptors q = DescriptorFiles.read(queries);
         Descriptors r = DescriptorFiles.read(references);

@@ -1,7 +1,9 @@
 package org.iscengine.descriptor;
 
+import static org.bytedeco.hdf5.global.hdf5.H5D_CHUNKED;
 import static org.bytedeco.hdf5.global.hdf5.H5Dclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Dcreate2;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_create_plist;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_space;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_type;
 import static org.bytedeco.hdf5.global.hdf5.H5Dopen2;
@@ -13,9 +15,14 @@ import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY;
 import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_TRUNC;
 import static org.bytedeco.hdf5.global.hdf5.H5Fclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Fcreate;
+import static org.bytedeco.hdf5.global.hdf5.H5Fget_filesize;
 import static org.bytedeco.hdf5.global.hdf5.H5Fopen;
 import static org.bytedeco.hdf5.global.hdf5.H5Lexists;
 import static org.bytedeco.hdf5.global.hdf5.H5P_DEFAULT;
+import static org.bytedeco.hdf5.global.hdf5.H5Pclose;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_chunk;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_layout;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_nfilters;
 import static org.bytedeco.hdf5.global.hdf5.H5S_ALL;
 import static org.bytedeco.hdf5.global.hdf5.H5Sclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Screate_simple;
@@ -58,6 +65,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
+import org.iscengine.io.InputLimits;
 
 /**
  * An HDF5 file through the HDF5 C library (1.14, JavaCPP preset): float matrices, string arrays
@@ -69,6 +77,15 @@ import org.iscengine.errors.IscException;
 public final class Hdf5File implements AutoCloseable {
   private static final ReentrantLock LOCK = new ReentrantLock();
   private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  /**
+   * How much larger than its file a compressed dataset may be. Descriptors (float noise) barely
+   * compress and image ids some ten times; a hundredfold is a bomb or a lie.
+   */
+  static final long MAX_COMPRESSION_RATIO = 100;
+  /** One chunk may always be this large, whatever the file's size (h5py's chunks stay under it). */
+  static final long MIN_CHUNK_LIMIT = 1 << 20;
+  /** The longest Java array. */
+  private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
   static {
     LOCK.lock();
@@ -154,6 +171,7 @@ public final class Hdf5File implements AutoCloseable {
         throw d.error("expected a 2-D matrix, found shape " + Arrays.toString(shape));
       }
       d.requireNumeric();
+      d.requireStorable(shape);
       Tensor out = torch.empty(shape[0], shape[1]);
       if (out.numel() > 0 && H5Dread(d.id, H5T_NATIVE_FLOAT_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()) < 0) {
         out.close();
@@ -174,6 +192,8 @@ public final class Hdf5File implements AutoCloseable {
         throw d.error("expected a 1-D array, found shape " + Arrays.toString(shape));
       }
       d.requireNumeric();
+      d.requireStorable(shape);
+      InputLimits.requireAtMost(shape[0], MAX_ARRAY_LENGTH, d.where() + ": values (one Java array)");
       try (DoublePointer buffer = new DoublePointer(Math.max(1, shape[0]))) {
         if (shape[0] > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0) {
           throw d.error("cannot read its values (truncated or corrupt file?)");
@@ -201,7 +221,9 @@ public final class Hdf5File implements AutoCloseable {
       if (H5Tget_class(d.type) != H5T_STRING) {
         throw d.error("expected strings, found " + typeName(H5Tget_class(d.type)));
       }
-      int n = Math.toIntExact(shape[0]);
+      d.requireStorable(shape);
+      InputLimits.requireAtMost(shape[0], MAX_ARRAY_LENGTH, d.where() + ": strings (one Java list)");
+      int n = (int) shape[0];
       return H5Tis_variable_str(d.type) > 0 ? d.variableStrings(n) : d.fixedStrings(n, H5Tget_size(d.type));
     } finally {
       LOCK.unlock();
@@ -378,6 +400,63 @@ public final class Hdf5File implements AutoCloseable {
       return dims;
     }
 
+    /**
+     * Refuses a dataset whose declared extent its file cannot hold, before anything is allocated
+     * for it: its elements, at their size in the file, must fit in the file's bytes, or in
+     * MAX_COMPRESSION_RATIO times them when its chunks are compressed; so must one chunk, which
+     * HDF5 allocates whole (chunks never written read as fill values, so an extent alone proves
+     * nothing).
+     */
+    void requireStorable(long[] shape) {
+      long elementBytes = Math.max(1, H5Tget_size(type));
+      long plist = H5Dget_create_plist(id);
+      if (plist < 0) {
+        throw corrupt("HDF5 cannot read its storage layout");
+      }
+      try {
+        boolean compressed = H5Pget_nfilters(plist) > 0;
+        long fileBytes = fileBytes();
+        long limit = compressed ? fileBytes * MAX_COMPRESSION_RATIO : fileBytes;
+        requireWithin(shape, elementBytes, limit, fileBytes, compressed, "declares shape");
+        if (H5Pget_layout(plist) == H5D_CHUNKED) {
+          long[] chunk = new long[shape.length];
+          if (H5Pget_chunk(plist, chunk.length, chunk) != chunk.length) {
+            throw corrupt("HDF5 cannot read its chunk shape");
+          }
+          requireWithin(chunk, elementBytes, Math.max(limit, MIN_CHUNK_LIMIT), fileBytes, compressed,
+              "declares chunks of shape");
+        }
+      } finally {
+        H5Pclose(plist);
+      }
+    }
+
+    private void requireWithin(long[] shape, long elementBytes, long limit, long fileBytes, boolean compressed,
+        String declares) {
+      long bytes = InputLimits.bytes(InputLimits.elements(shape, where()), elementBytes, where());
+      if (bytes > limit) {
+        throw corrupt(declares + " " + Arrays.toString(shape) + " of " + elementBytes + "-byte elements (" + bytes
+            + " bytes), more than the file's " + fileBytes + " bytes can hold"
+            + (compressed ? " even compressed " + MAX_COMPRESSION_RATIO + " to 1" : ""));
+      }
+    }
+
+    private long fileBytes() {
+      long[] size = new long[1];
+      if (H5Fget_filesize(file, size) < 0) {
+        throw corrupt("HDF5 cannot tell the file's size");
+      }
+      return size[0];
+    }
+
+    String where() {
+      return path + ", dataset '" + name + "'";
+    }
+
+    IscException corrupt(String what) {
+      return new IscException(IscException.Kind.CORRUPT_DATA, where() + ": " + what);
+    }
+
     void requireNumeric() {
       int c = H5Tget_class(type);
       if (c != H5T_FLOAT && c != H5T_INTEGER) {
@@ -386,21 +465,24 @@ public final class Hdf5File implements AutoCloseable {
     }
 
     List<String> fixedStrings(int n, long width) {
+      long total = InputLimits.bytes(n, width, where());
+      InputLimits.requireAtMost(total, MAX_ARRAY_LENGTH, where() + ": bytes of its strings (one Java array)");
       long memType = H5Tcopy(H5T_C_S1_g());
-      try (BytePointer buffer = new BytePointer(Math.max(1, n * width))) {
+      try (BytePointer buffer = new BytePointer(Math.max(1, total))) {
         H5Tset_size(memType, width);
         H5Tset_strpad(memType, H5T_STR_NULLPAD);
         H5Tset_cset(memType, H5Tget_cset(type));  // ASCII or UTF-8, as stored: HDF5 converts neither way
         if (n > 0 && H5Dread(id, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0) {
           throw error("cannot read its strings (truncated or corrupt file?)");
         }
-        byte[] bytes = new byte[(int) (n * width)];
+        byte[] bytes = new byte[(int) total];
         buffer.get(bytes);
+        int w = (int) width;
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          int start = (int) (i * width);
+          int start = i * w;
           int end = start;
-          while (end < start + width && bytes[end] != 0) {
+          while (end < start + w && bytes[end] != 0) {
             end++;
           }
           while (end > start && bytes[end - 1] == ' ') {

@@ -1,17 +1,19 @@
 package org.iscengine.eval;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.Unpickler;
+import org.iscengine.errors.IscException;
+import org.iscengine.io.BoundedUnpickler;
+import org.iscengine.io.InputLimits;
 
 /**
  * The ground truth of revisited Oxford/Paris (Radenović et al., 2018): the database images
@@ -43,7 +45,10 @@ public record RevisitedGroundTruth(List<String> images, List<String> queries, Li
     }
   }
 
-  /** Reads a gnd_*.pkl file, or JSON with the same keys (imlist, qimlist, gnd). */
+  /**
+   * Reads a gnd_*.pkl file, or JSON with the same keys (imlist, qimlist, gnd). A file that is not
+   * such a ground truth is CORRUPT_DATA.
+   */
   public static RevisitedGroundTruth read(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(file + ": no such file");
@@ -52,31 +57,43 @@ public record RevisitedGroundTruth(List<String> images, List<String> queries, Li
       return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")
           ? fromJson(new ObjectMapper().readTree(file.toFile()), file)
           : fromPickle(file);
+    } catch (JsonProcessingException e) {
+      throw corrupt(file, "not JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw corrupt(file, e.getMessage(), e);
     }
   }
 
+  private static IscException corrupt(Path file, String what, Throwable cause) {
+    return new IscException(IscException.Kind.CORRUPT_DATA, file + ": " + what, cause);
+  }
+
   private static RevisitedGroundTruth fromPickle(Path file) throws IOException {
-    Object root;
+    byte[] pickle;
     try (InputStream in = Files.newInputStream(file)) {
-      root = new Unpickler().load(in);
-    } catch (PickleException | ClassCastException e) {
-      throw new IllegalArgumentException(file + ": not a ground-truth pickle of plain lists and dicts ("
-          + e.getMessage() + "); convert it to JSON with the same keys", e);
+      pickle = InputLimits.readAtMost(in, BoundedUnpickler.MAX_PICKLE_BYTES, file.toString());
+    }
+    Object root;
+    try {
+      root = new BoundedUnpickler(file.toString()).loads(pickle);
+    } catch (PickleException | ClassCastException | IOException e) {
+      throw corrupt(file, "not a ground-truth pickle of plain lists and dicts (" + e.getMessage()
+          + "); convert it to JSON with the same keys", e);
     }
     if (!(root instanceof Map<?, ?> map)) {
-      throw new IllegalArgumentException(file + ": expected a dict with imlist, qimlist and gnd");
+      throw corrupt(file, "expected a dict with imlist, qimlist and gnd", null);
     }
     List<String> images = strings(map.get("imlist"), file, "imlist");
     List<String> queries = strings(map.get("qimlist"), file, "qimlist");
     if (!(map.get("gnd") instanceof List<?> gnd)) {
-      throw new IllegalArgumentException(file + ": 'gnd' is missing or not a list");
+      throw corrupt(file, "'gnd' is missing or not a list", null);
     }
     List<Entry> entries = new ArrayList<>();
     for (int q = 0; q < gnd.size(); q++) {
       if (!(gnd.get(q) instanceof Map<?, ?> e)) {
-        throw new IllegalArgumentException(file + ": gnd[" + q + "] is not a dict");
+        throw corrupt(file, "gnd[" + q + "] is not a dict", null);
       }
       entries.add(new Entry(ints(e.get("easy"), file, q, "easy"), ints(e.get("hard"), file, q, "hard"),
           ints(e.get("junk"), file, q, "junk")));
@@ -90,7 +107,7 @@ public record RevisitedGroundTruth(List<String> images, List<String> queries, Li
     List<String> queries = new ArrayList<>();
     root.path("qimlist").forEach(n -> queries.add(n.asText()));
     if (images.isEmpty() || queries.isEmpty() || !root.path("gnd").isArray()) {
-      throw new IllegalArgumentException(file + ": expected non-empty 'imlist', 'qimlist' and a 'gnd' array");
+      throw corrupt(file, "expected non-empty 'imlist', 'qimlist' and a 'gnd' array", null);
     }
     List<Entry> entries = new ArrayList<>();
     for (JsonNode e : root.path("gnd")) {
@@ -101,7 +118,7 @@ public record RevisitedGroundTruth(List<String> images, List<String> queries, Li
 
   private static List<String> strings(Object value, Path file, String key) {
     if (!(value instanceof List<?> list)) {
-      throw new IllegalArgumentException(file + ": '" + key + "' is missing or not a list");
+      throw corrupt(file, "'" + key + "' is missing or not a list", null);
     }
     return list.stream().map(String::valueOf).toList();
   }
@@ -111,9 +128,16 @@ public record RevisitedGroundTruth(List<String> images, List<String> queries, Li
       return new int[0];
     }
     if (!(value instanceof List<?> list)) {
-      throw new IllegalArgumentException(file + ": gnd[" + q + "]['" + key + "'] is not a list of indices");
+      throw corrupt(file, "gnd[" + q + "]['" + key + "'] is not a list of indices", null);
     }
-    return list.stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+    int[] out = new int[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      if (!(list.get(i) instanceof Number n)) {
+        throw corrupt(file, "gnd[" + q + "]['" + key + "'][" + i + "] is not an index", null);
+      }
+      out[i] = n.intValue();
+    }
+    return out;
   }
 
   private static int[] ints(JsonNode array) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 
 /**
@@ -20,6 +21,8 @@ import org.iscengine.io.AtomicFile;
  */
 public final class PdqCsv {
   public static final String HEADER = "image_id,pdq,quality";
+  /** Longer than any image id; bounds what an unclosed quote makes the reader gather. */
+  static final int MAX_ID_CHARS = 4096;
 
   private PdqCsv() {}
 
@@ -65,7 +68,7 @@ public final class PdqCsv {
         lineNumber++;
         if (lineNumber == 1) {
           if (!line.strip().equals(HEADER)) {
-            throw new IllegalArgumentException(file + ":1: expected the header " + HEADER + ", got '" + line + "'");
+            throw corrupt(file, 1, "expected the header " + HEADER + ", got '" + abbreviate(line) + "'");
           }
           continue;
         }
@@ -75,18 +78,23 @@ public final class PdqCsv {
         String id;
         int rest;
         if (line.startsWith("\"")) {
+          int rowLine = lineNumber;
           StringBuilder text = new StringBuilder();
           int i = 1;
           while (true) {
             while (i >= line.length()) {  // a quoted id may span lines
               String more = in.readLine();
               if (more == null) {
-                throw new IllegalArgumentException(file + ":" + lineNumber + ": unterminated quoted image id");
+                throw corrupt(file, lineNumber, "unterminated quoted image id");
               }
               lineNumber++;
               text.append('\n');
               line = line + "\n" + more;
               i++;
+            }
+            if (text.length() > MAX_ID_CHARS) {
+              throw corrupt(file, rowLine, "quoted image id longer than " + MAX_ID_CHARS + " characters (a quote"
+                  + " left open?)");
             }
             char c = line.charAt(i);
             if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
@@ -103,41 +111,51 @@ public final class PdqCsv {
           id = text.toString();
           rest = i;
           if (rest >= line.length() || line.charAt(rest) != ',') {
-            throw new IllegalArgumentException(file + ":" + lineNumber + ": expected a comma after the quoted image id");
+            throw corrupt(file, lineNumber, "expected a comma after the quoted image id");
           }
         } else {
           rest = line.indexOf(',');
           if (rest <= 0) {
-            throw new IllegalArgumentException(file + ":" + lineNumber + ": expected " + HEADER + ", got '" + line + "'");
+            throw corrupt(file, lineNumber, "expected " + HEADER + ", got '" + abbreviate(line) + "'");
           }
           id = line.substring(0, rest);
         }
         String[] fields = line.substring(rest + 1).split(",", -1);
         if (fields.length != 2) {
-          throw new IllegalArgumentException(file + ":" + lineNumber + ": expected " + HEADER + ", got '" + line + "'");
+          throw corrupt(file, lineNumber, "expected " + HEADER + ", got '" + abbreviate(line) + "'");
         }
         int quality;
         try {
           quality = Integer.parseInt(fields[1].strip());
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(file + ":" + lineNumber + ": quality '" + fields[1] + "' is not an integer");
+          throw corrupt(file, lineNumber, "quality '" + abbreviate(fields[1]) + "' is not an integer");
         }
         PdqHash hash;
         try {
           hash = PdqHash.fromHex(fields[0].strip(), quality);
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(file + ":" + lineNumber + ": " + e.getMessage(), e);
+          throw corrupt(file, lineNumber, e.getMessage());
         }
         if (!seen.add(id)) {
-          throw new IllegalArgumentException(file + ":" + lineNumber + ": image id '" + id + "' appears twice");
+          throw corrupt(file, lineNumber, "image id '" + abbreviate(id) + "' appears twice");
         }
         ids.add(id);
         hashes.add(hash);
       }
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": not UTF-8 text", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
     return new Rows(ids, hashes);
+  }
+
+  private static IscException corrupt(Path file, int line, String what) {
+    return new IscException(IscException.Kind.CORRUPT_DATA, file + ":" + line + ": " + what);
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 77) + "...";
   }
 
   private static String quote(String id) {

@@ -8,9 +8,12 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -23,6 +26,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.io.InputLimits;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.runtime.Versions;
 
@@ -36,6 +40,8 @@ public final class ModelFile {
   public static final String FORMAT = "isc-model";
   static final int VERSION = 1;
   private static final String MANIFEST = "model.json";
+  /** A manifest lists a few hundred tensors; more than this is not one. */
+  private static final int MAX_MANIFEST_BYTES = 16 << 20;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private ModelFile() {}
@@ -106,6 +112,7 @@ public final class ModelFile {
       DescriptorModel model = new DescriptorModel(config == null ? m.config() : config);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       try {
+        requireTheModelsTensors(m, model, file, config == null);
         for (Entry e : m.tensors()) {
           ZipEntry z = zip.getEntry(e.file());
           if (z == null) {
@@ -128,6 +135,39 @@ public final class ModelFile {
       throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": corrupt model file: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Each table entry must be one of the model's tensors, with its shape, and appear once: what is
+   * read is then bounded by the model itself, however the table repeats or invents entries. A
+   * table that does not fit the model of its own config is corrupt; one that does not fit another
+   * config asked for is the caller's mistake.
+   */
+  private static void requireTheModelsTensors(Manifest m, DescriptorModel model, Path file, boolean ownConfig) {
+    IscException.Kind misfit = ownConfig ? IscException.Kind.CORRUPT_DATA : IscException.Kind.INVALID_INPUT;
+    if (m.tensors() == null) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": " + MANIFEST + " has no tensor table");
+    }
+    Map<String, Tensor> own = StateDicts.of(model);
+    try {
+      Set<String> seen = new HashSet<>();
+      for (Entry e : m.tensors()) {
+        Tensor t = own.get(e.name());
+        String what = file + ": tensor " + e.name();
+        if (t == null) {
+          throw new IscException(misfit, what + " is not one of the model's");
+        }
+        if (!seen.add(e.name())) {
+          throw new IscException(IscException.Kind.CORRUPT_DATA, what + " is listed twice");
+        }
+        if (!Arrays.equals(t.shape(), e.shape())) {
+          throw new IscException(misfit, what + " has shape " + Arrays.toString(e.shape())
+              + ", " + Arrays.toString(t.shape()) + " expected");
+        }
+      }
+    } finally {
+      own.values().forEach(Tensor::close);
     }
   }
 
@@ -158,8 +198,12 @@ public final class ModelFile {
       throw new IllegalArgumentException(file + ": not an isc model file (no " + MANIFEST + ")");
     }
     Manifest m;
-    try (InputStream in = zip.getInputStream(entry)) {
-      m = JSON.readValue(in, Manifest.class);
+    try {
+      m = JSON.readValue(InputLimits.readZipEntry(zip, entry, MAX_MANIFEST_BYTES, file + ": " + MANIFEST),
+          Manifest.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": " + MANIFEST + " is not a model manifest: "
+          + e.getOriginalMessage(), e);
     }
     if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
       throw new IscException(IscException.Kind.UNSUPPORTED,

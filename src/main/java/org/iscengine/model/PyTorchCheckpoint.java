@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,8 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.errors.IscException;
+import org.iscengine.io.BoundedUnpickler;
+import org.iscengine.io.InputLimits;
 import org.iscengine.kernels.Tensors;
 
 /**
@@ -48,6 +51,13 @@ public final class PyTorchCheckpoint {
       Unpickler.registerConstructor("torch", t.pythonName, new StorageClass(t));
     }
   }
+
+  /** The most one storage entry may hold: it is read into one Java array. */
+  static final int MAX_STORAGE_BYTES = Integer.MAX_VALUE - 8;
+  /** The largest tensor a checkpoint may make: no model this engine runs has one near it. */
+  static final long MAX_TENSOR_BYTES = 2L << 30;
+  /** What one checkpoint may make us allocate, storages and tensors together. */
+  static final long MAX_CHECKPOINT_BYTES = 16L << 30;
 
   private PyTorchCheckpoint() {}
 
@@ -93,8 +103,8 @@ public final class PyTorchCheckpoint {
     }
   }
 
-  /** A storage of the archive: its raw little-endian bytes and element type. */
-  record Storage(StorageType type, byte[] data) {}
+  /** A storage of the archive: its raw little-endian bytes and element type, and the read it belongs to. */
+  record Storage(StorageType type, byte[] data, Path file, Budget budget) {}
 
   /** Everything in the file: maps, lists, numbers, strings and CPU tensors. */
   public static Object read(Path file) {
@@ -103,31 +113,36 @@ public final class PyTorchCheckpoint {
     }
     try (ZipFile zip = open(file)) {
       ZipEntry pickle = zip.stream().filter(e -> e.getName().endsWith("data.pkl")).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException(file + ": a zip file without data.pkl is not a PyTorch"
-              + " checkpoint"));
+          .orElseThrow(() -> new IscException(IscException.Kind.CORRUPT_DATA, file + ": a zip file without data.pkl"
+              + " is not a PyTorch checkpoint"));
       String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
       ZipEntry order = zip.getEntry(prefix + "byteorder");
       if (order != null) {
-        try (InputStream in = zip.getInputStream(order)) {
-          String o = new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip();
-          if (!o.equals("little")) {
-            throw new IllegalArgumentException(file + ": written on a " + o + "-endian machine; only little-endian"
-                + " checkpoints are read");
-          }
+        String o = new String(InputLimits.readZipEntry(zip, order, 16, file + ": byteorder"), StandardCharsets.US_ASCII)
+            .strip();
+        if (!o.equals("little")) {
+          throw new IscException(IscException.Kind.UNSUPPORTED, file + ": written on a " + o + "-endian machine;"
+              + " only little-endian checkpoints are read");
         }
       }
-      Unpickler unpickler = new Unpickler() {
+      Budget budget = new Budget(file);
+      Map<String, Storage> storages = new HashMap<>();
+      Unpickler unpickler = new BoundedUnpickler(file + ": data.pkl") {
         @Override
         protected Object persistentLoad(Object pid) {
-          return storage(zip, prefix, file, tuple(pid));
+          return storage(zip, prefix, file, tuple(pid), storages, budget);
         }
       };
-      try (InputStream in = zip.getInputStream(pickle)) {
-        return unpickler.load(in);
+      byte[] data = InputLimits.readZipEntry(zip, pickle, BoundedUnpickler.MAX_PICKLE_BYTES, file + ": data.pkl");
+      try {
+        return unpickler.loads(data);
+      } catch (IOException e) {
+        throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": data.pkl ends early (" + e.getMessage()
+            + ")", e);
       }
-    } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
-      throw new IllegalArgumentException(file + ": cannot read the checkpoint's contents (" + e.getMessage()
-          + "); re-save just the state dict with torch.save(model.state_dict(), path)", e);
+    } catch (PickleException | ClassCastException | IndexOutOfBoundsException | java.util.zip.ZipException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": cannot read the checkpoint's contents ("
+          + e.getMessage() + "); re-save just the state dict with torch.save(model.state_dict(), path)", e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
     }
@@ -177,43 +192,77 @@ public final class PyTorchCheckpoint {
         in.readNBytes(head, 0, 2);
       }
       boolean legacy = (head[0] & 0xff) == 0x80;  // a bare pickle: the pre-1.6 format
-      throw new IllegalArgumentException(file + (legacy
-          ? ": PyTorch's legacy (pre-1.6) checkpoint format; re-save it with torch.save in PyTorch 1.6 or later"
-          : ": not a PyTorch checkpoint (not a zip archive; truncated?)"), e);
+      throw legacy
+          ? new IscException(IscException.Kind.UNSUPPORTED, file + ": PyTorch's legacy (pre-1.6) checkpoint format;"
+              + " re-save it with torch.save in PyTorch 1.6 or later", e)
+          : new IscException(IscException.Kind.CORRUPT_DATA, file + ": not a PyTorch checkpoint (not a zip archive;"
+              + " truncated?)", e);
     }
   }
 
-  private static Storage storage(ZipFile zip, String prefix, Path file, Object[] pid) {
+  /** A storage of the archive, read once however many tensors view it (as torch.load does). */
+  private static Storage storage(ZipFile zip, String prefix, Path file, Object[] pid, Map<String, Storage> storages,
+      Budget budget) {
     if (pid.length < 5 || !"storage".equals(pid[0]) || !(pid[1] instanceof StorageClass storageClass)) {
-      throw new IllegalArgumentException(file + ": unknown persistent object " + java.util.Arrays.toString(pid));
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": unknown persistent object "
+          + java.util.Arrays.toString(pid));
     }
     StorageType type = storageClass.type();
     String key = String.valueOf(pid[2]);
+    Storage known = storages.get(key);
+    if (known != null) {
+      return known;
+    }
     ZipEntry entry = zip.getEntry(prefix + "data/" + key);
     if (entry == null) {
       throw new IscException(IscException.Kind.CORRUPT_DATA,
           file + ": storage " + key + " is missing from the archive (truncated?)");
     }
-    try (InputStream in = zip.getInputStream(entry)) {
-      byte[] data = in.readAllBytes();
-      long numel = ((Number) pid[4]).longValue();
-      if (data.length < numel * type.bytes) {
-        throw new IllegalArgumentException(file + ": storage " + key + " holds " + data.length + " bytes, "
-            + numel * type.bytes + " expected (truncated?)");
+    String what = file + ": storage " + key;
+    long expected = InputLimits.bytes(((Number) pid[4]).longValue(), type.bytes, what);
+    if (expected < 0 || entry.getSize() >= 0 && entry.getSize() < expected) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, what + " holds " + entry.getSize() + " bytes, "
+          + expected + " expected (truncated?)");
+    }
+    budget.take(Math.max(expected, entry.getSize()), "storage " + key);
+    try {
+      byte[] data = InputLimits.readZipEntry(zip, entry, MAX_STORAGE_BYTES, what);
+      if (data.length < expected) {
+        throw new IscException(IscException.Kind.CORRUPT_DATA, what + " holds " + data.length + " bytes, "
+            + expected + " expected (truncated?)");
       }
-      return new Storage(type, data);
+      Storage storage = new Storage(type, data, file, budget);
+      storages.put(key, storage);
+      return storage;
+    } catch (java.util.zip.ZipException e) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, what + " is damaged: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read storage " + key + ": " + e.getMessage(), e);
     }
   }
 
-  /** _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]). */
+  /**
+   * _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]). The view
+   * must stay inside its storage, and the tensor it becomes (clone() materialises a view whose
+   * strides repeat elements) must fit the budgets.
+   */
   private static Object rebuildTensor(Object[] args) {
     Storage storage = (Storage) args[0];
     long offset = ((Number) args[1]).longValue();
     long[] size = longs(args[2]);
     long[] stride = longs(args[3]);
     long elements = storage.data().length / storage.type().bytes;
+    String what = storage.file() + ": a tensor of shape " + java.util.Arrays.toString(size) + ", strides "
+        + java.util.Arrays.toString(stride) + " and offset " + offset;
+    long numel = InputLimits.elements(size, what);
+    if (size.length != stride.length || offset < 0
+        || numel > 0 && lastIndex(offset, size, stride, what) >= elements) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, what + " reaches outside its storage of " + elements
+          + " elements");
+    }
+    long bytes = InputLimits.bytes(numel, storage.type().bytes, what);
+    InputLimits.requireAtMost(bytes, MAX_TENSOR_BYTES, what + ": bytes");
+    storage.budget().take(bytes, "a tensor of shape " + java.util.Arrays.toString(size));
     try (Device cpu = new Device("cpu");
         TensorOptions options = Tensors.options(cpu, storage.type().dtype);
         MemoryFormatOptional format = new MemoryFormatOptional();
@@ -225,6 +274,40 @@ public final class PyTorchCheckpoint {
           Tensor view = flat.as_strided(size, stride, storageOffset)) {
         return view.clone();
       }
+    }
+  }
+
+  /** The storage index of a view's last element (Long.MAX_VALUE past a long); strides may not be negative. */
+  private static long lastIndex(long offset, long[] size, long[] stride, String what) {
+    try {
+      long last = offset;
+      for (int i = 0; i < size.length; i++) {
+        if (stride[i] < 0) {
+          throw new IscException(IscException.Kind.CORRUPT_DATA, what + ": negative stride");
+        }
+        last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
+      }
+      return last;
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** What one read may allocate, storages and tensors together. */
+  static final class Budget {
+    private final Path file;
+    private long left = MAX_CHECKPOINT_BYTES;
+
+    Budget(Path file) {
+      this.file = file;
+    }
+
+    void take(long bytes, String what) {
+      if (bytes > left) {
+        throw new IscException(IscException.Kind.OUT_OF_RESOURCES, file + ": " + what + " (" + bytes
+            + " bytes) would take the checkpoint past the " + MAX_CHECKPOINT_BYTES + " bytes allowed");
+      }
+      left -= bytes;
     }
   }
 

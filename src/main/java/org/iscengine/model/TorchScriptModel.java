@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.errors.IscException;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.runtime.ConvolutionCheck;
@@ -43,7 +44,8 @@ public final class TorchScriptModel implements DescriptorNetwork {
     try {
       module = torch.load(file.toString());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(file + ": not a TorchScript model LibTorch can load: " + firstLine(e), e);
+      throw new IscException(IscException.Kind.CORRUPT_DATA, file + ": not a TorchScript model LibTorch can load: "
+          + firstLine(e), e);
     }
     return new TorchScriptModel(module, config, file);
   }

@@ -24,6 +24,19 @@ class HashCommandTest {
   private final CliRunner cli = new CliRunner();
 
   @Test
+  void anOutputThatIsTheImageListIsRefused() throws Exception {
+    Path image = dir.resolve("a.jpg");
+    try (Mat m = TestImages.unrelated(RandomTensors.freshSeed(), 160, 120)) {
+      Images.write(image, m, 90);
+    }
+    Path list = dir.resolve("list.txt");
+    Files.writeString(list, image + "\n");
+    assertEquals(1, cli.run("hash", "--images", list.toString(), "--out", list.toString()));
+    assertTrue(cli.err().contains("--out") && cli.err().contains("--images"), cli.err());
+    assertEquals(image + "\n", Files.readString(list));
+  }
+
+  @Test
   void hashesAFolderAndListsTheImagesItCannotRead() throws Exception {
     Path images = Files.createDirectories(dir.resolve("images"));
     Files.createDirectories(images.resolve("sub"));

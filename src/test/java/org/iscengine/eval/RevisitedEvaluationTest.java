@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.iscengine.errors.IscException;
 import org.iscengine.eval.IscEvaluationTest.Row;
 import org.iscengine.eval.RevisitedEvaluation.Protocol;
 import org.iscengine.eval.RevisitedEvaluation.ProtocolMetrics;
@@ -80,11 +81,30 @@ class RevisitedEvaluationTest {
     assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
     Path garbage = dir.resolve("gnd.pkl");
     Files.write(garbage, new byte[] {(byte) 0x80, 4, 1, 2, 3});
-    e = assertThrows(IllegalArgumentException.class, () -> RevisitedGroundTruth.read(garbage));
-    assertTrue(e.getMessage().contains("gnd.pkl"), e.getMessage());
+    var corrupt = assertThrows(IscException.class, () -> RevisitedGroundTruth.read(garbage));
+    assertEquals(IscException.Kind.CORRUPT_DATA, corrupt.kind());
+    assertTrue(corrupt.getMessage().contains("gnd.pkl"), corrupt.getMessage());
     Path badIndex = dir.resolve("gnd.json");
     Files.writeString(badIndex, "{\"imlist\": [\"a\"], \"qimlist\": [\"q\"], \"gnd\": [{\"easy\": [3]}]}");
-    e = assertThrows(IllegalArgumentException.class, () -> RevisitedGroundTruth.read(badIndex));
-    assertTrue(e.getMessage().contains("image 3 of 1"), e.getMessage());
+    corrupt = assertThrows(IscException.class, () -> RevisitedGroundTruth.read(badIndex));
+    assertEquals(IscException.Kind.CORRUPT_DATA, corrupt.kind());
+    assertTrue(corrupt.getMessage().contains("gnd.json") && corrupt.getMessage().contains("image 3 of 1"),
+        corrupt.getMessage());
+  }
+
+  @Test
+  void aPickleDeclaringTwoGigabytesIsCorrupt(@TempDir Path dir) throws Exception {
+    for (int opcode : new int[] {'B', 'X', 0x8b}) {  // BINBYTES, BINUNICODE, LONG4
+      Path pickle = dir.resolve("gnd_" + opcode + ".pkl");
+      Files.write(pickle, new byte[] {(byte) 0x80, 2, (byte) opcode, 0, 0, (byte) 0xf0, 0x7f, 'a', 'b', '.'});
+      var e = assertThrows(IscException.class, () -> RevisitedGroundTruth.read(pickle));
+      assertEquals(IscException.Kind.CORRUPT_DATA, e.kind(), e.getMessage());
+      assertTrue(e.getMessage().contains(pickle.getFileName().toString()) && e.getMessage().contains("2146435072"),
+          e.getMessage());
+    }
+    Path eight = dir.resolve("gnd_8.pkl");  // BINBYTES8 of 2^62 bytes
+    Files.write(eight, new byte[] {(byte) 0x80, 4, (byte) 0x8e, 0, 0, 0, 0, 0, 0, 0, 0x40, 'a', '.'});
+    var e = assertThrows(IscException.class, () -> RevisitedGroundTruth.read(eight));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind(), e.getMessage());
   }
 }

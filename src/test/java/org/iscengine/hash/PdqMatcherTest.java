@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import org.iscengine.errors.IscException;
 import org.iscengine.match.Predictions;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
@@ -80,16 +81,25 @@ class PdqMatcherTest {
     assertEquals(hashes, back.hashes());
 
     Files.writeString(file, PdqCsv.HEADER + "\nQ1," + "0".repeat(64) + ",50\nQ2,abc,50\n");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PdqCsv.read(file));
+    IscException e = assertThrows(IscException.class, () -> PdqCsv.read(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("h.csv:3") && e.getMessage().contains("64 hex digits"), e.getMessage());
     Files.writeString(file, PdqCsv.HEADER + "\nQ1," + "0".repeat(64) + ",x\n");
-    e = assertThrows(IllegalArgumentException.class, () -> PdqCsv.read(file));
+    e = assertThrows(IscException.class, () -> PdqCsv.read(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("h.csv:2") && e.getMessage().contains("quality"), e.getMessage());
     Files.writeString(file, PdqCsv.HEADER + "\nQ1," + "0".repeat(64) + ",1\nQ1," + "0".repeat(64) + ",1\n");
-    e = assertThrows(IllegalArgumentException.class, () -> PdqCsv.read(file));
+    e = assertThrows(IscException.class, () -> PdqCsv.read(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("twice"), e.getMessage());
     Files.writeString(file, "id,hash\n");
-    e = assertThrows(IllegalArgumentException.class, () -> PdqCsv.read(file));
+    e = assertThrows(IscException.class, () -> PdqCsv.read(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("header"), e.getMessage());
+    // An unterminated quote is not read on to the end of a large file, line after line.
+    Files.writeString(file, PdqCsv.HEADER + "\n\"Q1" + "\nmore text".repeat(100_000) + "\n");
+    e = assertThrows(IscException.class, () -> PdqCsv.read(file));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
+    assertTrue(e.getMessage().contains("h.csv:2") && e.getMessage().contains("longer than"), e.getMessage());
   }
 }

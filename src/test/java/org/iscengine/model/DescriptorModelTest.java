@@ -189,6 +189,40 @@ class DescriptorModelTest {
   }
 
   @Test
+  void aTensorTableNamingTensorsTheModelLacksOrTwiceIsRefusedBeforeReading(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.iscm");
+    try (DescriptorModel m = model("resnet18", "fc-bn", 32, true)) {
+      ModelFile.save(file, m, "test weights");
+    }
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String rename : new String[] {null, "extra.weight"}) {
+      Path liar = dir.resolve((rename == null ? "twice" : "extra") + ".iscm");
+      try (var in = new java.util.zip.ZipFile(file.toFile());
+          var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(liar))) {
+        for (var entry : java.util.Collections.list(in.entries())) {
+          byte[] content = in.getInputStream(entry).readAllBytes();
+          if (entry.getName().equals("model.json")) {
+            var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(content);
+            var tensors = (com.fasterxml.jackson.databind.node.ArrayNode) manifest.get("tensors");
+            var copy = tensors.get(0).deepCopy();
+            if (rename != null) {
+              ((com.fasterxml.jackson.databind.node.ObjectNode) copy).put("name", rename);
+            }
+            tensors.add(copy);  // one more tensor, read from the first one's entry
+            content = json.writeValueAsBytes(manifest);
+          }
+          out.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+          out.write(content);
+          out.closeEntry();
+        }
+      }
+      var e = assertThrows(IscException.class, () -> ModelFile.load(liar));
+      assertEquals(IscException.Kind.CORRUPT_DATA, e.kind(), e.getMessage());
+      assertTrue(e.getMessage().contains(liar.getFileName().toString()), e.getMessage());
+    }
+  }
+
+  @Test
   void badConfigsAreNamed() {
     var arch = assertThrows(IllegalArgumentException.class, () -> ModelConfig.winner("resnet51", 224));
     assertTrue(arch.getMessage().contains("resnet51"), arch.getMessage());

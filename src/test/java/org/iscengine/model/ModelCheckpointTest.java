@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.iscengine.errors.IscException;
 import org.iscengine.testing.PyTorchFixtures;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,24 +127,26 @@ class ModelCheckpointTest {
       assertEquals(96, ts.dimension());
       TensorAssert.assertNormRelativeError(out, expected, 1e-4, "TorchScript descriptors");
     }
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> TorchScriptModel.load(dir.resolve("resnet50.pth"), config));
+    var e = assertThrows(IscException.class, () -> TorchScriptModel.load(dir.resolve("resnet50.pth"), config));
+    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
     assertTrue(e.getMessage().contains("resnet50.pth") && e.getMessage().contains("TorchScript"), e.getMessage());
   }
 
   @Test
   void legacyTruncatedAndForeignFilesAreNamed() throws Exception {
-    var legacy = assertThrows(IllegalArgumentException.class,
-        () -> PyTorchCheckpoint.read(dir.resolve("legacy.pth")));
+    var legacy = assertThrows(IscException.class, () -> PyTorchCheckpoint.read(dir.resolve("legacy.pth")));
+    assertEquals(IscException.Kind.UNSUPPORTED, legacy.kind());
     assertTrue(legacy.getMessage().contains("legacy (pre-1.6)"), legacy.getMessage());
     byte[] whole = Files.readAllBytes(dir.resolve("wrapped.pth.tar"));
     Path cut = dir.resolve("cut.pth");
     Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 3));
-    var truncated = assertThrows(IllegalArgumentException.class, () -> PyTorchCheckpoint.stateDict(cut));
+    var truncated = assertThrows(IscException.class, () -> PyTorchCheckpoint.stateDict(cut));
+    assertEquals(IscException.Kind.CORRUPT_DATA, truncated.kind());
     assertTrue(truncated.getMessage().contains("cut.pth"), truncated.getMessage());
     Path text = dir.resolve("notes.pth");
     Files.writeString(text, "not a checkpoint");
-    var foreign = assertThrows(IllegalArgumentException.class, () -> PyTorchCheckpoint.read(text));
+    var foreign = assertThrows(IscException.class, () -> PyTorchCheckpoint.read(text));
+    assertEquals(IscException.Kind.CORRUPT_DATA, foreign.kind());
     assertTrue(foreign.getMessage().contains("not a PyTorch checkpoint"), foreign.getMessage());
     assertFalse(ModelFile.isModelFile(text));
   }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.iscengine.errors.IscException;
 
 /**
  * The value a bundled JavaScript module exports, read without running it: browserify bundles
@@ -42,8 +43,8 @@ final class JsLiteral {
     try {
       long size = Files.size(bundle);
       if (size > maxBytes) {
-        throw new IllegalArgumentException(bundle + ": " + size + " bytes, more than the " + maxBytes
-            + " a model file may have");
+        throw new IscException(IscException.Kind.OUT_OF_RESOURCES, bundle + ": " + size + " bytes, more than the "
+            + maxBytes + " a model file may have");
       }
       text = Files.readString(bundle, StandardCharsets.UTF_8);
     } catch (java.nio.file.NoSuchFileException e) {
@@ -62,7 +63,7 @@ final class JsLiteral {
         return new JsLiteral(text, where, start).value();
       }
     }
-    throw new IllegalArgumentException(where + ": no 'exports=' followed by an object or string literal: not a"
+    throw new IscException(IscException.Kind.CORRUPT_DATA, where + ": no 'exports=' followed by an object or string literal: not a"
         + " TF.js model bundle");
   }
 
@@ -308,10 +309,10 @@ final class JsLiteral {
     }
   }
 
-  private IllegalArgumentException error(String what) {
+  private IscException error(String what) {
     int from = Math.max(0, pos - 20);
     int to = Math.min(text.length(), pos + 20);
-    return new IllegalArgumentException(where + ": " + what + " at character " + pos + " (near '"
+    return new IscException(IscException.Kind.CORRUPT_DATA, where + ": " + what + " at character " + pos + " (near '"
         + text.substring(from, to) + "')");
   }
 }

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.iscengine.errors.IscException;
 
 /**
  * A Keras model in the TF.js layers format: the topology (Keras's model_config) and the weights,
@@ -55,7 +56,7 @@ public final class TfjsLayersModel {
     JsonNode topology = root.path("modelTopology");
     JsonNode manifest = root.path("weightsManifest");
     if (!topology.isObject() || !manifest.isArray()) {
-      throw new IllegalArgumentException(where + ": no modelTopology and weightsManifest: not a TF.js layers model");
+      throw corrupt(where + ": no modelTopology and weightsManifest: not a TF.js layers model");
     }
     Map<String, Layer> layers = layers(topology, where);
     Map<String, Weight> weights = new LinkedHashMap<>();
@@ -66,7 +67,7 @@ public final class TfjsLayersModel {
       for (Spec s : specs) {
         elements = Math.addExact(elements, s.elements());
         if (elements > MAX_ELEMENTS) {
-          throw new IllegalArgumentException(where + ": the manifest declares more than " + MAX_ELEMENTS
+          throw tooLarge(where + ": the manifest declares more than " + MAX_ELEMENTS
               + " weight elements");
         }
         declared += s.bytes();
@@ -75,7 +76,7 @@ public final class TfjsLayersModel {
       ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
       for (Spec s : specs) {
         if (weights.put(s.name(), new Weight(s.name(), s.shape(), s.decode(buffer))) != null) {
-          throw new IllegalArgumentException(where + ": weight " + s.name() + " is listed twice");
+          throw corrupt(where + ": weight " + s.name() + " is listed twice");
         }
       }
     }
@@ -120,13 +121,15 @@ public final class TfjsLayersModel {
   private static JsonNode readJson(Path file) {
     try {
       if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new IllegalArgumentException(file + ": larger than " + MAX_FILE_BYTES + " bytes");
+        throw tooLarge(file + ": larger than " + MAX_FILE_BYTES + " bytes");
       }
       return new ObjectMapper().readTree(file.toFile());
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IllegalArgumentException(file + ": no such file", e);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw corrupt(file + ": not a TF.js model.json: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": not a TF.js model.json: " + e.getMessage(), e);
+      throw new IllegalArgumentException(file + ": cannot read it: " + e.getMessage(), e);
     }
   }
 
@@ -134,14 +137,14 @@ public final class TfjsLayersModel {
     JsonNode config = topology.path("model_config").path("config");
     JsonNode list = config.isArray() ? config : config.path("layers");  // Sequential v1 or functional Model
     if (!list.isArray() || list.isEmpty()) {
-      throw new IllegalArgumentException(where + ": the topology lists no layers");
+      throw corrupt(where + ": the topology lists no layers");
     }
     Map<String, Layer> layers = new LinkedHashMap<>();
     String previous = null;
     for (JsonNode l : list) {
       String name = l.path("config").path("name").asText(l.path("name").asText(""));
       if (name.isEmpty()) {
-        throw new IllegalArgumentException(where + ": a layer without a name");
+        throw corrupt(where + ": a layer without a name");
       }
       List<String> inputs = new ArrayList<>();
       JsonNode inbound = l.path("inbound_nodes");
@@ -156,14 +159,14 @@ public final class TfjsLayersModel {
       }
       if (layers.put(name, new Layer(name, l.path("class_name").asText(), l.path("config"), List.copyOf(inputs)))
           != null) {
-        throw new IllegalArgumentException(where + ": layer " + name + " is listed twice");
+        throw corrupt(where + ": layer " + name + " is listed twice");
       }
       previous = name;
     }
     for (Layer l : layers.values()) {
       for (String in : l.inputs()) {
         if (!layers.containsKey(in)) {
-          throw new IllegalArgumentException(where + ": layer " + l.name() + " takes input from " + in
+          throw corrupt(where + ": layer " + l.name() + " takes input from " + in
               + ", which the topology does not have");
         }
       }
@@ -198,32 +201,32 @@ public final class TfjsLayersModel {
 
   private static List<Spec> specs(JsonNode list, String where) {
     if (!list.isArray()) {
-      throw new IllegalArgumentException(where + ": a weights manifest group without a weights list");
+      throw corrupt(where + ": a weights manifest group without a weights list");
     }
     List<Spec> specs = new ArrayList<>();
     for (JsonNode w : list) {
       String name = w.path("name").asText("");
       JsonNode shapeNode = w.path("shape");
       if (name.isEmpty() || !shapeNode.isArray()) {
-        throw new IllegalArgumentException(where + ": a manifest weight without a name or shape: " + w);
+        throw corrupt(where + ": a manifest weight without a name or shape: " + w);
       }
       long[] shape = new long[shapeNode.size()];
       long elements = 1;
       for (int i = 0; i < shape.length; i++) {
         JsonNode d = shapeNode.get(i);
         if (!d.canConvertToLong() || d.asLong() < 0 || d.asLong() > MAX_ELEMENTS) {
-          throw new IllegalArgumentException(where + ": weight " + name + " has a bad shape " + shapeNode);
+          throw corrupt(where + ": weight " + name + " has a bad shape " + shapeNode);
         }
         shape[i] = d.asLong();
         elements *= shape[i];
         if (elements > MAX_ELEMENTS) {
-          throw new IllegalArgumentException(where + ": weight " + name + " shape " + shapeNode + " has more than "
+          throw tooLarge(where + ": weight " + name + " shape " + shapeNode + " has more than "
               + MAX_ELEMENTS + " elements");
         }
       }
       String dtype = w.path("dtype").asText("float32");
       if (!dtype.equals("float32") && !dtype.equals("int32")) {
-        throw new IllegalArgumentException(where + ": weight " + name + " has dtype " + dtype
+        throw unsupported(where + ": weight " + name + " has dtype " + dtype
             + "; float32 and int32 are supported");
       }
       JsonNode q = w.path("quantization");
@@ -232,14 +235,14 @@ public final class TfjsLayersModel {
       if (q.isObject()) {
         dtype = q.path("dtype").asText();
         if (!List.of("uint8", "uint16", "float16").contains(dtype)) {
-          throw new IllegalArgumentException(where + ": weight " + name + " is quantised as '" + dtype
+          throw unsupported(where + ": weight " + name + " is quantised as '" + dtype
               + "'; uint8, uint16 and float16 are supported");
         }
         if (!dtype.equals("float16")) {
           min = q.path("min").asDouble(Double.NaN);
           scale = q.path("scale").asDouble(Double.NaN);
           if (!Double.isFinite(min) || !Double.isFinite(scale)) {
-            throw new IllegalArgumentException(where + ": weight " + name + " lacks a finite quantization min and"
+            throw corrupt(where + ": weight " + name + " lacks a finite quantization min and"
                 + " scale: " + q);
           }
         }
@@ -252,14 +255,14 @@ public final class TfjsLayersModel {
   /** The group's shards, concatenated; their size must be what the manifest declares. */
   private static byte[] shards(Path folder, JsonNode paths, boolean bundle, long declared, String where) {
     if (!paths.isArray() || paths.isEmpty()) {
-      throw new IllegalArgumentException(where + ": a weights manifest group without shard paths");
+      throw corrupt(where + ": a weights manifest group without shard paths");
     }
     List<byte[]> parts = new ArrayList<>();
     long total = 0;
     for (JsonNode p : paths) {
       String name = p.asText();
       if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-        throw new IllegalArgumentException(where + ": shard path '" + name + "' is not a plain file name");
+        throw corrupt(where + ": shard path '" + name + "' is not a plain file name");
       }
       Path file = folder.resolve(bundle ? name + ".min.js" : name);
       byte[] bytes = bundle ? bundleShard(file) : binaryShard(file);
@@ -270,7 +273,7 @@ public final class TfjsLayersModel {
       parts.add(bytes);
     }
     if (total != declared) {
-      throw new IllegalArgumentException(where + ": the manifest's weights need " + declared + " bytes but shards "
+      throw corrupt(where + ": the manifest's weights need " + declared + " bytes but shards "
           + paths + " hold " + (total > declared ? "more" : total + "") + " (corrupt or truncated shard, or a"
           + " manifest that does not match it)");
     }
@@ -287,7 +290,7 @@ public final class TfjsLayersModel {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {
-        throw new IllegalArgumentException(file + ": " + size + " bytes, more than a shard may have");
+        throw tooLarge(file + ": " + size + " bytes, more than a shard may have");
       }
       return Files.readAllBytes(file);
     } catch (java.nio.file.NoSuchFileException e) {
@@ -303,13 +306,25 @@ public final class TfjsLayersModel {
     }
     JsonNode value = JsLiteral.exported(file, MAX_FILE_BYTES);
     if (!value.isTextual()) {
-      throw new IllegalArgumentException(file + ": exports no base64 string: not a TF.js weight shard bundle");
+      throw corrupt(file + ": exports no base64 string: not a TF.js weight shard bundle");
     }
     try {
       return Base64.getDecoder().decode(value.asText());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + ": the weight shard is not valid base64: " + e.getMessage(), e);
+      throw corrupt(file + ": the weight shard is not valid base64: " + e.getMessage());
     }
+  }
+
+  private static IscException corrupt(String message) {
+    return new IscException(IscException.Kind.CORRUPT_DATA, message);
+  }
+
+  private static IscException tooLarge(String message) {
+    return new IscException(IscException.Kind.OUT_OF_RESOURCES, message);
+  }
+
+  private static IscException unsupported(String message) {
+    return new IscException(IscException.Kind.UNSUPPORTED, message);
   }
 
   /** IEEE 754 binary16 to float32 (subnormals, infinities and NaN included). */

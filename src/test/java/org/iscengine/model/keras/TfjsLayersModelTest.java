@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
+import org.iscengine.errors.IscException;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * here in the minified shape npm packages ship (unquoted keys, !0 / !1, base64 shard strings).
  */
 class TfjsLayersModelTest {
+  private static final IscException.Kind CORRUPT = IscException.Kind.CORRUPT_DATA;
+
   private final long seed = RandomTensors.freshSeed();
   private final Random random = new Random(seed);
 
@@ -186,12 +189,13 @@ class TfjsLayersModelTest {
   void shortOrLongShardsAndMismatchedManifestsAreRefused(@TempDir Path dir) throws IOException {
     byte[] good = shard();
     byte[] shortShard = java.util.Arrays.copyOf(good, good.length - 1);
-    assertMessage(write(dir, "[3,3,2,4]", shortShard), "need " + good.length + " bytes");
+    assertMessage(write(dir, "[3,3,2,4]", shortShard), CORRUPT, "need " + good.length + " bytes");
     byte[] longShard = java.util.Arrays.copyOf(good, good.length + 4);
-    assertMessage(write(dir, "[3,3,2,4]", longShard), "hold more");
-    assertMessage(write(dir, "[3,3,3,4]", good), "does not match");
-    assertMessage(write(dir, "[65536,65536,65536,4]", good), "more than");
-    assertMessage(write(dir, "[3,-3,2,4]", good), "bad shape");
+    assertMessage(write(dir, "[3,3,2,4]", longShard), CORRUPT, "hold more");
+    assertMessage(write(dir, "[3,3,3,4]", good), CORRUPT, "does not match");
+    assertMessage(write(dir, "[65536,65536,65536,4]", good), IscException.Kind.OUT_OF_RESOURCES,
+        "more than");
+    assertMessage(write(dir, "[3,-3,2,4]", good), CORRUPT, "bad shape");
   }
 
   @Test
@@ -199,19 +203,19 @@ class TfjsLayersModelTest {
     Path model = write(dir, "[3,3,2,4]", shard());
     Path shard = dir.resolve("group1-shard1of1.min.js");
     Files.writeString(shard, bundle("s", "\"not*base64!\""));
-    assertMessage(model, "not valid base64");
+    assertMessage(model, CORRUPT, "not valid base64");
     Files.writeString(shard, bundle("s", "{a:1}"));
-    assertMessage(model, "exports no base64 string");
+    assertMessage(model, CORRUPT, "exports no base64 string");
     Files.delete(shard);
-    assertMessage(model, "weight shard missing");
+    assertMessage(model, IscException.Kind.INVALID_INPUT, "weight shard missing");
     String text = Files.readString(model, StandardCharsets.UTF_8);
     Files.writeString(model, text.substring(0, text.length() / 2));
-    assertMessage(model, "truncated");
+    assertMessage(model, CORRUPT, "truncated");
     Files.writeString(model, "module.exports=function(){return 1}");
-    assertMessage(model, "not a TF.js model bundle");
-    assertMessage(dir.resolve("absent.min.js"), "no such file");
-    IllegalArgumentException deep = assertThrows(IllegalArgumentException.class,
-        () -> JsLiteral.parse("[".repeat(100_000), "deep"));
+    assertMessage(model, CORRUPT, "not a TF.js model bundle");
+    assertMessage(dir.resolve("absent.min.js"), IscException.Kind.INVALID_INPUT, "no such file");
+    IscException deep = assertThrows(IscException.class, () -> JsLiteral.parse("[".repeat(100_000), "deep"));
+    assertEquals(CORRUPT, deep.kind());
     assertTrue(deep.getMessage().contains("nested deeper"), deep.getMessage());
     assertFalse(JsLiteral.parse("{a:[1,.5,-2e-3,!0,null,'x\\u0041']}", "ok").isEmpty());
   }
@@ -223,14 +227,15 @@ class TfjsLayersModelTest {
     assertFalse(JsLiteral.parse(literal, "whole").isEmpty());
     for (int cut = 0; cut < literal.length(); cut++) {
       String prefix = literal.substring(0, cut);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> JsLiteral.parse(prefix, "cut"), prefix);
+      IscException e = assertThrows(IscException.class, () -> JsLiteral.parse(prefix, "cut"), prefix);
+      assertEquals(CORRUPT, e.kind());
       assertTrue(e.getMessage().contains("truncated"), "cut at " + cut + ": " + e.getMessage());
     }
   }
 
-  private static void assertMessage(Path model, String expected) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TfjsLayersModel.read(model));
+  private static void assertMessage(Path model, IscException.Kind kind, String expected) {
+    RuntimeException e = assertThrows(RuntimeException.class, () -> TfjsLayersModel.read(model));
+    assertEquals(kind, IscException.Kind.of(e), e.getMessage());
     assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
   }
 
