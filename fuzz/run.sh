@@ -6,6 +6,7 @@
 # them when none is given. Each input may take at most 1 s. Findings (crash-*, timeout-*, oom-*
 # inputs) land beside the seeds in src/test/resources/org/iscengine/fuzz/<Class>Inputs/<method>/,
 # where plain `mvn test` replays them; the corpus grown while fuzzing stays in .cifuzz-corpus/.
+# The seeds listed in fuzz/known-failures are set aside while fuzzing.
 # Logs: target/fuzz/<Class>-<method>.log. Exits 1 when a target has a finding.
 set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -49,6 +50,34 @@ nice mvn "${mvn_flags[@]}" test-compile || exit 2
 
 mkdir -p target/fuzz
 inputs=src/test/resources/org/iscengine/fuzz
+
+# The seeds of known defects (fuzz/known-failures) would stop every run at once: set them aside
+# while fuzzing, and put them back whatever happens.
+aside=target/fuzz/aside
+# Both the sources and their copies on the test class path (which Jazzer reads first).
+copies=target/test-classes/org/iscengine/fuzz
+restore() {
+  local from to
+  for from in "$aside/src" "$aside/classes"; do
+    [[ -d "$from" ]] || continue
+    if [[ "$from" == "$aside/src" ]]; then to=$inputs; else to=$copies; fi
+    (cd "$from" && find . -type f) | while read -r f; do
+      mkdir -p "$(dirname "$to/$f")" && mv -f "$from/$f" "$to/$f"
+    done
+  done
+  rm -rf "$aside"
+}
+restore
+trap restore EXIT
+trap 'exit 130' INT TERM
+grep -vE '^\s*(#|$)' fuzz/known-failures | while read -r f; do
+  if [[ -f "$inputs/$f" ]]; then
+    mkdir -p "$(dirname "$aside/src/$f")" && mv "$inputs/$f" "$aside/src/$f"
+  fi
+  if [[ -f "$copies/$f" ]]; then
+    mkdir -p "$(dirname "$aside/classes/$f")" && mv "$copies/$f" "$aside/classes/$f"
+  fi
+done
 status=0
 summary=()
 for target in "${targets[@]}"; do
@@ -60,7 +89,7 @@ for target in "${targets[@]}"; do
   echo "==> $target for ${seconds}s"
   start=$(date +%s)
   # JUnit's own timeout would count the whole fuzzing run; libFuzzer's -timeout bounds each input.
-  JAZZER_FUZZ=1 nice timeout --kill-after=30 $((seconds + 300)) mvn "${mvn_flags[@]}" surefire:test \
+  JAZZER_FUZZ=1 nice timeout --kill-after=30 $((seconds + 240)) mvn "${mvn_flags[@]}" surefire:test \
     -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
     -Disc.jvm.args="--enable-native-access=ALL-UNNAMED -Xmx1g" \
     -Djunit.jupiter.execution.timeout.mode=disabled \
