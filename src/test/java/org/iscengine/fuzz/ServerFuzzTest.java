@@ -1,0 +1,244 @@
+package org.iscengine.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpPrincipal;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What the server reads from a request before anything else sees it (org.iscengine.server.Requests
+ * and Multipart): the image of a raw or multipart body and the JSON bodies of the reference
+ * routes. Every refusal must be an HttpError 400 or 413 (or a documented IscException /
+ * IllegalArgumentException, which the server answers as such).
+ */
+@Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ServerFuzzTest {
+  /** The bodies tried stay under the server's default limit on the bytes it reads. */
+  static final int MAX_LENGTH = 2 * 1024 * 1024;
+  private static final long MAX_BODY_BYTES = 64L * 1024 * 1024;
+
+  private static final Class<?> REQUESTS = type("org.iscengine.server.Requests");
+  private static final Class<?> HTTP_ERROR = type("org.iscengine.server.HttpError");
+  private static final Method IMAGE = method("image", HttpExchange.class, long.class);
+  private static final Method REFERENCE_BATCH = method("referenceBatch", HttpExchange.class, long.class);
+  private static final Method REFERENCE_DESCRIPTOR = method("referenceDescriptor", HttpExchange.class, long.class);
+
+  /**
+   * A request body with its Content-Type: the input's first line (up to a LF) is the header's
+   * value, the rest is the body. Exercises the multipart parser when the type is
+   * multipart/form-data.
+   */
+  @FuzzTest
+  void image(byte[] input) throws Exception {
+    if (input.length > MAX_LENGTH) {
+      return;
+    }
+    int lf = 0;
+    while (lf < input.length && input[lf] != '\n') {
+      lf++;
+    }
+    String contentType = new String(input, 0, lf, StandardCharsets.ISO_8859_1);
+    byte[] body = java.util.Arrays.copyOfRange(input, Math.min(lf + 1, input.length), input.length);
+    serverRefusesOrReads(() -> {
+      byte[] image = (byte[]) call(IMAGE, exchange(contentType, body), MAX_BODY_BYTES);
+      assertNotNull(image);
+      assertTrue(image.length <= body.length, "the image is part of the body");
+    });
+  }
+
+  /** A JSON body of POST /v1/references and of PUT /v1/references/{id}. */
+  @FuzzTest
+  void referencesJson(byte[] body) throws Exception {
+    if (body.length > MAX_LENGTH) {
+      return;
+    }
+    serverRefusesOrReads(() -> {
+      Object batch = call(REFERENCE_BATCH, exchange("application/json", body), MAX_BODY_BYTES);
+      List<?> ids = (List<?>) component(batch, "ids");
+      List<?> descriptors = (List<?>) component(batch, "descriptors");
+      assertTrue(!ids.isEmpty() && ids.size() == descriptors.size(), "one descriptor per id");
+      for (Object d : descriptors) {
+        assertTrue(((float[]) d).length > 0, "descriptors are not empty");
+      }
+    });
+    serverRefusesOrReads(() -> {
+      Object one = call(REFERENCE_DESCRIPTOR, exchange("application/json", body), MAX_BODY_BYTES);
+      assertTrue(((float[]) component(one, "descriptor")).length > 0, "descriptors are not empty");
+    });
+  }
+
+  private static void serverRefusesOrReads(Contract.Read read) {
+    Contract.refusesOrReads(() -> {
+      try {
+        read.run();
+      } catch (RuntimeException e) {
+        if (HTTP_ERROR.isInstance(e)) {
+          Field status = HTTP_ERROR.getDeclaredField("status");
+          status.setAccessible(true);
+          int code = status.getInt(e);
+          assertTrue(code == 400 || code == 413, "a request refused with status " + code + ": " + e.getMessage());
+          return;
+        }
+        throw e;
+      }
+    });
+  }
+
+  private static Object call(Method m, Object... args) throws Exception {
+    try {
+      return m.invoke(null, args);
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof Exception ex) {
+        throw ex;
+      }
+      throw (Error) e.getCause();
+    }
+  }
+
+  private static Object component(Object record, String name) throws Exception {
+    for (RecordComponent c : record.getClass().getRecordComponents()) {
+      if (c.getName().equals(name)) {
+        Method accessor = c.getAccessor();
+        accessor.setAccessible(true);
+        return accessor.invoke(record);
+      }
+    }
+    throw new IllegalStateException("no component " + name);
+  }
+
+  private static Class<?> type(String name) {
+    try {
+      return Class.forName(name);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Method method(String name, Class<?>... parameters) {
+    try {
+      Method m = REQUESTS.getDeclaredMethod(name, parameters);
+      m.setAccessible(true);
+      return m;
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static HttpExchange exchange(String contentType, byte[] body) {
+    Headers headers = new Headers();
+    headers.add("Content-Type", contentType);
+    headers.add("Content-Length", Integer.toString(body.length));
+    return new FakeExchange(headers, body);
+  }
+
+  /** A POST with these headers and body, nothing else. */
+  private static final class FakeExchange extends HttpExchange {
+    private final Headers requestHeaders;
+    private final InputStream body;
+    private final Map<String, Object> attributes = new HashMap<>();
+
+    FakeExchange(Headers requestHeaders, byte[] body) {
+      this.requestHeaders = requestHeaders;
+      this.body = new ByteArrayInputStream(body);
+    }
+
+    @Override
+    public Headers getRequestHeaders() {
+      return requestHeaders;
+    }
+
+    @Override
+    public Headers getResponseHeaders() {
+      return new Headers();
+    }
+
+    @Override
+    public URI getRequestURI() {
+      return URI.create("/v1/references");
+    }
+
+    @Override
+    public String getRequestMethod() {
+      return "POST";
+    }
+
+    @Override
+    public HttpContext getHttpContext() {
+      return null;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public InputStream getRequestBody() {
+      return body;
+    }
+
+    @Override
+    public OutputStream getResponseBody() {
+      return new ByteArrayOutputStream();
+    }
+
+    @Override
+    public void sendResponseHeaders(int rCode, long responseLength) {}
+
+    @Override
+    public InetSocketAddress getRemoteAddress() {
+      return new InetSocketAddress("127.0.0.1", 1);
+    }
+
+    @Override
+    public int getResponseCode() {
+      return -1;
+    }
+
+    @Override
+    public InetSocketAddress getLocalAddress() {
+      return new InetSocketAddress("127.0.0.1", 2);
+    }
+
+    @Override
+    public String getProtocol() {
+      return "HTTP/1.1";
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+      return attributes.get(name);
+    }
+
+    @Override
+    public void setAttribute(String name, Object value) {
+      attributes.put(name, value);
+    }
+
+    @Override
+    public void setStreams(InputStream i, OutputStream o) {}
+
+    @Override
+    public HttpPrincipal getPrincipal() {
+      return null;
+    }
+  }
+}
