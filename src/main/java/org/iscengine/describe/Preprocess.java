@@ -18,7 +18,7 @@ public final class Preprocess {
   public enum Resize {
     /** Resized to S x S, the aspect ratio not kept (the winner's inference). */
     SQUARE,
-    /** The short side resized to S, then the centre S x S. */
+    /** The centre square (the short side's length), resized to S x S. */
     CENTER_CROP
   }
 
@@ -53,11 +53,11 @@ public final class Preprocess {
     if (resize == Resize.SQUARE) {
       return ImageOps.resize(bgr, size, size);
     }
-    double scale = (double) size / Math.min(bgr.cols(), bgr.rows());
-    int w = Math.max(size, (int) Math.round(bgr.cols() * scale));
-    int h = Math.max(size, (int) Math.round(bgr.rows() * scale));
-    try (Mat scaled = ImageOps.resize(bgr, w, h)) {
-      return ImageOps.crop(scaled, (w - size) / 2, (h - size) / 2, size, size);
+    // The centre square first, then scaled: scaling the whole image first would make a long thin
+    // upload (4096 x 1) into hundreds of megapixels.
+    int side = Math.min(bgr.cols(), bgr.rows());
+    try (Mat square = ImageOps.crop(bgr, (bgr.cols() - side) / 2, (bgr.rows() - side) / 2, side, side)) {
+      return ImageOps.resize(square, size, size);
     }
   }
 

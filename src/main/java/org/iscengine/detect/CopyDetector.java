@@ -299,7 +299,7 @@ public final class CopyDetector implements AutoCloseable {
     addReferenceDescriptors(List.of(id), List.of(describe(image)));
   }
 
-  /** Adds (or replaces) a reference from a descriptor made by {@link #describe}. */
+  /** Adds (or replaces) a reference from a descriptor like those of {@link #describe} (scaled to unit length). */
   public void addReference(String id, float[] descriptor) {
     addReferenceDescriptors(List.of(id), List.of(descriptor));
   }
@@ -309,7 +309,30 @@ public final class CopyDetector implements AutoCloseable {
     addReferenceDescriptors(ids, describe(images));
   }
 
-  /** Adds references from descriptors with one durable write. */
+  /**
+   * The descriptor scaled to unit length: scores are inner products, so a longer vector would outscore
+   * every true copy. Refuses values that are not finite and an all-zero vector, naming the reference.
+   */
+  private static float[] unit(String id, float[] d) {
+    double squares = 0;
+    for (int j = 0; j < d.length; j++) {
+      if (!Float.isFinite(d[j])) {
+        throw new IllegalArgumentException("reference " + id + ": descriptor value " + j + " is " + d[j]);
+      }
+      squares += (double) d[j] * d[j];
+    }
+    if (squares == 0) {
+      throw new IllegalArgumentException("reference " + id + ": descriptor is all zeros, it has no direction");
+    }
+    double norm = Math.sqrt(squares);
+    float[] out = new float[d.length];
+    for (int j = 0; j < d.length; j++) {
+      out[j] = (float) (d[j] / norm);
+    }
+    return out;
+  }
+
+  /** Adds references from descriptors (scaled to unit length) with one durable write. */
   public void addReferenceDescriptors(List<String> ids, List<float[]> descriptors) {
     if (ids.size() != descriptors.size()) {
       throw new IllegalArgumentException(ids.size() + " ids for " + descriptors.size() + " descriptors");
@@ -321,9 +344,8 @@ public final class CopyDetector implements AutoCloseable {
         throw new IllegalArgumentException("reference " + ids.get(i) + ": descriptor has " + (d == null ? 0
             : d.length) + " values, this detector's have " + descriptorDimension);
       }
-      float[] stored = d;
+      float[] stored = java.util.Arrays.copyOf(unit(ids.get(i), d), d.length + (scoreNormalization != null ? 1 : 0));
       if (scoreNormalization != null) {  // references get a constant 1 beside the query's adjustment
-        stored = java.util.Arrays.copyOf(d, d.length + 1);
         stored[d.length] = 1f;
       }
       refs.add(new ReferenceStore.Reference(ids.get(i), stored));

@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * What a request carries, read and checked: the image in its body, its JSON bodies as typed records
- * (descriptors L2-normalised), the id in its path, its query parameters. Every refusal is an
+ * the id in its path, its query parameters. Every refusal is an
  * {@link HttpError} 400 naming what is wrong (415 for a body of the wrong type).
  */
 final class Requests {
@@ -115,8 +115,8 @@ final class Requests {
   }
 
   /**
-   * Reads the array at the parser into an L2-normalised descriptor: exactly {@code dimension} finite numbers,
-   * not all zero. Stops at the first value too many, so a huge array costs no more than a right one.
+   * Reads the array at the parser into a descriptor: exactly {@code dimension} finite numbers (the detector
+   * checks and normalises them). Stops at the first value too many, so a huge array costs no more than a right one.
    */
   private static float[] descriptor(JsonParser p, int dimension, String what) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
@@ -140,18 +140,6 @@ final class Requests {
     }
     if (n != dimension) {
       throw new HttpError(400, what + " has " + n + " values; this server's descriptors have " + dimension);
-    }
-    // Scores are inner products: a longer vector would outscore every true copy.
-    double squares = 0;
-    for (float x : out) {
-      squares += (double) x * x;
-    }
-    if (squares == 0) {
-      throw new HttpError(400, what + " is all zeros: it has no direction to compare");
-    }
-    double norm = Math.sqrt(squares);
-    for (int i = 0; i < dimension; i++) {
-      out[i] = (float) (out[i] / norm);
     }
     return out;
   }

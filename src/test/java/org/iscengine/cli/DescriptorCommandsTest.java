@@ -115,20 +115,20 @@ class DescriptorCommandsTest {
   void anOutputThatIsAnInputIsRefusedBeforeAnythingIsWritten() throws Exception {
     byte[] queries = Files.readAllBytes(dir.resolve("q.h5"));
     byte[] references = Files.readAllBytes(dir.resolve("r.h5"));
-    assertEquals(1, run("postprocess", "--recipe", "none", "--queries", path("q.h5"), "--references", path("r.h5"),
+    assertEquals(1, cli.run("postprocess", "--recipe", "none", "--queries", path("q.h5"), "--references", path("r.h5"),
         "--out-queries", path("q.h5"), "--out-references", path("b.h5"), "--device", "cpu"));
     assertTrue(cli.err().contains("--out-queries") && cli.err().contains("--queries"), cli::err);
     Files.createSymbolicLink(dir.resolve("link.h5"), dir.resolve("r.h5"));
-    assertEquals(1, run("postprocess", "--recipe", "none", "--queries", path("q.h5"), "--references", path("r.h5"),
+    assertEquals(1, cli.run("postprocess", "--recipe", "none", "--queries", path("q.h5"), "--references", path("r.h5"),
         "--submission", path("link.h5"), "--device", "cpu"));
     assertTrue(cli.err().contains("--submission") && cli.err().contains("--references"), cli::err);
-    assertEquals(1, run("postprocess", "--recipe", "none", "--queries", path("q.h5"), "--references", path("r.h5"),
+    assertEquals(1, cli.run("postprocess", "--recipe", "none", "--queries", path("q.h5"), "--references", path("r.h5"),
         "--out-queries", path("b.h5"), "--out-references", path("b.h5"), "--device", "cpu"));
     assertTrue(cli.err().contains("--out-references") && cli.err().contains("--out-queries"), cli::err);
-    assertEquals(1, run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--out", path("r.h5"),
+    assertEquals(1, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--out", path("r.h5"),
         "--device", "cpu"));
     assertTrue(cli.err().contains("--out") && cli.err().contains("--references"), cli::err);
-    assertEquals(1, run("evaluate", "--predictions", path("pred.csv"), "--ground-truth", path("gt.csv"), "--plot",
+    assertEquals(1, cli.run("evaluate", "--predictions", path("pred.csv"), "--ground-truth", path("gt.csv"), "--plot",
         path("gt.csv")));
     assertTrue(cli.err().contains("--plot") && cli.err().contains("--ground-truth"), cli::err);
     assertArrayEquals(queries, Files.readAllBytes(dir.resolve("q.h5")));

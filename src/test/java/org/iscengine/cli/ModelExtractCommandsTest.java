@@ -93,10 +93,10 @@ class ModelExtractCommandsTest {
     assertFalse(Files.exists(dir.resolve("o.h5")));
 
     Files.writeString(dir.resolve("list.txt"), images.resolve("a.png") + "\n");
-    assertEquals(1, run("extract", "--model", "resnet18", "--images", path("list.txt"), "--out", path("list.txt")));
+    assertEquals(1, cli.run("extract", "--model", "resnet18", "--images", path("list.txt"), "--out", path("list.txt")));
     assertTrue(cli.err().contains("--out") && cli.err().contains("--images"), cli.err());
     assertEquals(images.resolve("a.png") + "\n", Files.readString(dir.resolve("list.txt")));
-    assertEquals(1, run("model", "convert", "--model", "resnet18", "--weights", path("garbage.pth"), "--out",
+    assertEquals(1, cli.run("model", "convert", "--model", "resnet18", "--weights", path("garbage.pth"), "--out",
         path("garbage.pth")));
     assertTrue(cli.err().contains("--out") && cli.err().contains("--weights"), cli.err());
     assertEquals("definitely not a checkpoint", Files.readString(dir.resolve("garbage.pth")));

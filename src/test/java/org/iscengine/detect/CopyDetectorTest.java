@@ -148,6 +148,28 @@ class CopyDetectorTest {
   }
 
   @Test
+  void aLongDescriptorIsScaledToUnitLengthAndCannotOutscoreACopy() {
+    byte[] a = jpeg(seed, 120, 90);
+    byte[] b = jpeg(seed + 1, 90, 120);
+    try (CopyDetector detector = builder().build()) {
+      detector.addReference("a", a);
+      float[] loud = detector.describe(b);
+      for (int i = 0; i < loud.length; i++) {
+        loud[i] *= 1000;
+      }
+      detector.addReference("loud", loud);
+      CopyDetector.Matches m = detector.match(a, 2);
+      assertEquals("a", m.matches().get(0).id(), "the copy comes first");
+      assertTrue(m.matches().get(1).score() <= 1.0001f, "scores stay cosines: " + m.matches().get(1).score());
+      assertThrows(IllegalArgumentException.class, () -> detector.addReference("zero", new float[loud.length]));
+      float[] nan = loud.clone();
+      nan[3] = Float.NaN;
+      assertThrows(IllegalArgumentException.class, () -> detector.addReference("nan", nan));
+      assertEquals(2, detector.size());
+    }
+  }
+
+  @Test
   void badInputsGetClearErrorsAndTheDetectorKeepsWorking() {
     byte[] a = jpeg(seed, 64, 64);
     try (CopyDetector detector = builder().build()) {

@@ -35,13 +35,14 @@ import org.junit.jupiter.api.Timeout;
 class ServerFuzzTest {
   /** The bodies tried stay under the server's default limit on the bytes it reads. */
   static final int MAX_LENGTH = 2 * 1024 * 1024;
-  private static final long MAX_BODY_BYTES = 64L * 1024 * 1024;
 
   private static final Class<?> REQUESTS = type("org.iscengine.server.Requests");
   private static final Class<?> HTTP_ERROR = type("org.iscengine.server.HttpError");
-  private static final Method IMAGE = method("image", HttpExchange.class, long.class);
-  private static final Method REFERENCE_BATCH = method("referenceBatch", HttpExchange.class, long.class);
-  private static final Method REFERENCE_DESCRIPTOR = method("referenceDescriptor", HttpExchange.class, long.class);
+  /** The descriptor dimension the JSON bodies are read for. */
+  private static final int DIMENSION = 4;
+  private static final Method IMAGE = method("image", HttpExchange.class, byte[].class);
+  private static final Method REFERENCE_BATCH = method("referenceBatch", byte[].class, int.class);
+  private static final Method REFERENCE_DESCRIPTOR = method("referenceDescriptor", byte[].class, int.class);
 
   /**
    * A request body with its Content-Type: the input's first line (up to a LF) is the header's
@@ -60,7 +61,7 @@ class ServerFuzzTest {
     String contentType = new String(input, 0, lf, StandardCharsets.ISO_8859_1);
     byte[] body = java.util.Arrays.copyOfRange(input, Math.min(lf + 1, input.length), input.length);
     serverRefusesOrReads(() -> {
-      byte[] image = (byte[]) call(IMAGE, exchange(contentType, body), MAX_BODY_BYTES);
+      byte[] image = (byte[]) call(IMAGE, exchange(contentType, body), body);
       assertNotNull(image);
       assertTrue(image.length <= body.length, "the image is part of the body");
     });
@@ -73,17 +74,17 @@ class ServerFuzzTest {
       return;
     }
     serverRefusesOrReads(() -> {
-      Object batch = call(REFERENCE_BATCH, exchange("application/json", body), MAX_BODY_BYTES);
+      Object batch = call(REFERENCE_BATCH, body, DIMENSION);
       List<?> ids = (List<?>) component(batch, "ids");
       List<?> descriptors = (List<?>) component(batch, "descriptors");
       assertTrue(!ids.isEmpty() && ids.size() == descriptors.size(), "one descriptor per id");
       for (Object d : descriptors) {
-        assertTrue(((float[]) d).length > 0, "descriptors are not empty");
+        assertTrue(((float[]) d).length == DIMENSION, "descriptors have the dimension");
       }
     });
     serverRefusesOrReads(() -> {
-      Object one = call(REFERENCE_DESCRIPTOR, exchange("application/json", body), MAX_BODY_BYTES);
-      assertTrue(((float[]) component(one, "descriptor")).length > 0, "descriptors are not empty");
+      Object one = call(REFERENCE_DESCRIPTOR, body, DIMENSION);
+      assertTrue(((float[]) component(one, "descriptor")).length == DIMENSION, "descriptors have the dimension");
     });
   }
 
