@@ -82,6 +82,41 @@ class ImagesTest {
   }
 
   @Test
+  void everyTranslucentPixelIsBlendedWithWhiteExactly() {
+    java.util.Random random = new java.util.Random(org.iscengine.testing.RandomTensors.freshSeed());
+    for (int channels : new int[] {2, 4}) {
+      int rows = 23;
+      int cols = 37;
+      try (Mat image = new Mat(rows, cols, opencv_core.CV_8UC(channels))) {
+        try (UByteIndexer px = image.createIndexer()) {
+          for (int y = 0; y < rows; y++) {
+            for (int x = 0; x < cols; x++) {
+              for (int c = 0; c < channels; c++) {
+                px.put(y, x, c, random.nextInt(256));
+              }
+            }
+          }
+        }
+        try (Mat read = Images.overWhite(image);
+            UByteIndexer in = image.createIndexer();
+            UByteIndexer out = read.createIndexer()) {
+          assertEquals(3, read.channels());
+          for (int y = 0; y < rows; y++) {
+            for (int x = 0; x < cols; x++) {
+              int alpha = in.get(y, x, channels - 1);
+              for (int c = 0; c < 3; c++) {
+                int v = in.get(y, x, channels == 2 ? 0 : c);
+                assertEquals((v * alpha + 255 * (255 - alpha) + 127) / 255, out.get(y, x, c),
+                    channels + " channels, pixel " + y + "," + x + " channel " + c);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void exifOrientationIsApplied() throws Exception {
     try (Mat image = TestImages.natural(3, 40, 20)) {
       // Mark the top-left corner white so its destination can be found.
