@@ -59,4 +59,3 @@ done
 wait "$loader"; loader=
 sed 's/^{/{"kills":'"$kills"',/' "$work/load.json" | tee -a "$result"
 soak verify "$url" "$token" "$work/ledger" | tee -a "$result"
-grep -c 'snapshot' "$work/serve.log" | sed 's/^/{"snapshotLogLines":/; s/$/}/' | tee -a "$result"

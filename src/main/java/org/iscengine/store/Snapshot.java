@@ -112,6 +112,12 @@ final class Snapshot {
       throw new IllegalStateException("made for " + m.dimension() + "-d " + m.metric() + " " + m.index()
           + ", the store is " + expected.dimension() + "-d " + expected.metric() + " " + expected.index());
     }
+    // The folder is named after the log record the snapshot covers; the manifest, which no checksum
+    // covers, must say the same, or replaying the log from it would skip changes or repeat them.
+    if (m.sequence() != sequence(folder)) {
+      throw new IscException(IscException.Kind.CORRUPT_DATA, "the manifest says it covers log record "
+          + m.sequence() + ", the folder's name says " + sequence(folder));
+    }
     for (String f : List.of(INDEX, IDS)) {
       FileSum want = m.files() == null ? null : m.files().get(f);
       Path p = folder.resolve(f);

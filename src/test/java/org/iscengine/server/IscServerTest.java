@@ -375,19 +375,6 @@ class IscServerTest {
     }
   }
 
-  private float[] randomUnit(Random random, int dimension) {
-    float[] v = new float[dimension];
-    double norm = 0;
-    for (int i = 0; i < dimension; i++) {
-      v[i] = (float) random.nextGaussian();
-      norm += v[i] * v[i];
-    }
-    for (int i = 0; i < dimension; i++) {
-      v[i] /= (float) Math.sqrt(norm);
-    }
-    return v;
-  }
-
   private static String array(float[] v) {
     StringBuilder out = new StringBuilder("[");
     for (int i = 0; i < v.length; i++) {
@@ -405,9 +392,9 @@ class IscServerTest {
     restart(null, 64 * 1024, 4, List.of("isc.example"), 16, 1 << 20);
     String own = "127.0.0.1:" + server.port();
     Random random = new Random(seed);
-    byte[] one = descriptorBody(randomUnit(random, 24));
+    byte[] one = descriptorBody(RandomTensors.unitVector(random, 24));
     // What any web page can send without a preflight: JSON as text/plain.
-    byte[] batch = ("{\"references\": [{\"id\": \"page\", \"descriptor\": " + array(randomUnit(random, 24)) + "}]}")
+    byte[] batch = ("{\"references\": [{\"id\": \"page\", \"descriptor\": " + array(RandomTensors.unitVector(random, 24)) + "}]}")
         .getBytes(StandardCharsets.UTF_8);
     assertEquals(415, rawStatus(head("POST", "/v1/references", own, "text/plain", batch.length), batch));
     // DNS rebinding: the page's own name resolved to 127.0.0.1.
@@ -435,7 +422,7 @@ class IscServerTest {
 
   @Test
   void jsonEndpointsTakeJsonOnly() throws Exception {
-    byte[] batch = ("{\"references\": [{\"id\": \"x\", \"descriptor\": " + array(randomUnit(new Random(seed), 24))
+    byte[] batch = ("{\"references\": [{\"id\": \"x\", \"descriptor\": " + array(RandomTensors.unitVector(new Random(seed), 24))
         + "}]}").getBytes(StandardCharsets.UTF_8);
     assertError(post("/v1/references", batch, "text/plain"), 415, "application/json");
     assertError(post("/v1/references", batch, "application/jsonp"), 415, "application/json");
@@ -451,7 +438,7 @@ class IscServerTest {
       q[i] = (float) described.get(i).asDouble();
     }
     // A unit vector at cosine 0.6 to the query, sent a thousand times longer.
-    float[] other = randomUnit(new Random(seed), q.length);
+    float[] other = RandomTensors.unitVector(new Random(seed), q.length);
     double along = 0;
     for (int i = 0; i < q.length; i++) {
       along += other[i] * q[i];
@@ -621,7 +608,7 @@ class IscServerTest {
     HttpResponse<String> accented = put("/v1/references/caf%C3%A9%2Bx", image, "image/jpeg");
     assertEquals("caf\u00e9+x", json(accented).get("id").asText(), accented.body());
 
-    String descriptor = array(randomUnit(new Random(seed), 24));
+    String descriptor = array(RandomTensors.unitVector(new Random(seed), 24));
     String lone = "{\"references\": [{\"id\": \"x\\ud800\", \"descriptor\": " + descriptor + "}]}";
     assertError(post("/v1/references", lone.getBytes(StandardCharsets.UTF_8), "application/json"), 400, "UTF-16");
     assertError(put("/v1/references/x%ED%A0%80", image, "image/jpeg"), 400, "UTF-8");

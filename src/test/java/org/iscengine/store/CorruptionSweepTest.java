@@ -237,16 +237,7 @@ class CorruptionSweepTest {
   }
 
   private float[] vector() {
-    float[] v = new float[DIM];
-    double n = 0;
-    for (int i = 0; i < DIM; i++) {
-      v[i] = (float) random.nextGaussian();
-      n += v[i] * v[i];
-    }
-    for (int i = 0; i < DIM; i++) {
-      v[i] /= (float) Math.sqrt(n);
-    }
-    return v;
+    return RandomTensors.unitVector(random, DIM);
   }
 
   private Path damagedCopy(Path store, String name, String file, byte[] content) throws IOException {

@@ -2,6 +2,7 @@ package org.iscengine.store;
 
 import java.nio.file.Path;
 import java.util.Random;
+import org.iscengine.testing.RandomTensors;
 import org.iscengine.kernels.Metric;
 
 /**
@@ -15,17 +16,7 @@ public final class IngestChild {
 
   /** The descriptor of reference i: the same in the child and in the test. */
   static float[] vector(long seed, int i, int dim) {
-    Random r = new Random(seed * 1_000_003L + i);
-    float[] v = new float[dim];
-    double n = 0;
-    for (int j = 0; j < dim; j++) {
-      v[j] = (float) r.nextGaussian();
-      n += v[j] * v[j];
-    }
-    for (int j = 0; j < dim; j++) {
-      v[j] /= (float) Math.sqrt(n);
-    }
-    return v;
+    return RandomTensors.unitVector(new Random(seed * 1_000_003L + i), dim);
   }
 
   public static void main(String[] args) {

@@ -23,11 +23,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.BinaryFormat;
+import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Metric;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
@@ -41,26 +41,11 @@ class ReferenceStoreFailuresTest {
   private final Random random = new Random(seed);
 
   private float[] vector() {
-    float[] v = new float[DIM];
-    double norm = 0;
-    for (int i = 0; i < DIM; i++) {
-      v[i] = (float) random.nextGaussian();
-      norm += v[i] * v[i];
-    }
-    for (int i = 0; i < DIM; i++) {
-      v[i] /= (float) Math.sqrt(norm);
-    }
-    return v;
+    return RandomTensors.unitVector(random, DIM);
   }
 
   private static Tensor rows(List<float[]> vectors) {
-    Tensor t = torch.empty(vectors.size(), DIM);
-    try (FloatPointer p = new FloatPointer(t.data_ptr())) {
-      for (int i = 0; i < vectors.size(); i++) {
-        p.position((long) i * DIM).put(vectors.get(i));
-      }
-    }
-    return t;
+    return HostTensors.stack(vectors, DIM);
   }
 
   private static ReferenceStore.Options options(String index, long snapshotEvery) {

@@ -34,6 +34,20 @@ public final class RandomTensors {
     return t;
   }
 
+  /** A random direction: Gaussian values scaled to unit length (float32). */
+  public static float[] unitVector(Random random, int dimension) {
+    float[] v = new float[dimension];
+    double norm = 0;
+    for (int i = 0; i < dimension; i++) {
+      v[i] = (float) random.nextGaussian();
+      norm += v[i] * v[i];
+    }
+    for (int i = 0; i < dimension; i++) {
+      v[i] /= (float) Math.sqrt(norm);
+    }
+    return v;
+  }
+
   /** float32 values uniform in [lo, hi). */
   public static Tensor uniform(long seed, double lo, double hi, long... shape) {
     Random random = new Random(seed);
