@@ -13,9 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -36,13 +34,15 @@ class ServerFuzzTest {
   /** The bodies tried stay under the server's default limit on the bytes it reads. */
   static final int MAX_LENGTH = 2 * 1024 * 1024;
 
-  private static final Class<?> REQUESTS = type("org.iscengine.server.Requests");
-  private static final Class<?> HTTP_ERROR = type("org.iscengine.server.HttpError");
+  private static final Class<?> REQUESTS = Reflection.type("org.iscengine.server.Requests");
+  private static final Class<?> HTTP_ERROR = Reflection.type("org.iscengine.server.HttpError");
   /** The descriptor dimension the JSON bodies are read for. */
   private static final int DIMENSION = 4;
-  private static final Method IMAGE = method("image", HttpExchange.class, byte[].class);
-  private static final Method REFERENCE_BATCH = method("referenceBatch", byte[].class, int.class);
-  private static final Method REFERENCE_DESCRIPTOR = method("referenceDescriptor", byte[].class, int.class);
+  private static final Method IMAGE = Reflection.method(REQUESTS, "image", HttpExchange.class, byte[].class);
+  private static final Method REFERENCE_BATCH =
+      Reflection.method(REQUESTS, "referenceBatch", byte[].class, int.class);
+  private static final Method REFERENCE_DESCRIPTOR =
+      Reflection.method(REQUESTS, "referenceDescriptor", byte[].class, int.class);
 
   /**
    * A request body with its Content-Type: the input's first line (up to a LF) is the header's
@@ -61,7 +61,7 @@ class ServerFuzzTest {
     String contentType = new String(input, 0, lf, StandardCharsets.ISO_8859_1);
     byte[] body = java.util.Arrays.copyOfRange(input, Math.min(lf + 1, input.length), input.length);
     serverRefusesOrReads(() -> {
-      byte[] image = (byte[]) call(IMAGE, exchange(contentType, body), body);
+      byte[] image = (byte[]) Reflection.call(IMAGE, exchange(contentType, body), body);
       assertNotNull(image);
       assertTrue(image.length <= body.length, "the image is part of the body");
     });
@@ -74,17 +74,17 @@ class ServerFuzzTest {
       return;
     }
     serverRefusesOrReads(() -> {
-      Object batch = call(REFERENCE_BATCH, body, DIMENSION);
-      List<?> ids = (List<?>) component(batch, "ids");
-      List<?> descriptors = (List<?>) component(batch, "descriptors");
+      Object batch = Reflection.call(REFERENCE_BATCH, body, DIMENSION);
+      List<?> ids = (List<?>) Reflection.component(batch, "ids");
+      List<?> descriptors = (List<?>) Reflection.component(batch, "descriptors");
       assertTrue(!ids.isEmpty() && ids.size() == descriptors.size(), "one descriptor per id");
       for (Object d : descriptors) {
         assertTrue(((float[]) d).length == DIMENSION, "descriptors have the dimension");
       }
     });
     serverRefusesOrReads(() -> {
-      Object one = call(REFERENCE_DESCRIPTOR, body, DIMENSION);
-      assertTrue(((float[]) component(one, "descriptor")).length == DIMENSION, "descriptors have the dimension");
+      Object one = Reflection.call(REFERENCE_DESCRIPTOR, body, DIMENSION);
+      assertTrue(((float[]) Reflection.component(one, "descriptor")).length == DIMENSION, "descriptors have the dimension");
     });
   }
 
@@ -103,46 +103,6 @@ class ServerFuzzTest {
         throw e;
       }
     });
-  }
-
-  private static Object call(Method m, Object... args) throws Exception {
-    try {
-      return m.invoke(null, args);
-    } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof Exception ex) {
-        throw ex;
-      }
-      throw (Error) e.getCause();
-    }
-  }
-
-  private static Object component(Object record, String name) throws Exception {
-    for (RecordComponent c : record.getClass().getRecordComponents()) {
-      if (c.getName().equals(name)) {
-        Method accessor = c.getAccessor();
-        accessor.setAccessible(true);
-        return accessor.invoke(record);
-      }
-    }
-    throw new IllegalStateException("no component " + name);
-  }
-
-  private static Class<?> type(String name) {
-    try {
-      return Class.forName(name);
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Method method(String name, Class<?>... parameters) {
-    try {
-      Method m = REQUESTS.getDeclaredMethod(name, parameters);
-      m.setAccessible(true);
-      return m;
-    } catch (NoSuchMethodException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static HttpExchange exchange(String contentType, byte[] body) {

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +80,7 @@ class StoreFuzzTest {
     byte[] ids = Arrays.copyOfRange(data, 4, 4 + idsLength);
     byte[] index = Arrays.copyOfRange(data, 4 + idsLength, data.length);
     Contract.clear(DIR);
-    Path folder = Files.createDirectories(DIR.resolve("snapshot"));
+    Path folder = Files.createDirectories(DIR.resolve("00000000000000000001"));  // named after its log record
     Files.write(folder.resolve("ids.bin"), ids);
     Files.write(folder.resolve("index.bin"), index);
     String manifest = "{\"sequence\": 1, \"dimension\": " + DIM + ", \"metric\": \"INNER_PRODUCT\", \"index\": \"exact\","
@@ -90,8 +88,8 @@ class StoreFuzzTest {
     Files.writeString(folder.resolve("manifest.json"), manifest);
     Contract.refusesOrReads(() -> {
       Object loaded = SnapshotAccess.read(folder);
-      try (VectorIndex vectors = (VectorIndex) SnapshotAccess.component(loaded, "index")) {
-        Map<?, ?> idMap = (Map<?, ?>) SnapshotAccess.component(loaded, "ids");
+      try (VectorIndex vectors = (VectorIndex) Reflection.component(loaded, "index")) {
+        Map<?, ?> idMap = (Map<?, ?>) Reflection.component(loaded, "ids");
         assertEquals(idMap.size(), vectors.size(), "one id per vector");
         assertEquals(DIM, vectors.dimension(), "the store's dimension");
       }
@@ -106,43 +104,15 @@ class StoreFuzzTest {
 
   /** Snapshot.read, which the store calls on every snapshot folder it opens. */
   private static final class SnapshotAccess {
-    private static final Method READ;
-    private static final Constructor<?> MANIFEST;
-
-    static {
-      try {
-        Class<?> snapshot = Class.forName("org.iscengine.store.Snapshot");
-        Class<?> manifest = Class.forName("org.iscengine.store.Snapshot$Manifest");
-        READ = snapshot.getDeclaredMethod("read", Path.class, manifest);
-        READ.setAccessible(true);
-        MANIFEST = manifest.getDeclaredConstructor(long.class, int.class, String.class, String.class, Map.class);
-        MANIFEST.setAccessible(true);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
+    private static final Class<?> MANIFEST_TYPE = Reflection.type("org.iscengine.store.Snapshot$Manifest");
+    private static final Method READ =
+        Reflection.method(Reflection.type("org.iscengine.store.Snapshot"), "read", Path.class, MANIFEST_TYPE);
 
     static Object read(Path folder) throws Exception {
-      Object expected = MANIFEST.newInstance(0L, DIM, "INNER_PRODUCT", "exact", Map.of());
-      try {
-        return READ.invoke(null, folder, expected);
-      } catch (InvocationTargetException e) {
-        if (e.getCause() instanceof Exception ex) {
-          throw ex;
-        }
-        throw (Error) e.getCause();
-      }
-    }
-
-    static Object component(Object record, String name) throws ReflectiveOperationException {
-      for (RecordComponent c : record.getClass().getRecordComponents()) {
-        if (c.getName().equals(name)) {
-          Method accessor = c.getAccessor();
-          accessor.setAccessible(true);
-          return accessor.invoke(record);
-        }
-      }
-      throw new IllegalStateException("no component " + name);
+      Constructor<?> manifest = MANIFEST_TYPE.getDeclaredConstructor(long.class, int.class, String.class,
+          String.class, Map.class);
+      manifest.setAccessible(true);
+      return Reflection.call(READ, folder, manifest.newInstance(0L, DIM, "INNER_PRODUCT", "exact", Map.of()));
     }
   }
 }
