@@ -311,9 +311,10 @@ public final class CopyDetector implements AutoCloseable {
 
   /**
    * The descriptor scaled to unit length: scores are inner products, so a longer vector would outscore
-   * every true copy. Refuses values that are not finite and an all-zero vector, naming the reference.
+   * every true copy, in an array of {@code length} (room for values after it). Refuses values that
+   * are not finite and an all-zero vector, naming the reference.
    */
-  private static float[] unit(String id, float[] d) {
+  private static float[] unit(String id, float[] d, int length) {
     double squares = 0;
     for (int j = 0; j < d.length; j++) {
       if (!Float.isFinite(d[j])) {
@@ -325,7 +326,7 @@ public final class CopyDetector implements AutoCloseable {
       throw new IllegalArgumentException("reference " + id + ": descriptor is all zeros, it has no direction");
     }
     double norm = Math.sqrt(squares);
-    float[] out = new float[d.length];
+    float[] out = new float[length];
     for (int j = 0; j < d.length; j++) {
       out[j] = (float) (d[j] / norm);
     }
@@ -344,7 +345,7 @@ public final class CopyDetector implements AutoCloseable {
         throw new IllegalArgumentException("reference " + ids.get(i) + ": descriptor has " + (d == null ? 0
             : d.length) + " values, this detector's have " + descriptorDimension);
       }
-      float[] stored = java.util.Arrays.copyOf(unit(ids.get(i), d), d.length + (scoreNormalization != null ? 1 : 0));
+      float[] stored = unit(ids.get(i), d, d.length + (scoreNormalization != null ? 1 : 0));
       if (scoreNormalization != null) {  // references get a constant 1 beside the query's adjustment
         stored[d.length] = 1f;
       }

@@ -566,14 +566,19 @@ public enum ImageFormat {
       return read(at, 2);
     }
 
+    /** Bytes per value of an entry's type: BYTE 1, SHORT 2, LONG 4; 0 for the types not read. */
+    int valueSize(long entry) {
+      int type = (int) read(entry + 2, 2);
+      return type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
+    }
+
     /** The first value of a tag (SHORT or LONG), or the default when absent or out of bounds. */
     long value(long dir, int tag, long otherwise) {
       long entry = find(dir, tag);
       if (entry < 0) {
         return otherwise;
       }
-      int type = (int) read(entry + 2, 2);
-      int size = type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
+      int size = valueSize(entry);
       if (size == 0 || read(entry + 4, 4) == 0) {
         return otherwise;
       }
@@ -586,8 +591,7 @@ public enum ImageFormat {
       if (entry < 0) {
         return otherwise;
       }
-      int type = (int) read(entry + 2, 2);
-      int size = type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
+      int size = valueSize(entry);
       long count = read(entry + 4, 4);
       if (size == 0 || count == 0) {
         return otherwise;
