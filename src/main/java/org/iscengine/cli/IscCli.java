@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.iscengine.runtime.ComputeThreads;
 import org.iscengine.runtime.Versions;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
     description = "Image copy detection: datasets, models, training, descriptors, search and evaluation.",
     subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class, HashCommand.class, TrainCommand.class,
       ReproduceCommand.class, DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EvaluateCommand.class, ServeCommand.class,
-      CommandLine.HelpCommand.class})
+      CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class IscCli implements Runnable {
   private static final String VERBOSE = "--verbose";
 

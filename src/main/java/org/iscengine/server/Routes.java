@@ -1,6 +1,11 @@
 package org.iscengine.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +13,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.iscengine.detect.CopyDetector;
 import org.iscengine.server.Responses.Reply;
@@ -29,19 +35,50 @@ final class Routes {
     this.ready = ready;
   }
 
+  /** A method on a path ({id}: the rest of the path, a reference id) and the route it belongs to. */
+  record Endpoint(String method, String path, String route) {
+    boolean matches(String requestPath) {
+      if (!path.endsWith("{id}")) {
+        return requestPath.equals(path);
+      }
+      String prefix = path.substring(0, path.length() - "{id}".length());
+      return requestPath.startsWith(prefix) && requestPath.length() > prefix.length();
+    }
+  }
+
+  /** Every endpoint the server answers: {@link #OPENAPI} describes exactly these, a test holds them equal. */
+  static final List<Endpoint> ENDPOINTS = List.of(
+      new Endpoint("GET", "/healthz", "healthz"),
+      new Endpoint("GET", "/readyz", "readyz"),
+      new Endpoint("GET", "/metrics", "metrics"),
+      new Endpoint("GET", "/v1/openapi.json", "openapi"),
+      new Endpoint("GET", "/v1/info", "info"),
+      new Endpoint("POST", "/v1/match", "match"),
+      new Endpoint("POST", "/v1/describe", "describe"),
+      new Endpoint("POST", "/v1/references", "references"),
+      new Endpoint("PUT", REFERENCE_PREFIX + "{id}", "reference"),
+      new Endpoint("DELETE", REFERENCE_PREFIX + "{id}", "reference"));
+
+  /** The OpenAPI 3 document of the endpoints, kept beside this class. */
+  static final String OPENAPI = "openapi.json";
+  private static final JsonNode OPENAPI_DOCUMENT = readOpenApi();
+
   /** The route of a path, as metrics label it: "other" for none. */
   static String of(String path) {
-    if (path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics")) {
-      return path.substring(1);
-    }
-    if (path.equals("/v1/match") || path.equals("/v1/describe") || path.equals("/v1/info")
-        || path.equals("/v1/references")) {
-      return path.substring(4);
-    }
-    if (path.startsWith(REFERENCE_PREFIX) && path.length() > REFERENCE_PREFIX.length()) {
-      return "reference";
+    for (Endpoint e : ENDPOINTS) {
+      if (e.matches(path)) {
+        return e.route();
+      }
     }
     return "other";
+  }
+
+  private static JsonNode readOpenApi() {
+    try (InputStream in = Routes.class.getResourceAsStream(OPENAPI)) {
+      return new ObjectMapper().readTree(Objects.requireNonNull(in, OPENAPI + " is missing from the jar"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Whether a route is guarded (token, host, origin): all but the health checks. */
@@ -51,7 +88,7 @@ final class Routes {
 
   /** Whether a route is answered at once, never queued behind the work of others. */
   static boolean light(String route) {
-    return route.equals("healthz") || route.equals("readyz") || route.equals("metrics");
+    return route.equals("healthz") || route.equals("readyz") || route.equals("metrics") || route.equals("openapi");
   }
 
   /**
@@ -105,6 +142,7 @@ final class Routes {
   Reply answer(String route, HttpExchange exchange, byte[] body) {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
+    requireMethod(route, method, exchange);
     return switch (route) {
       case "healthz" -> Reply.ok(new Responses.Health("ok"));
       case "readyz" -> {
@@ -118,26 +156,22 @@ final class Routes {
         yield Reply.ok(new Responses.Ready("ready", references()));
       }
       case "metrics" -> {
-        requireMethod(method, "GET");
         yield Reply.ok(new Responses.Text(metrics.render()));
       }
+      case "openapi" -> Reply.ok(OPENAPI_DOCUMENT);
       case "info" -> {
-        requireMethod(method, "GET");
         yield Reply.ok(new Responses.Info(options.modelName(), detector.dimension(), references(),
             detector.defaultThreshold()));
       }
       case "match" -> {
-        requireMethod(method, "POST");
         yield Reply.ok(match(exchange, body));
       }
       case "describe" -> {
-        requireMethod(method, "POST");
         float[] d = detector.describe(Requests.image(exchange, body));
         yield Reply.ok(new Responses.Described(d.length, d));
       }
       case "reference" -> reference(exchange, method, path, body);
       case "references" -> {
-        requireMethod(method, "POST");
         Requests.requireJson(exchange);
         Requests.ReferenceBatch batch = Requests.referenceBatch(body, detector.dimension());
         detector.addReferenceDescriptors(batch.ids(), batch.descriptors());
@@ -187,13 +221,17 @@ final class Routes {
         }
         return Reply.ok(new Responses.Removed(id, true, references()));
       }
-      default -> throw new HttpError(405, "use PUT or DELETE on /v1/references/{id}, not " + method);
+      default -> throw new IllegalStateException("no endpoint " + method + " " + REFERENCE_PREFIX + "{id}");
     }
   }
 
-  private static void requireMethod(String method, String wanted) {
-    if (!method.equals(wanted)) {
-      throw new HttpError(405, "use " + wanted + ", not " + method);
+  /** Refuses (405, naming the methods it has, also in Allow) a method a route does not have. */
+  private static void requireMethod(String route, String method, HttpExchange exchange) {
+    List<Endpoint> of = ENDPOINTS.stream().filter(e -> e.route().equals(route)).toList();
+    if (!of.isEmpty() && of.stream().noneMatch(e -> e.method().equals(method))) {
+      String methods = String.join(", ", of.stream().map(Endpoint::method).toList());
+      exchange.getResponseHeaders().set("Allow", methods);
+      throw new HttpError(405, "use " + methods.replace(", ", " or ") + " on " + of.get(0).path() + ", not " + method);
     }
   }
 

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.image.Images;
 import org.iscengine.testing.TestImages;
@@ -62,6 +64,26 @@ class IscCliTest {
     assertEquals(1, run("data", "train-set", "--verbose", "--images", dir.resolve("nothing").toString(), "--out",
         dir.resolve("set").toString()));
     assertTrue(cli.err().contains("\tat org.iscengine"), cli::err);
+  }
+
+  @Test
+  void bashCompletesCommandsSubcommandsAndOptions(@TempDir Path dir) throws Exception {
+    assertEquals(0, run("generate-completion"), cli::err);
+    Path script = Files.writeString(dir.resolve("isc_completion"), cli.out());
+    assertEquals(List.of("serve"), complete(script, "isc", "se"));
+    assertEquals(List.of("convert"), complete(script, "isc", "model", "conv"));
+    assertTrue(complete(script, "isc", "serve", "--thr").containsAll(List.of("--threshold", "--threads")));
+  }
+
+  /** The words bash offers for the last of these words, with the completion script sourced. */
+  private static List<String> complete(Path script, String... words) throws Exception {
+    String line = "source '" + script + "'; COMP_WORDS=(" + String.join(" ", words) + "); COMP_CWORD="
+        + (words.length - 1) + "; COMP_LINE='" + String.join(" ", words) + "'; COMP_POINT=${#COMP_LINE}; "
+        + "_complete_isc; printf '%s\\n' \"${COMPREPLY[@]}\"";
+    Process bash = new ProcessBuilder("bash", "-c", line).redirectErrorStream(true).start();
+    String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, bash.waitFor(), out);
+    return out.lines().map(String::strip).filter(w -> !w.isEmpty()).sorted().toList();
   }
 
   @Test

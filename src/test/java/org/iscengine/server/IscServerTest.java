@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,10 +28,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -191,7 +196,7 @@ class IscServerTest {
     assertEquals(401, wrongToken.statusCode());
 
     assertError(post("/v1/match", "plain text, no image".getBytes(), "text/plain"), 400, "not an image");
-    assertError(post("/v1/match", java.util.Arrays.copyOf(a, a.length / 2), "image/jpeg"), 400, "");
+    assertError(post("/v1/match", Arrays.copyOf(a, a.length / 2), "image/jpeg"), 400, "");
     assertError(post("/v1/match", new byte[0], "image/jpeg"), 400, "no body");
     assertError(post("/v1/match", new byte[100 * 1024], "image/jpeg"), 413, "limit");
     assertError(post("/v1/match?k=0", a, "image/jpeg"), 400, "parameter k");
@@ -461,7 +466,7 @@ class IscServerTest {
     assertError(put("/v1/references/z", descriptorBody(zeros), "application/json"), 400, "zero");
     String overflowing = "{\"descriptor\": [1e39" + ", 1".repeat(q.length - 1) + "]}";
     assertError(put("/v1/references/z", overflowing.getBytes(), "application/json"), 400, "finite");
-    assertError(put("/v1/references/z", descriptorBody(java.util.Arrays.copyOf(q, q.length + 1)), "application/json"),
+    assertError(put("/v1/references/z", descriptorBody(Arrays.copyOf(q, q.length + 1)), "application/json"),
         400, "values");
     assertEquals(1, json(send(request("/v1/info").GET().build())).get("references").asInt());
   }
@@ -614,6 +619,92 @@ class IscServerTest {
     assertError(put("/v1/references/x%ED%A0%80", image, "image/jpeg"), 400, "UTF-8");
     assertError(put("/v1/references/x%FF", image, "image/jpeg"), 400, "UTF-8");
     assertEquals(2, json(send(request("/v1/info").GET().build())).get("references").asInt());
+  }
+
+  /**
+   * The OpenAPI document is valid OpenAPI 3, lists exactly the endpoints the server answers, and
+   * each endpoint's real answer to a good request has a status and body the document describes.
+   */
+  @Test
+  void theOpenApiDocumentDescribesExactlyWhatTheServerAnswers() throws Exception {
+    HttpResponse<String> served = send(request("/v1/openapi.json").GET().build());
+    assertEquals(200, served.statusCode(), served.body());
+    SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(served.body());
+    assertTrue(parsed.getMessages() == null || parsed.getMessages().isEmpty(), String.valueOf(parsed.getMessages()));
+    JsonNode doc = json(served);
+    assertTrue(doc.get("openapi").asText().startsWith("3."));
+
+    List<String> documented = new ArrayList<>();
+    doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+      if (!method.equals("parameters")) {
+        documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey());
+      }
+    }));
+    List<String> routed = Routes.ENDPOINTS.stream().map(e -> e.method() + " " + e.path()).toList();
+    assertEquals(new TreeSet<>(routed), new TreeSet<>(documented));
+
+    String descriptor = array(RandomTensors.unitVector(new Random(seed), 24));
+    for (Routes.Endpoint e : Routes.ENDPOINTS) {
+      String path = e.path().replace("{id}", "probe%2Bone");
+      HttpRequest.Builder r = request(path);
+      HttpResponse<String> answer = send(switch (e.route()) {
+        case "match", "describe" -> r.header("Content-Type", "image/jpeg")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg(seed, 70, 50))).build();
+        case "references" -> r.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+            "{\"references\": [{\"id\": \"many\", \"descriptor\": " + descriptor + "}]}")).build();
+        default -> r.header("Content-Type", "application/json").method(e.method(),
+            HttpRequest.BodyPublishers.ofString("{\"descriptor\": " + descriptor + "}")).build();
+      });
+      String where = e.method() + " " + e.path() + ": " + answer.body();
+      JsonNode response = doc.get("paths").get(e.path()).get(e.method().toLowerCase(Locale.ROOT))
+          .get("responses").get(String.valueOf(answer.statusCode()));
+      assertTrue(answer.statusCode() / 100 == 2 && response != null, where);
+      JsonNode schema = response.get("content").fields().next().getValue().get("schema");
+      if (schema.has("$ref")) {
+        JsonNode named = doc.at(schema.get("$ref").asText().substring(1));
+        JsonNode body = json(answer);
+        named.get("required").forEach(field -> assertTrue(body.has(field.asText()), where + " lacks " + field));
+        body.fieldNames().forEachRemaining(field -> assertTrue(named.get("properties").has(field),
+            where + " has " + field + ", which the document does not name"));
+      }
+    }
+
+    for (String path : List.of("/healthz", "/v1/info", "/v1/match", "/v1/references", "/v1/references/x")) {
+      for (String method : List.of("GET", "POST", "PUT", "DELETE", "PATCH")) {
+        if (routed.stream().anyMatch(x -> x.equals(method + " " + path) || x.equals(method + " /v1/references/{id}")
+            && path.equals("/v1/references/x"))) {
+          continue;
+        }
+        HttpResponse<String> wrong = send(request(path).method(method, HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(405, wrong.statusCode(), method + " " + path + ": " + wrong.body());
+        String allow = wrong.headers().firstValue("Allow").orElse("");
+        assertTrue(!allow.isEmpty() && Arrays.stream(allow.split(", "))
+            .allMatch(m -> routed.stream().anyMatch(x -> x.startsWith(m + " "))), method + " " + path + ": Allow " + allow);
+      }
+    }
+    for (String path : List.of("/", "/v1", "/openapi.json", "/v1/references/", "/v1/matches")) {
+      assertEquals(404, send(request(path).GET().build()).statusCode(), path);
+    }
+  }
+
+  /** Each JSON body the server answers with is a schema of the document, with the same fields in the same order. */
+  @Test
+  void theOpenApiSchemasAreTheResponseRecords() throws Exception {
+    JsonNode schemas = JSON.readTree(Routes.class.getResourceAsStream(Routes.OPENAPI)).get("components").get("schemas");
+    int compared = 0;
+    for (Class<?> type : Responses.class.getDeclaredClasses()) {
+      if (!type.isRecord() || type == Responses.Reply.class || type == Responses.Text.class) {
+        continue;
+      }
+      JsonNode schema = schemas.get(type.getSimpleName());
+      assertTrue(schema != null, "no schema " + type.getSimpleName());
+      List<String> fields = new ArrayList<>();
+      schema.get("properties").fieldNames().forEachRemaining(fields::add);
+      assertEquals(Arrays.stream(type.getRecordComponents()).map(c -> c.getName()).toList(), fields,
+          type.getSimpleName());
+      compared++;
+    }
+    assertTrue(compared >= 10, compared + " records");
   }
 
   /** The value of one sample line of the Prometheus text; fails when it is missing. */
