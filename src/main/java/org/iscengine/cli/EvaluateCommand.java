@@ -55,8 +55,8 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String name = groundTruth.getFileName().toString().toLowerCase(Locale.ROOT);
     boolean revisited = name.endsWith(".pkl") || name.endsWith(".json");
-    Path file = metricsFile != null ? metricsFile : sibling(predictions, ".metrics.json");
-    Path png = plot != null ? plot : sibling(predictions, ".pr.png");
+    Path file = metricsFile != null ? metricsFile : OutputPaths.besideCsv(predictions, ".metrics.json");
+    Path png = plot != null ? plot : OutputPaths.besideCsv(predictions, ".pr.png");
     new OutputPaths().input("--predictions", predictions).input("--ground-truth", groundTruth)
         .output(metricsFile != null ? "--metrics" : "the metrics file", file)
         .output(plot != null ? "--plot" : "the plot", revisited ? null : png).check();
@@ -107,10 +107,5 @@ final class EvaluateCommand implements Callable<Integer> {
     report.put("groundTruth", groundTruth.toString());
     report.put("protocols", RevisitedEvaluation.evaluate(p, RevisitedGroundTruth.read(groundTruth)));
     return report;
-  }
-
-  private static Path sibling(Path file, String suffix) {
-    String base = file.getFileName().toString().replaceFirst("\\.csv$", "");
-    return file.resolveSibling(base + suffix);
   }
 }

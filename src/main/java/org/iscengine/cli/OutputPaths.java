@@ -19,6 +19,11 @@ final class OutputPaths {
   private final List<Named> inputs = new ArrayList<>();
   private final List<Named> outputs = new ArrayList<>();
 
+  /** A default output beside a CSV input: its name without ".csv", then the suffix. */
+  static Path besideCsv(Path csv, String suffix) {
+    return csv.resolveSibling(csv.getFileName().toString().replaceFirst("\\.csv$", "") + suffix);
+  }
+
   /** An input option's files; null (an option not given) is skipped. */
   OutputPaths input(String option, Collection<Path> paths) {
     if (paths != null) {

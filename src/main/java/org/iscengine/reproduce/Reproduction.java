@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.augment.Resources;
 import org.iscengine.descriptor.DescriptorFiles;
@@ -15,7 +16,7 @@ import org.iscengine.descriptor.Descriptors;
 import org.iscengine.descriptor.PostProcessConfig;
 import org.iscengine.descriptor.PostProcessor;
 import org.iscengine.descriptor.ScoreNormalization;
-import org.iscengine.eval.ErrorGallery;
+import org.iscengine.eval.MatchGallery;
 import org.iscengine.eval.GroundTruth;
 import org.iscengine.eval.IscEvaluation;
 import org.iscengine.eval.PrCurvePlot;
@@ -321,14 +322,17 @@ public final class Reproduction {
     }
   }
 
-  /** report-errors.png: the errors of the system with the highest μAP. */
+  /** report-errors.png and report-matches.html: the errors (and the top pairs) of the system with the highest μAP. */
   private void errors(Map<String, IscEvaluation.Result> results, GroundTruth truth) {
     String best = results.entrySet().stream()
         .max(Comparator.comparingDouble(e -> e.getValue().metrics().microAveragePrecision())).orElseThrow().getKey();
     Predictions predictions = PredictionsCsv.read(work.resolve("predictions").resolve(slug(best) + ".csv"));
-    ErrorGallery.write(work.resolve("report-errors.png"), best, predictions, truth,
-        ImageList.of(benchmark.resolve("query_images")).lookup(),
-        ImageList.of(benchmark.resolve("reference_images")).lookup(), ERRORS_SHOWN);
+    Function<String, Path> queries = ImageList.of(benchmark.resolve("query_images")).lookup();
+    Function<String, Path> references = ImageList.of(benchmark.resolve("reference_images")).lookup();
+    MatchGallery.writeErrors(work.resolve("report-errors.png"), best, predictions, truth, queries, references,
+        ERRORS_SHOWN);
+    MatchGallery.writeReport(work.resolve("report-matches.html"), null, best, predictions, truth, queries, references,
+        ERRORS_SHOWN);
   }
 
   static String slug(String name) {

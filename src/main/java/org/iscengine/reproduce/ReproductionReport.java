@@ -65,7 +65,8 @@ final class ReproductionReport {
     md.append("\nThe score at P90 is the threshold at which that system's matches reach 90 % precision: the"
         + " calibrated threshold to give `isc serve --threshold` with that model.\n");
     md.append("\nPrecision-recall curves: `report-pr.png`; the best system's top false positives and missed copies:"
-        + " `report-errors.png`; training loss: `train/loss.png`; per-step metrics: `train/metrics.jsonl`.\n\n");
+        + " `report-errors.png`, and with its top-scoring pairs and their scores: [report-matches.html](report-matches.html);"
+        + " training loss: `train/loss.png`; per-step metrics: `train/metrics.jsonl`.\n\n");
     md.append("![precision-recall](report-pr.png)\n\n![errors](report-errors.png)\n\n"
         + "![training loss](train/loss.png)\n\n");
     md.append("## Training\n\n| stage | architecture | input | dim | batch | epochs | lr | schedule | memory |\n"

@@ -85,6 +85,8 @@ class ReproductionTest {
     }
     assertTrue(Files.size(work.resolve("report-pr.png")) > 1000);
     assertTrue(Files.size(work.resolve("report-errors.png")) > 1000);
+    assertTrue(Files.readString(work.resolve("report-matches.html")).contains("top-scoring pairs</h2>"));
+    assertTrue(md.contains("(report-matches.html)"), md);
     assertTrue(Files.size(work.resolve("train").resolve("loss.png")) > 1000);
     assertTrue(Files.exists(work.resolve("descriptors/trained/query.h5")));
     assertTrue(Files.exists(work.resolve("predictions").resolve(Reproduction.slug(systems.get(3)) + ".csv")));

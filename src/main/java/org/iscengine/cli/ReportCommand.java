@@ -1,0 +1,74 @@
+package org.iscengine.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.iscengine.eval.GroundTruth;
+import org.iscengine.eval.MatchGallery;
+import org.iscengine.extract.ImageList;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code isc report}. */
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show what predictions matched: an HTML page and a PNG contact sheet of the top-scoring pairs, the",
+      "highest-scored false positives and the missed copies, each query beside its reference (and beside the",
+      "true reference or the first answer), with ranks and scores. Images are found by id in the two folders",
+      "(or image lists) as isc extract names them."
+    })
+final class ReportCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--predictions", required = true, description = "Predictions CSV (query_id,reference_id,score).")
+  Path predictions;
+
+  @Option(names = "--ground-truth", required = true, description = "ISC21 ground truth CSV (query_id,reference_id).")
+  Path groundTruth;
+
+  @Option(names = "--queries", required = true, description = "Query images: a folder or an image list.")
+  Path queries;
+
+  @Option(names = "--references", required = true, description = "Reference images: a folder or an image list.")
+  Path references;
+
+  @Option(names = "--html", description = "HTML page (default: <predictions>.report.html).")
+  Path html;
+
+  @Option(names = "--png", description = "Contact sheet PNG (default: <predictions>.report.png).")
+  Path png;
+
+  @Option(names = "--pairs", defaultValue = "12", description = "Pairs shown in each part (default: ${DEFAULT-VALUE}).")
+  int pairs;
+
+  @CommandLine.Mixin JsonOption json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (pairs < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--pairs must be at least 1, got " + pairs);
+    }
+    Path page = html != null ? html : OutputPaths.besideCsv(predictions, ".report.html");
+    Path sheet = png != null ? png : OutputPaths.besideCsv(predictions, ".report.png");
+    new OutputPaths().input("--predictions", predictions).input("--ground-truth", groundTruth)
+        .input("--queries", queries).input("--references", references)
+        .output(html != null ? "--html" : "the page", page).output(png != null ? "--png" : "the contact sheet", sheet)
+        .check();
+    Predictions p = PredictionsCsv.read(predictions);
+    String system = predictions.getFileName().toString().replaceFirst("\\.csv$", "");
+    MatchGallery.writeReport(page, sheet, system, p, GroundTruth.read(groundTruth), ImageList.of(queries).lookup(),
+        ImageList.of(references).lookup(), pairs);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("html", page.toString());
+    result.put("png", sheet.toString());
+    json.print(spec.commandLine().getOut(), result, () -> spec.commandLine().getOut().printf("page: %s%ncontact sheet: %s%n",
+        page, sheet));
+    return 0;
+  }
+}
