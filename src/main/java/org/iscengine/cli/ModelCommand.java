@@ -15,6 +15,8 @@ import org.iscengine.model.ModelFile;
 import org.iscengine.model.Models;
 import org.iscengine.model.Pretrained;
 import org.iscengine.model.PyTorchCheckpoint;
+import org.iscengine.model.StateDicts;
+import org.iscengine.model.TorchSave;
 import org.iscengine.model.TorchScriptModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,14 +27,14 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "model",
     mixinStandardHelpOptions = true,
-    description = "Inspect model files and convert PyTorch checkpoints into isc model files.",
-    subcommands = {ModelCommand.Info.class, ModelCommand.Convert.class})
+    description = "Inspect model files, convert PyTorch checkpoints into isc model files and export them back.",
+    subcommands = {ModelCommand.Info.class, ModelCommand.Convert.class, ModelCommand.Export.class})
 final class ModelCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a model command is required (info, convert)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a model command is required (info, convert, export)");
   }
 
   @Command(name = "info", mixinStandardHelpOptions = true,
@@ -133,6 +135,63 @@ final class ModelCommand implements Runnable {
         spec.commandLine().getOut().printf("%s: %s, %s%n", out, m.config().architecture(), source);
         spec.commandLine().getOut().flush();
       }
+      return 0;
+    }
+  }
+
+  /** The formats isc model export writes. */
+  enum ExportFormat { PYTORCH }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = {"Write an isc model file's weights as a PyTorch state dict (torch.save's format): the backbone's",
+          "torchvision/timm names under backbone., the head's fc.* and bn.*, pooling.p when learned. In Python,",
+          "python/iscnet.py builds the network they fit: ISCNet(...).load_state_dict(torch.load(OUT), strict=True)."})
+  static final class Export implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--format", required = true, description = "Output format: ${COMPLETION-CANDIDATES}.")
+    ExportFormat format;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "isc model file (.iscm).")
+    Path model;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output file (.pth).")
+    Path out;
+
+    @CommandLine.Mixin JsonOption json;
+
+    @Override
+    public Integer call() throws Exception {
+      new OutputPaths().input("MODEL", model).output("OUT", out).check();
+      if (Models.kind(model) != Models.Kind.ISC_MODEL) {
+        throw new IllegalArgumentException(model + " is not an isc model file: export takes one (isc model convert makes"
+            + " one from a checkpoint)");
+      }
+      Map<String, Object> result = new LinkedHashMap<>();
+      try (DescriptorModel m = ModelFile.load(model)) {
+        Map<String, Tensor> state = StateDicts.of(m);
+        try {
+          TorchSave.write(out, state);
+          result.put("file", out.toString());
+          result.put("tensors", state.size());
+        } finally {
+          state.values().forEach(Tensor::close);
+        }
+        ModelConfig c = m.config();
+        result.put("python", String.format(java.util.Locale.ROOT,
+            "ISCNet('%s', head='%s', dimension=%d, gem_p=%s, learnable_p=%s)", c.architecture(), c.head(),
+            c.dimension(), c.gemP(), c.learnableP() ? "True" : "False"));
+        result.put("convertBack", String.format(java.util.Locale.ROOT,
+            "isc model convert --model %s --weights %s --head %s --dim %d --gem-p %s --input-size %d%s --out MODEL",
+            c.architecture(), out, c.head(), c.dimension(), c.gemP(), c.inputSize(), c.learnableP() ? " --learnable-p" : ""));
+        result.put("inputSize", c.inputSize());
+        result.put("mean", c.mean());
+        result.put("std", c.std());
+      }
+      PrintWriter o = spec.commandLine().getOut();
+      json.print(o, result, () -> o.printf("%s: %s tensors; in Python: %s, input %d px, mean %s, std %s%n", out,
+          result.get("tensors"), result.get("python"), (Integer) result.get("inputSize"),
+          java.util.Arrays.toString((double[]) result.get("mean")), java.util.Arrays.toString((double[]) result.get("std"))));
       return 0;
     }
   }

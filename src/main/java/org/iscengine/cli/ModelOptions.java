@@ -42,6 +42,9 @@ final class ModelOptions {
   @Option(names = "--gem-p", defaultValue = "1.0", description = "GeM power (default: ${DEFAULT-VALUE}, the winner's).")
   double gemP;
 
+  @Option(names = "--learnable-p", description = "The GeM power is a trained parameter (pooling.p).")
+  boolean learnableP;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of random initial weights (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -53,7 +56,7 @@ final class ModelOptions {
       return ModelConfig.torchScript(size);
     }
     Architecture a = Architecture.of(model);
-    return new ModelConfig(a.id(), head, dimension, gemP, false, size, a.mean(), a.std());
+    return new ModelConfig(a.id(), head, dimension, gemP, learnableP, size, a.mean(), a.std());
   }
 
   /** Adds the files these options read (--weights, and --model when it names a file) to a command's inputs. */

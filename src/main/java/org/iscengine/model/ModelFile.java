@@ -213,7 +213,8 @@ public final class ModelFile {
     return m;
   }
 
-  private static void write(OutputStream out, Tensor t) throws IOException {
+  /** The tensor's elements as PyTorch lays them out in a file: contiguous, little-endian, on the CPU. */
+  static void write(OutputStream out, Tensor t) throws IOException {
     try (Tensor cpu = t.cpu().contiguous();
         BytePointer p = new BytePointer(cpu.data_ptr())) {
       long bytes = cpu.numel() * cpu.element_size();

@@ -27,6 +27,7 @@ import org.iscengine.model.ModelConfig;
 import org.iscengine.model.Pretrained;
 import org.iscengine.model.StateDicts;
 import org.iscengine.testing.RandomTensors;
+import org.iscengine.testing.RawFloats;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +83,7 @@ class MobileNetV2TfjsReferenceTest {
         for (String layer : LAYERS) {
           long[] shape = Arrays.stream(Files.readString(dir.resolve(layer + ".shape")).trim().split(" "))
               .mapToLong(Long::parseLong).toArray();
-          float[] expected = floats(Files.readAllBytes(dir.resolve(layer + ".f32")));
+          float[] expected = RawFloats.floats(Files.readAllBytes(dir.resolve(layer + ".f32")));
           try (Tensor out = net.featuresThrough(nchw, layer);
               Tensor ours = out.permute(0, 2, 3, 1).contiguous()) {
             assertArrayEquals(shape, TensorAssert.shape(ours), layer + ": NHWC shape");
@@ -163,14 +164,5 @@ class MobileNetV2TfjsReferenceTest {
       b.putFloat((float) v);
     }
     return b.array();
-  }
-
-  private static float[] floats(byte[] bytes) {
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[bytes.length / 4];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = b.getFloat();
-    }
-    return out;
   }
 }
