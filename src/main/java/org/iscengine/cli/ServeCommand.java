@@ -74,6 +74,14 @@ final class ServeCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int maxBodyMemoryMb;
 
+  @Option(names = "--ui", description = "Serve a page to try the service at / (behind the token, like the API).")
+  boolean ui;
+
+  @Option(names = "--thumbnails",
+      description = "Keep a small picture of each reference added as an image (in STORE/thumbnails), so the page can"
+          + " show matches; GET /v1/thumbnails/{id}.")
+  boolean thumbnails;
+
   @Option(names = "--threads", defaultValue = "32", description = "HTTP request threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
@@ -123,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     IscServer.Options options = new IscServer.Options(host, port, token, (long) maxBodyMb << 20, threads,
         Duration.ofSeconds(30), Duration.ofSeconds(30), model.model, allowedHosts, maxQueuedRequests,
-        (long) maxBodyMemoryMb << 20);
+        (long) maxBodyMemoryMb << 20).withPage(ui, thumbnails ? store.resolve("thumbnails") : null);
     Metrics metrics = new Metrics();
     DescriptorNetwork network = model.open();
     CopyDetector.Builder builder = CopyDetector.builder(network)

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -75,9 +76,12 @@ public final class IscServer implements AutoCloseable {
    *     {@code Host} header), e.g. the name it is reached by through a proxy
    * @param maxQueuedRequests requests that may wait for a request thread; beyond, 503
    * @param maxBodyBytesInFlight request bodies held in memory at once, all requests together; beyond, 503
+   * @param ui whether {@code GET /} serves the page to try the service
+   * @param thumbnails folder of the small pictures kept of references added as images (null: none kept)
    */
   public record Options(String host, int port, String token, long maxBodyBytes, int threads, Duration readTimeout,
-      Duration drain, String modelName, List<String> allowedHosts, int maxQueuedRequests, long maxBodyBytesInFlight) {
+      Duration drain, String modelName, List<String> allowedHosts, int maxQueuedRequests, long maxBodyBytesInFlight,
+      boolean ui, Path thumbnails) {
     /** Default memory for request bodies in flight: a dozen of the default 20 MiB bodies. */
     public static final long DEFAULT_BODY_BYTES_IN_FLIGHT = 256L << 20;
 
@@ -93,6 +97,19 @@ public final class IscServer implements AutoCloseable {
         throw new IllegalArgumentException("the API token is empty");
       }
       allowedHosts = List.copyOf(allowedHosts);
+    }
+
+    /** No page and no thumbnails. */
+    public Options(String host, int port, String token, long maxBodyBytes, int threads, Duration readTimeout,
+        Duration drain, String modelName, List<String> allowedHosts, int maxQueuedRequests, long maxBodyBytesInFlight) {
+      this(host, port, token, maxBodyBytes, threads, readTimeout, drain, modelName, allowedHosts, maxQueuedRequests,
+          maxBodyBytesInFlight, false, null);
+    }
+
+    /** The same options with the page on or off and thumbnails kept in a folder (or not: null). */
+    public Options withPage(boolean page, Path thumbnailFolder) {
+      return new Options(host, port, token, maxBodyBytes, threads, readTimeout, drain, modelName, allowedHosts,
+          maxQueuedRequests, maxBodyBytesInFlight, page, thumbnailFolder);
     }
 
     /** No allowed hosts beyond loopback, four waiting requests per thread, the default body memory. */
@@ -251,6 +268,8 @@ public final class IscServer implements AutoCloseable {
       status = answered.status();
       if (answered.body() instanceof Responses.Text text) {
         sendText(exchange, status, text.text());
+      } else if (answered.body() instanceof Responses.Bytes bytes) {
+        send(exchange, status, bytes.contentType(), bytes.bytes());
       } else {
         sendJson(exchange, status, answered.body());
       }

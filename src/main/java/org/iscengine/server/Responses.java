@@ -48,4 +48,7 @@ final class Responses {
 
   /** GET /metrics: Prometheus text, not JSON. */
   record Text(String text) {}
+
+  /** A body that is neither JSON nor text: the page, a thumbnail. */
+  record Bytes(String contentType, byte[] bytes) {}
 }

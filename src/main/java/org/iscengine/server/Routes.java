@@ -17,22 +17,33 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.iscengine.detect.CopyDetector;
 import org.iscengine.server.Responses.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The endpoints: which one a request is for, who may call it, and what the detector does for it. */
 final class Routes {
   private static final int MAX_K = 1000;
   private static final String REFERENCE_PREFIX = "/v1/references/";
+  private static final String THUMBNAIL_PREFIX = "/v1/thumbnails/";
+  private static final Logger log = LoggerFactory.getLogger(Routes.class);
+  /** The page: its script and style inline, nothing loaded from elsewhere, never framed by another site. */
+  static final String PAGE = "try.html";
+  private static final byte[] PAGE_BYTES = resource(PAGE);
+  private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';"
+      + " img-src blob: data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
   private final CopyDetector detector;
   private final IscServer.Options options;
   private final Metrics metrics;
   private final BooleanSupplier ready;
+  private final Thumbnails thumbnails;
 
   Routes(CopyDetector detector, IscServer.Options options, Metrics metrics, BooleanSupplier ready) {
     this.detector = detector;
     this.options = options;
     this.metrics = metrics;
     this.ready = ready;
+    this.thumbnails = options.thumbnails() == null ? null : new Thumbnails(options.thumbnails());
   }
 
   /** A method on a path ({id}: the rest of the path, a reference id) and the route it belongs to. */
@@ -48,6 +59,7 @@ final class Routes {
 
   /** Every endpoint the server answers: {@link #OPENAPI} describes exactly these, a test holds them equal. */
   static final List<Endpoint> ENDPOINTS = List.of(
+      new Endpoint("GET", "/", "page"),
       new Endpoint("GET", "/healthz", "healthz"),
       new Endpoint("GET", "/readyz", "readyz"),
       new Endpoint("GET", "/metrics", "metrics"),
@@ -57,7 +69,8 @@ final class Routes {
       new Endpoint("POST", "/v1/describe", "describe"),
       new Endpoint("POST", "/v1/references", "references"),
       new Endpoint("PUT", REFERENCE_PREFIX + "{id}", "reference"),
-      new Endpoint("DELETE", REFERENCE_PREFIX + "{id}", "reference"));
+      new Endpoint("DELETE", REFERENCE_PREFIX + "{id}", "reference"),
+      new Endpoint("GET", THUMBNAIL_PREFIX + "{id}", "thumbnail"));
 
   /** The OpenAPI 3 document of the endpoints, kept beside this class. */
   static final String OPENAPI = "openapi.json";
@@ -74,8 +87,17 @@ final class Routes {
   }
 
   private static JsonNode readOpenApi() {
-    try (InputStream in = Routes.class.getResourceAsStream(OPENAPI)) {
-      return new ObjectMapper().readTree(Objects.requireNonNull(in, OPENAPI + " is missing from the jar"));
+    try {
+      return new ObjectMapper().readTree(resource(OPENAPI));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A file kept beside this class in the jar. */
+  private static byte[] resource(String name) {
+    try (InputStream in = Routes.class.getResourceAsStream(name)) {
+      return Objects.requireNonNull(in, name + " is missing from the jar").readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -88,7 +110,8 @@ final class Routes {
 
   /** Whether a route is answered at once, never queued behind the work of others. */
   static boolean light(String route) {
-    return route.equals("healthz") || route.equals("readyz") || route.equals("metrics") || route.equals("openapi");
+    return route.equals("healthz") || route.equals("readyz") || route.equals("metrics") || route.equals("openapi")
+        || route.equals("page") || route.equals("thumbnail");
   }
 
   /**
@@ -159,6 +182,21 @@ final class Routes {
         yield Reply.ok(new Responses.Text(metrics.render()));
       }
       case "openapi" -> Reply.ok(OPENAPI_DOCUMENT);
+      case "page" -> {
+        if (!options.ui()) {
+          throw new HttpError(404, "no page here: isc serve shows one when started with --ui");
+        }
+        exchange.getResponseHeaders().set("Content-Security-Policy", PAGE_POLICY);
+        exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
+        yield Reply.ok(new Responses.Bytes("text/html; charset=utf-8", PAGE_BYTES));
+      }
+      case "thumbnail" -> {
+        String id = Requests.pathId(path.substring(THUMBNAIL_PREFIX.length()));
+        byte[] jpeg = (thumbnails == null ? java.util.Optional.<byte[]>empty() : thumbnails.get(id))
+            .orElseThrow(() -> new HttpError(404, "no thumbnail of reference " + id + (thumbnails == null
+                ? ": isc serve keeps them when started with --thumbnails" : "")));
+        yield Reply.ok(new Responses.Bytes("image/jpeg", jpeg));
+      }
       case "info" -> {
         yield Reply.ok(new Responses.Info(options.modelName(), detector.dimension(), references(),
             detector.defaultThreshold()));
@@ -210,8 +248,11 @@ final class Routes {
       case "PUT" -> {
         if (Requests.mediaType(exchange).equals("application/json")) {
           detector.addReference(id, Requests.referenceDescriptor(body, detector.dimension()).descriptor());
+          keepThumbnail(id, null);
         } else {
-          detector.addReference(id, Requests.image(exchange, body));
+          byte[] image = Requests.image(exchange, body);
+          detector.addReference(id, image);
+          keepThumbnail(id, image);
         }
         return Reply.created(new Responses.Added(id, references()));
       }
@@ -219,9 +260,29 @@ final class Routes {
         if (!detector.remove(id)) {
           throw new HttpError(404, "no reference with id " + id);
         }
+        keepThumbnail(id, null);
         return Reply.ok(new Responses.Removed(id, true, references()));
       }
       default -> throw new IllegalStateException("no endpoint " + method + " " + REFERENCE_PREFIX + "{id}");
+    }
+  }
+
+  /**
+   * After a reference changed: its thumbnail made from the image (null: removed). The reference is
+   * already durable, so a thumbnail that cannot be written is logged, not answered as a failure.
+   */
+  private void keepThumbnail(String id, byte[] image) {
+    if (thumbnails == null) {
+      return;
+    }
+    try {
+      if (image == null) {
+        thumbnails.remove(id);
+      } else {
+        thumbnails.put(id, image);
+      }
+    } catch (RuntimeException e) {
+      log.warn("reference {}: its thumbnail was not {}: {}", id, image == null ? "removed" : "kept", e.toString());
     }
   }
 

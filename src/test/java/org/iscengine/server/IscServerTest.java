@@ -85,7 +85,8 @@ class IscServerTest {
   void start() {
     metrics = new Metrics();
     server = IscServer.start(detector(), new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 8,
-        Duration.ofSeconds(10), Duration.ofSeconds(10), "resnet18-test"), metrics);
+        Duration.ofSeconds(10), Duration.ofSeconds(10), "resnet18-test").withPage(true, dir.resolve("thumbnails")),
+        metrics);
   }
 
   @AfterEach
@@ -652,6 +653,10 @@ class IscServerTest {
             .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg(seed, 70, 50))).build();
         case "references" -> r.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
             "{\"references\": [{\"id\": \"many\", \"descriptor\": " + descriptor + "}]}")).build();
+        case "thumbnail" -> {
+          assertEquals(201, put("/v1/references/probe%2Bone", jpeg(seed, 60, 90), "image/jpeg").statusCode());
+          yield r.GET().build();
+        }
         default -> r.header("Content-Type", "application/json").method(e.method(),
             HttpRequest.BodyPublishers.ofString("{\"descriptor\": " + descriptor + "}")).build();
       });
@@ -682,7 +687,7 @@ class IscServerTest {
             .allMatch(m -> routed.stream().anyMatch(x -> x.startsWith(m + " "))), method + " " + path + ": Allow " + allow);
       }
     }
-    for (String path : List.of("/", "/v1", "/openapi.json", "/v1/references/", "/v1/matches")) {
+    for (String path : List.of("/v1", "/openapi.json", "/v1/references/", "/v1/matches", "/v1/thumbnails/")) {
       assertEquals(404, send(request(path).GET().build()).statusCode(), path);
     }
   }
@@ -693,7 +698,8 @@ class IscServerTest {
     JsonNode schemas = JSON.readTree(Routes.class.getResourceAsStream(Routes.OPENAPI)).get("components").get("schemas");
     int compared = 0;
     for (Class<?> type : Responses.class.getDeclaredClasses()) {
-      if (!type.isRecord() || type == Responses.Reply.class || type == Responses.Text.class) {
+      if (!type.isRecord() || type == Responses.Reply.class || type == Responses.Text.class
+          || type == Responses.Bytes.class) {
         continue;
       }
       JsonNode schema = schemas.get(type.getSimpleName());
@@ -705,6 +711,44 @@ class IscServerTest {
       compared++;
     }
     assertTrue(compared >= 10, compared + " records");
+  }
+
+  @Test
+  void thePageAndTheThumbnailsAreThereOnlyWhenAskedForAndBehindTheToken() throws Exception {
+    HttpResponse<String> page = send(request("/").GET().build());
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+    assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
+    assertTrue(page.body().contains("/v1/match"), "the page calls the API");
+    HttpRequest anonymous = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/")).GET().build();
+    assertEquals(401, send(anonymous).statusCode());
+
+    // An image reference keeps a thumbnail; a descriptor put under its id, or removing it, drops it.
+    assertEquals(201, put("/v1/references/pic%20one", jpeg(seed, 400, 300), "image/jpeg").statusCode());
+    HttpResponse<byte[]> thumbnail = client.send(request("/v1/thumbnails/pic%20one").GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, thumbnail.statusCode());
+    try (Mat small = Images.decode(thumbnail.body(), "thumbnail", Images.DEFAULT_MAX_SIDE)) {
+      assertEquals(160, small.cols());
+      assertEquals(120, small.rows());
+    }
+    String descriptor = array(RandomTensors.unitVector(new Random(seed), 24));
+    assertEquals(201, put("/v1/references/pic%20one", ("{\"descriptor\": " + descriptor + "}").getBytes(
+        StandardCharsets.UTF_8), "application/json").statusCode());
+    assertEquals(404, send(request("/v1/thumbnails/pic%20one").GET().build()).statusCode());
+    assertEquals(201, put("/v1/references/pic%20two", jpeg(seed + 1, 80, 80), "image/jpeg").statusCode());
+    assertEquals(200, send(request("/v1/thumbnails/pic%20two").GET().build()).statusCode());
+    assertEquals(200, send(request("/v1/references/pic%20two").DELETE().build()).statusCode());
+    assertEquals(404, send(request("/v1/thumbnails/pic%20two").GET().build()).statusCode());
+
+    server.stop();
+    server = IscServer.start(detector(), new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 8,
+        Duration.ofSeconds(10), Duration.ofSeconds(10), "resnet18-test"), metrics);
+    assertEquals(404, send(request("/").GET().build()).statusCode(), "no page without --ui");
+    assertEquals(201, put("/v1/references/pic%20three", jpeg(seed + 2, 80, 80), "image/jpeg").statusCode());
+    HttpResponse<String> none = send(request("/v1/thumbnails/pic%20three").GET().build());
+    assertEquals(404, none.statusCode());
+    assertTrue(none.body().contains("--thumbnails"), none.body());
   }
 
   /** The value of one sample line of the Prometheus text; fails when it is missing. */
