@@ -9,7 +9,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * A progress bar with rate and ETA on standard error (the CLI's): redrawn in place each second on
- * a terminal; one line every 30 seconds when redirected to a log, so the log stays readable.
+ * a terminal; one plain line every 10 seconds when redirected to a log, so the log stays readable.
  */
 public final class ConsoleProgress implements Progress {
   private final ProgressBar bar;
@@ -32,7 +32,7 @@ public final class ConsoleProgress implements Progress {
         .setStyle(ProgressBarStyle.ASCII)
         .setUnit(" " + unit, 1)
         .showSpeed(new DecimalFormat("0.0"))
-        .setUpdateIntervalMillis(terminal ? 1000 : 30_000)
+        .setUpdateIntervalMillis(terminal ? 1000 : 10_000)
         .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
         .setConsumer(terminal ? new ConsoleProgressBarConsumer(System.err)
             : new DelegatingProgressBarConsumer(line -> {
