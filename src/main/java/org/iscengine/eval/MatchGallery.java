@@ -55,7 +55,7 @@ public final class MatchGallery {
   }
 
   private static List<Error> highestScored(Predictions predictions, GroundTruth truth, int n, Predicate<Integer> shown) {
-    int[] rank = ranks(predictions);
+    int[] rank = predictions.ranks();
     List<Integer> rows = new ArrayList<>();
     for (int i = 0; i < predictions.size(); i++) {
       if (truth.queries().contains(predictions.queryId(i)) && shown.test(i)) {
@@ -78,7 +78,7 @@ public final class MatchGallery {
    * predicted with the lowest scores; other = the query's first answer, or null.
    */
   public static List<Error> missedCopies(Predictions predictions, GroundTruth truth, int n) {
-    int[] rank = ranks(predictions);
+    int[] rank = predictions.ranks();
     Map<String, Integer> row = new HashMap<>();
     Map<String, Integer> first = new HashMap<>();
     for (int i = 0; i < predictions.size(); i++) {
@@ -246,21 +246,5 @@ public final class MatchGallery {
     try (Scalar grey = new Scalar(70, 70, 70, 0)) {
       return new ContactSheet.Cell(new Mat(CELL, CELL, CV_8UC3, grey), label);
     }
-  }
-
-  /** Each prediction's rank among its query's predictions (1: highest score; ties by row order). */
-  private static int[] ranks(Predictions predictions) {
-    Map<Integer, List<Integer>> byQuery = new HashMap<>();
-    for (int i = 0; i < predictions.size(); i++) {
-      byQuery.computeIfAbsent(predictions.queryIndex(i), q -> new ArrayList<>()).add(i);
-    }
-    int[] rank = new int[predictions.size()];
-    for (List<Integer> rows : byQuery.values()) {
-      rows.sort(Comparator.comparingDouble((Integer i) -> -predictions.score(i)).thenComparing(i -> i));
-      for (int r = 0; r < rows.size(); r++) {
-        rank[rows.get(r)] = r + 1;
-      }
-    }
-    return rank;
   }
 }

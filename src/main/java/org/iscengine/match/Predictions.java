@@ -1,6 +1,10 @@
 package org.iscengine.match;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * (query, reference, score) rows, higher score = more similar, stored by columns: row i pairs
@@ -54,6 +58,22 @@ public final class Predictions {
 
   public int referenceIndex(int row) {
     return reference[row];
+  }
+
+  /** Each row's rank among its query's rows (1: the highest score; equal scores by row order). */
+  public int[] ranks() {
+    Map<Integer, List<Integer>> byQuery = new HashMap<>();
+    for (int i = 0; i < size(); i++) {
+      byQuery.computeIfAbsent(query[i], q -> new ArrayList<>()).add(i);
+    }
+    int[] rank = new int[size()];
+    for (List<Integer> rows : byQuery.values()) {
+      rows.sort(Comparator.comparingDouble((Integer i) -> -score[i]).thenComparing(i -> i));
+      for (int r = 0; r < rows.size(); r++) {
+        rank[rows.get(r)] = r + 1;
+      }
+    }
+    return rank;
   }
 
   public List<String> queryIds() {

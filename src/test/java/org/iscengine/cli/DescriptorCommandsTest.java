@@ -109,6 +109,20 @@ class DescriptorCommandsTest {
     List<String> rel = Files.readAllLines(dir.resolve("rel.csv"));
     assertEquals(1 + 15 * 2, rel.size());
     assertTrue(rel.stream().skip(1).allMatch(line -> Double.parseDouble(line.split(",")[2]) >= 0), "s - s3 >= 0");
+
+    // Fused with itself by the weighted mean, a system keeps its scores, so its μAP.
+    assertEquals(0, cli.run("ensemble", "--predictions", path("knn.csv") + "," + path("knn.csv"), "--weights", "1,2",
+        "--out", path("fused.csv"), "--json"), cli::err);
+    assertEquals(15 * 3, new ObjectMapper().readTree(cli.out()).get("predictions").asInt());
+    assertEquals(microAp("knn.csv"), microAp("fused.csv"), 1e-6);
+    assertEquals(2, cli.run("ensemble", "--predictions", path("knn.csv") + "," + path("rel.csv"), "--weights", "1",
+        "--out", path("bad.csv")));
+  }
+
+  private double microAp(String predictions) throws Exception {
+    assertEquals(0, cli.run("evaluate", "--predictions", path(predictions), "--ground-truth", path("gt.csv"), "--json"),
+        cli::err);
+    return new ObjectMapper().readTree(cli.out()).at("/metrics/microAveragePrecision").asDouble();
   }
 
   @Test
