@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.iscengine.describe.ImageParts;
 import org.iscengine.extract.ExtractOptions;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
@@ -47,6 +48,12 @@ final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--flip", description = "Also describe the mirrored images (summed with the others).")
   boolean flip;
 
+  @Option(names = "--parts", defaultValue = "none",
+      description = "Describe parts of each image too, for isc match --parts: query (the image, turned by 90/180/270"
+          + " degrees, centre crops of 3/4 and 1/2, up to 4 regions by selective search) or reference (the image, its"
+          + " 2x2 and 3x3 tiles, 5 crops of 2/3); part k of ID is ID#k (default: ${DEFAULT-VALUE}).")
+  ImageParts.Scheme parts;
+
   @Option(names = "--batch", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
   int batch;
 
@@ -66,7 +73,7 @@ final class ExtractCommand implements Callable<Integer> {
     model.inputs(new OutputPaths()).input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
     int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-    ExtractOptions options = new ExtractOptions(batch, threads, resize.mode, scales, flip, 8192);
+    ExtractOptions options = new ExtractOptions(batch, threads, resize.mode, scales, flip, 8192, parts);
     ComputeDevice where = device.select();
     Extractor.Result result;
     try (DescriptorNetwork network = model.open()) {

@@ -3,6 +3,7 @@ package org.iscengine.extract;
 import java.util.Arrays;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.describe.Describer;
+import org.iscengine.describe.ImageParts;
 import org.iscengine.describe.Preprocess;
 
 /**
@@ -15,15 +16,23 @@ import org.iscengine.describe.Preprocess;
  *     multi-scale test uses 1, sqrt(2) and 1/sqrt(2)
  * @param flip also describe the mirrored image; all variants are summed, then L2-normalised
  * @param shardSize images per resumable part (a finished part is kept when a run stops)
+ * @param parts the parts each image is described as (multi-part matching); NONE: the image alone
  */
 public record ExtractOptions(int batchSize, int workers, Preprocess.Resize resize, double[] scales, boolean flip,
-    int shardSize) {
+    int shardSize, ImageParts.Scheme parts) {
   public ExtractOptions {
     if (batchSize < 1 || workers < 1 || shardSize < 1) {
       throw new IllegalArgumentException("batch size, workers and shard size must be >= 1");
     }
     Describer.Settings.checkScales(scales);
     scales = scales.clone();
+    java.util.Objects.requireNonNull(parts, "parts");
+  }
+
+  /** Each image described whole. */
+  public ExtractOptions(int batchSize, int workers, Preprocess.Resize resize, double[] scales, boolean flip,
+      int shardSize) {
+    this(batchSize, workers, resize, scales, flip, shardSize, ImageParts.Scheme.NONE);
   }
 
   /** Single scale, no flip, square resize; batch 32, all processors decoding, parts of 8192 images. */
@@ -45,7 +54,7 @@ public record ExtractOptions(int batchSize, int workers, Preprocess.Resize resiz
   @Override
   public boolean equals(Object o) {
     return o instanceof ExtractOptions e && batchSize == e.batchSize && workers == e.workers && resize == e.resize
-        && Arrays.equals(scales, e.scales) && flip == e.flip && shardSize == e.shardSize;
+        && Arrays.equals(scales, e.scales) && flip == e.flip && shardSize == e.shardSize && parts == e.parts;
   }
 
   @Override

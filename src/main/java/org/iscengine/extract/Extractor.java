@@ -22,6 +22,7 @@ import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.describe.Describer;
+import org.iscengine.describe.ImageParts;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.image.Images;
@@ -146,8 +147,8 @@ public final class Extractor {
     }
   }
 
-  /** One prepared image: its inputs per variant, or why it failed. */
-  private record Prepared(int index, float[][] inputs, String error) {}
+  /** One prepared image: the inputs of each of its parts (per variant), or why it failed. */
+  private record Prepared(int index, List<float[][]> parts, String error) {}
 
   private void shard(ImageList images, int from, int to, Path part, Path partFailures, Progress bar, double[] timing) {
     BlockingQueue<Prepared> queue = new ArrayBlockingQueue<>(Math.max(4, 2 * options.batchSize()));
@@ -167,7 +168,7 @@ public final class Extractor {
       });
     }
     int count = to - from;
-    float[][] vectors = new float[count][];
+    float[][][] vectors = new float[count][][];
     List<Failure> failures = new ArrayList<>();
     try {
       List<Prepared> batch = new ArrayList<>();
@@ -204,35 +205,58 @@ public final class Extractor {
   }
 
   private Prepared prepare(ImageList images, int i) {
+    List<Mat> parts = List.of();
     try (Mat image = Images.read(images.files().get(i))) {
-      return new Prepared(i, describer.prepare(image), null);
+      parts = ImageParts.cut(image, options.parts());
+      List<float[][]> inputs = new ArrayList<>(parts.size());
+      for (Mat part : parts) {
+        inputs.add(describer.prepare(part));
+      }
+      return new Prepared(i, inputs, null);
     } catch (RuntimeException e) {
       return new Prepared(i, null, e.getMessage());
+    } finally {
+      parts.forEach(Mat::close);
     }
   }
 
-  /** Describes one batch and stores its descriptors; times the network apart from the rest. */
-  private void describe(List<Prepared> batch, float[][] vectors, int from, double[] timing) {
+  /**
+   * Describes one batch of images (all their parts, at most a batch of inputs per forward pass)
+   * and stores their descriptors; times the network apart from the rest.
+   */
+  private void describe(List<Prepared> batch, float[][][] vectors, int from, double[] timing) {
     long t0 = System.nanoTime();
     long[] forward = new long[1];
-    List<float[][]> inputs = new ArrayList<>(batch.size());
-    batch.forEach(p -> inputs.add(p.inputs()));
-    float[][] rows = describer.describe(inputs, nanos -> forward[0] += nanos);
-    for (int i = 0; i < rows.length; i++) {
-      vectors[batch.get(i).index() - from] = rows[i];
+    List<float[][]> inputs = new ArrayList<>();
+    batch.forEach(p -> inputs.addAll(p.parts()));
+    List<float[]> rows = new ArrayList<>(inputs.size());
+    for (int start = 0; start < inputs.size(); start += options.batchSize()) {
+      List<float[][]> pass = inputs.subList(start, Math.min(inputs.size(), start + options.batchSize()));
+      rows.addAll(java.util.Arrays.asList(describer.describe(pass, nanos -> forward[0] += nanos)));
+    }
+    int row = 0;
+    for (Prepared p : batch) {
+      float[][] parts = new float[p.parts().size()][];
+      for (int k = 0; k < parts.length; k++) {
+        parts[k] = rows.get(row++);
+      }
+      vectors[p.index() - from] = parts;
     }
     long total = System.nanoTime() - t0;
     timing[0] += forward[0] / 1e9;
     timing[1] += (total - forward[0]) / 1e9;
   }
 
-  private void writePart(ImageList images, int from, float[][] vectors, Path part) {
+  private void writePart(ImageList images, int from, float[][][] vectors, Path part) {
     List<String> ids = new ArrayList<>();
     List<float[]> rows = new ArrayList<>();
     for (int i = 0; i < vectors.length; i++) {
       if (vectors[i] != null) {
-        ids.add(images.ids().get(from + i));
-        rows.add(vectors[i]);
+        String id = images.ids().get(from + i);
+        for (int k = 0; k < vectors[i].length; k++) {
+          ids.add(options.parts() == ImageParts.Scheme.NONE ? id : ImageParts.partId(id, k));
+          rows.add(vectors[i][k]);
+        }
       }
     }
     int d = rows.isEmpty() ? model.dimension() : rows.get(0).length;

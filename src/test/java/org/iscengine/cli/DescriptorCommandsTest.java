@@ -119,6 +119,37 @@ class DescriptorCommandsTest {
         "--out", path("bad.csv")));
   }
 
+  @Test
+  void matchingPartsScoresEachImagePairByItsBestParts() throws Exception {
+    // Two parts per query (the copy and a distractor), three per reference: the copies are still found.
+    long seed = RandomTensors.freshSeed();
+    try (Descriptors q = DescriptorFiles.read(dir.resolve("q.h5"));
+        Descriptors r = DescriptorFiles.read(dir.resolve("r.h5"));
+        Tensor noise = RandomTensors.uniform(seed, -1, 1, 15, 16);
+        Tensor refNoise = RandomTensors.uniform(seed + 1, -1, 1, 80, 16);
+        Tensor queries = org.bytedeco.pytorch.global.torch.cat(new org.bytedeco.pytorch.TensorVector(q.vectors(),
+            noise));
+        Tensor references = org.bytedeco.pytorch.global.torch.cat(new org.bytedeco.pytorch.TensorVector(
+            r.vectors(), refNoise))) {
+      List<String> queryIds = new ArrayList<>();
+      q.ids().forEach(id -> queryIds.add(id + "#0"));
+      q.ids().forEach(id -> queryIds.add(id + "#1"));
+      List<String> referenceIds = new ArrayList<>();
+      r.ids().forEach(id -> referenceIds.add(id + "#0"));
+      r.ids().forEach(id -> referenceIds.add(id + "#1"));
+      r.ids().forEach(id -> referenceIds.add(id + "#2"));
+      write("qp.h5", queryIds, queries);
+      write("rp.h5", referenceIds, references);
+    }
+    assertEquals(0, cli.run("match", "--queries", path("qp.h5"), "--references", path("rp.h5"), "--k", "5", "--parts",
+        "--out", path("parts.csv"), "--json"), cli::err);
+    JsonNode result = new ObjectMapper().readTree(cli.out());
+    assertEquals(6.0, result.get("searchFactor").asDouble(), 1e-9, cli.out());
+    List<String> lines = Files.readAllLines(dir.resolve("parts.csv"));
+    assertTrue(lines.stream().skip(1).noneMatch(line -> line.contains("#")), "image ids, not part ids");
+    assertTrue(microAp("parts.csv") > 0.5, "each copy found through its part");
+  }
+
   private double microAp(String predictions) throws Exception {
     assertEquals(0, cli.run("evaluate", "--predictions", path(predictions), "--ground-truth", path("gt.csv"), "--json"),
         cli::err);

@@ -16,6 +16,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.iscengine.describe.ImageParts;
 import org.iscengine.describe.Preprocess;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
@@ -97,6 +98,33 @@ class ExtractorTest {
       }
     }
     assertFalse(Files.exists(dir.resolve("a.h5.parts")), "parts are removed once merged");
+  }
+
+  @Test
+  void partsAreDescribedUnderTheirOwnIdsAndTheWholeImageFirst() {
+    Path whole = dir.resolve("whole.h5");
+    Path parts = dir.resolve("parts.h5");
+    try (DescriptorModel m = model()) {
+      extractor(m, options(4, 2, 3, false, 1), Progress.none()).run(ImageList.of(images), whole);
+      extractor(m, new ExtractOptions(4, 2, Preprocess.Resize.SQUARE, new double[] {1}, false, 3,
+          ImageParts.Scheme.REFERENCE), Progress.none()).run(ImageList.of(images), parts);
+    }
+    try (Descriptors w = DescriptorFiles.read(whole);
+        Descriptors p = DescriptorFiles.read(parts)) {
+      assertEquals(7 * 19, p.size());
+      for (int i = 0; i < w.size(); i++) {
+        assertEquals(ImageParts.partId(w.ids().get(i), 0), p.ids().get(19 * i));
+        assertEquals(ImageParts.partId(w.ids().get(i), 18), p.ids().get(19 * i + 18));
+        try (Tensor a = w.vectors().narrow(0, i, 1);
+            Tensor b = p.vectors().narrow(0, 19L * i, 1);
+            Tensor tile = p.vectors().narrow(0, 19L * i + 1, 1);
+            Tensor difference = tile.sub(a)) {
+          TensorAssert.assertNormRelativeError(b, a, 1e-5, "part 0 is the whole image");
+          assertTrue(java.util.Arrays.stream(TensorAssert.values(difference)).anyMatch(x -> Math.abs(x) > 1e-3),
+              "a tile is described apart from the whole");
+        }
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,169 @@
+package org.iscengine.describe;
+
+import static org.bytedeco.opencv.global.opencv_core.ROTATE_180;
+import static org.bytedeco.opencv.global.opencv_core.ROTATE_90_CLOCKWISE;
+import static org.bytedeco.opencv.global.opencv_core.ROTATE_90_COUNTERCLOCKWISE;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.global.opencv_ximgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.RectVector;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.bytedeco.opencv.opencv_ximgproc.SelectiveSearchSegmentation;
+
+/**
+ * The parts an image is described as for multi-part matching (the matching-track winner's): a
+ * query expanded by rotations, centre crops and region proposals, so that a copy pasted into
+ * another picture, turned or cropped still meets its reference; a reference as a tiled set, so
+ * that a query showing part of it meets that part. A pair scores as its best part-to-part match
+ * ({@code isc match --parts}). Part k of image ID is described under the id {@code ID#k}.
+ */
+public final class ImageParts {
+  /** Which parts an image is cut into. */
+  public enum Scheme {
+    /** The image alone. */
+    NONE,
+    /**
+     * Up to 10: the image, turned by 90, 180 and 270 degrees, its centre at 3/4 and 1/2 of each
+     * side, and up to 4 regions proposed by selective search (OpenCV ximgproc, fast mode).
+     */
+    QUERY,
+    /** 19: the image, its 2x2 and 3x3 tiles, and 5 crops of 2/3 of each side (the corners and the centre). */
+    REFERENCE
+  }
+
+  static final int PROPOSALS = 4;
+  /** Selective search runs on the image reduced to this side: proposals need its layout, not its detail. */
+  private static final int PROPOSAL_SIDE = 256;
+  private static final Pattern PART_ID = Pattern.compile("(.*)#\\d+");
+
+  private ImageParts() {}
+
+  /** The parts of a BGR image (new Mats, the caller closes them); NONE gives one copy of the image. */
+  public static List<Mat> cut(Mat image, Scheme scheme) {
+    List<Mat> parts = new ArrayList<>();
+    try {
+      parts.add(image.clone());
+      switch (scheme) {
+        case NONE -> { }
+        case QUERY -> {
+          for (int rotation : new int[] {ROTATE_90_CLOCKWISE, ROTATE_180, ROTATE_90_COUNTERCLOCKWISE}) {
+            Mat turned = new Mat();
+            opencv_core.rotate(image, turned, rotation);
+            parts.add(turned);
+          }
+          parts.add(crop(image, centre(image.cols(), image.rows(), 0.75)));
+          parts.add(crop(image, centre(image.cols(), image.rows(), 0.5)));
+          for (int[] r : proposals(image)) {
+            parts.add(crop(image, r));
+          }
+        }
+        case REFERENCE -> {
+          for (int[] r : tiles(image.cols(), image.rows())) {
+            parts.add(crop(image, r));
+          }
+        }
+      }
+      return parts;
+    } catch (RuntimeException e) {
+      parts.forEach(Mat::close);
+      throw e;
+    }
+  }
+
+  /** The id of part k of an image. */
+  public static String partId(String id, int k) {
+    return id + "#" + k;
+  }
+
+  /** The image an id belongs to: ID for ID#k, the id itself otherwise. */
+  public static String imageId(String id) {
+    Matcher m = PART_ID.matcher(id);
+    return m.matches() ? m.group(1) : id;
+  }
+
+  /** The 18 tiles of a reference after the whole image, as {x, y, width, height}. */
+  static List<int[]> tiles(int w, int h) {
+    List<int[]> out = new ArrayList<>();
+    for (int n : new int[] {2, 3}) {
+      for (int row = 0; row < n; row++) {
+        for (int col = 0; col < n; col++) {
+          int x0 = col * w / n;
+          int y0 = row * h / n;
+          out.add(new int[] {x0, y0, (col + 1) * w / n - x0, (row + 1) * h / n - y0});
+        }
+      }
+    }
+    int cw = Math.max(1, 2 * w / 3);
+    int ch = Math.max(1, 2 * h / 3);
+    out.add(new int[] {0, 0, cw, ch});
+    out.add(new int[] {w - cw, 0, cw, ch});
+    out.add(new int[] {0, h - ch, cw, ch});
+    out.add(new int[] {w - cw, h - ch, cw, ch});
+    out.add(centre(w, h, 2.0 / 3));
+    return out;
+  }
+
+  /** The centred rectangle of this fraction of each side. */
+  static int[] centre(int w, int h, double fraction) {
+    int cw = Math.max(1, (int) Math.round(w * fraction));
+    int ch = Math.max(1, (int) Math.round(h * fraction));
+    return new int[] {(w - cw) / 2, (h - ch) / 2, cw, ch};
+  }
+
+  /**
+   * Up to {@link #PROPOSALS} regions of selective search, in its order, each covering 10 % to 80 %
+   * of the image and overlapping no region already taken by more than half (intersection over union).
+   */
+  static List<int[]> proposals(Mat image) {
+    double scale = Math.min(1.0, (double) PROPOSAL_SIDE / Math.max(image.cols(), image.rows()));
+    List<int[]> out = new ArrayList<>();
+    try (Mat small = new Mat();
+        Size size = new Size(Math.max(1, (int) Math.round(image.cols() * scale)),
+            Math.max(1, (int) Math.round(image.rows() * scale)));
+        SelectiveSearchSegmentation search = opencv_ximgproc.createSelectiveSearchSegmentation();
+        RectVector found = new RectVector()) {
+      opencv_imgproc.resize(image, small, size, 0, 0, opencv_imgproc.INTER_AREA);
+      search.setBaseImage(small);
+      search.switchToSelectiveSearchFast();
+      search.process(found);
+      double area = (double) small.cols() * small.rows();
+      for (long i = 0; i < found.size() && out.size() < PROPOSALS; i++) {
+        Rect r = found.get(i);
+        int[] box = {(int) Math.round(r.x() / scale), (int) Math.round(r.y() / scale),
+            (int) Math.round(r.width() / scale), (int) Math.round(r.height() / scale)};
+        double share = r.width() * (double) r.height() / area;
+        if (share >= 0.1 && share <= 0.8 && out.stream().allMatch(o -> iou(o, box) <= 0.5)) {
+          out.add(clamp(box, image.cols(), image.rows()));
+        }
+      }
+    }
+    return out;
+  }
+
+  static double iou(int[] a, int[] b) {
+    long iw = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
+    long ih = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
+    double inter = (double) iw * ih;
+    return inter / ((double) a[2] * a[3] + (double) b[2] * b[3] - inter);
+  }
+
+  private static int[] clamp(int[] r, int w, int h) {
+    int x = Math.min(Math.max(0, r[0]), w - 1);
+    int y = Math.min(Math.max(0, r[1]), h - 1);
+    return new int[] {x, y, Math.max(1, Math.min(r[2], w - x)), Math.max(1, Math.min(r[3], h - y))};
+  }
+
+  private static Mat crop(Mat image, int[] r) {
+    try (Rect rect = new Rect(r[0], r[1], r[2], r[3]);
+        Mat view = new Mat(image, rect)) {
+      return view.clone();
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.iscengine.describe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.bytedeco.javacpp.indexer.UByteIndexer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.testing.TestImages;
+import org.junit.jupiter.api.Test;
+
+class ImagePartsTest {
+  private static int[] pixel(Mat m, int x, int y) {
+    try (UByteIndexer ix = m.createIndexer()) {
+      return new int[] {ix.get(y, x, 0), ix.get(y, x, 1), ix.get(y, x, 2)};
+    }
+  }
+
+  @Test
+  void aReferenceIsTheWholeImageItsTilesAndFiveCrops() {
+    int w = 101;
+    int h = 77;
+    try (Mat image = TestImages.natural(7, w, h)) {
+      List<Mat> parts = ImageParts.cut(image, ImageParts.Scheme.REFERENCE);
+      try {
+        assertEquals(19, parts.size());
+        assertEquals(w, parts.get(0).cols());
+        long area2 = 0;
+        long area3 = 0;
+        for (int k = 1; k <= 4; k++) {
+          area2 += (long) parts.get(k).cols() * parts.get(k).rows();
+        }
+        for (int k = 5; k <= 13; k++) {
+          area3 += (long) parts.get(k).cols() * parts.get(k).rows();
+        }
+        assertEquals((long) w * h, area2, "the 2x2 tiles cover the image once");
+        assertEquals((long) w * h, area3, "the 3x3 tiles cover the image once");
+        // Tile 4 is the bottom-right quarter; crop 16 the bottom-left 2/3: the same pixels as the image there.
+        assertArrayEquals(pixel(image, w / 2, h / 2), pixel(parts.get(4), 0, 0));
+        assertArrayEquals(pixel(image, w - 1, h - 1), pixel(parts.get(4), parts.get(4).cols() - 1,
+            parts.get(4).rows() - 1));
+        assertEquals(2 * w / 3, parts.get(16).cols());
+        assertArrayEquals(pixel(image, 0, h - 1), pixel(parts.get(16), 0, parts.get(16).rows() - 1));
+      } finally {
+        parts.forEach(Mat::close);
+      }
+    }
+  }
+
+  @Test
+  void aQueryIsTurnedCroppedAndCutIntoProposedRegions() {
+    int w = 160;
+    int h = 96;
+    try (Mat image = TestImages.natural(11, w, h)) {
+      List<Mat> parts = ImageParts.cut(image, ImageParts.Scheme.QUERY);
+      try {
+        assertTrue(parts.size() >= 6 && parts.size() <= 6 + ImageParts.PROPOSALS, parts.size() + " parts");
+        Mat clockwise = parts.get(1);
+        assertEquals(h, clockwise.cols());
+        assertEquals(w, clockwise.rows());
+        // Turned clockwise, the top-left pixel goes to the top-right corner.
+        assertArrayEquals(pixel(image, 0, 0), pixel(clockwise, h - 1, 0));
+        assertArrayEquals(pixel(image, w - 1, h - 1), pixel(parts.get(2), 0, 0), "180 degrees");
+        assertArrayEquals(pixel(image, 0, 0), pixel(parts.get(3), 0, w - 1), "counter-clockwise");
+        assertEquals(120, parts.get(4).cols());
+        assertEquals(72, parts.get(4).rows());
+        assertArrayEquals(pixel(image, 20, 12), pixel(parts.get(4), 0, 0), "the centre at 3/4");
+        assertEquals(80, parts.get(5).cols());
+        for (int[] r : ImageParts.proposals(image)) {
+          assertTrue(r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= w && r[1] + r[3] <= h, "inside the image");
+          double share = (double) r[2] * r[3] / (w * h);
+          assertTrue(share > 0.05 && share < 0.9, "a region, neither a speck nor the whole: " + share);
+        }
+        List<int[]> proposals = ImageParts.proposals(image);
+        assertTrue(!proposals.isEmpty() && parts.size() == 6 + proposals.size(), "regions of a picture of shapes");
+        for (int i = 0; i < proposals.size(); i++) {
+          for (int j = 0; j < i; j++) {
+            assertTrue(ImageParts.iou(proposals.get(i), proposals.get(j)) <= 0.5 + 1e-9, "distinct regions");
+          }
+        }
+      } finally {
+        parts.forEach(Mat::close);
+      }
+    }
+  }
+
+  @Test
+  void partIdsNameTheirImage() {
+    assertEquals("Q00012", ImageParts.imageId(ImageParts.partId("Q00012", 7)));
+    assertEquals("a#b", ImageParts.imageId("a#b"));
+    assertEquals("x#3", ImageParts.imageId("x#3#4"));
+    assertEquals("plain", ImageParts.imageId("plain"));
+    assertEquals(0.0, ImageParts.iou(new int[] {0, 0, 10, 10}, new int[] {10, 0, 10, 10}));
+    assertEquals(1.0 / 3, ImageParts.iou(new int[] {0, 0, 10, 10}, new int[] {5, 0, 10, 10}), 1e-12);
+  }
+}
