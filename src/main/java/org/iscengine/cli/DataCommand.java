@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "data",
     mixinStandardHelpOptions = true,
     description = "Build datasets: real photos from Debian packages, a mini-DISC benchmark, augmented training sets.",
-    subcommands = {PhotosCommand.class, MiniDiscCommand.class, TrainSetCommand.class})
+    subcommands = {PhotosCommand.class, MiniDiscCommand.class, InstancesCommand.class, TrainSetCommand.class})
 final class DataCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
