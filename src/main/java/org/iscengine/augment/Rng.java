@@ -55,6 +55,26 @@ public final class Rng {
     return nextDouble() < p;
   }
 
+  /** Shuffles a in place (Fisher-Yates, from the last element down). */
+  public void shuffle(int[] a) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  /** 0 .. n-1 in a random order. */
+  public int[] permutation(int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    shuffle(a);
+    return a;
+  }
+
   /** Standard normal (Box-Muller). */
   public double gaussian() {
     double u = Math.max(nextDouble(), 1e-300);

@@ -86,8 +86,7 @@ public final class InstanceBenchBuilder {
           + needed);
     }
     Rng rng = new Rng(options.seed());
-    int[] order = BuildFolder.range(bench.size());
-    BuildFolder.shuffle(order, rng);
+    int[] order = rng.permutation(bench.size());
     List<PhotoLibrary.Unit> used = new ArrayList<>();
     for (int i = 0; i < bench.size() && used.size() < Math.min(bench.size(), options.instances()
         + Math.max(1, options.distractors())); i++) {
@@ -115,8 +114,7 @@ public final class InstanceBenchBuilder {
       PhotoLibrary.Unit u = used.get(source);
       views.add(new View(source, rect(rng, u.width(), u.height(), 0.4, 0.9), rng.uniform(0, HARD_JITTER), null, -1));
     }
-    int[] shuffled = BuildFolder.range(views.size());
-    BuildFolder.shuffle(shuffled, rng);
+    int[] shuffled = rng.permutation(views.size());
 
     List<String> queries = new ArrayList<>();
     List<String> images = new ArrayList<>();

@@ -147,14 +147,11 @@ public final class MiniDiscBuilder {
         .mapToInt(Integer::intValue)
         .sorted()
         .toArray();
-    BuildFolder.shuffle(benchOrder, Rng.of(options.seed(), 1));
-    int[] copied = BuildFolder.range(options.references());
-    BuildFolder.shuffle(copied, Rng.of(options.seed(), 2));
-    int[] queryOrder = BuildFolder.range(options.queries());
-    BuildFolder.shuffle(queryOrder, Rng.of(options.seed(), 3));
+    Rng.of(options.seed(), 1).shuffle(benchOrder);
+    int[] copied = Rng.of(options.seed(), 2).permutation(options.references());
+    int[] queryOrder = Rng.of(options.seed(), 3).permutation(options.queries());
     int trainingCount = options.training() < 0 ? train.size() : Math.min(options.training(), train.size());
-    int[] trainOrder = BuildFolder.range(train.size());
-    BuildFolder.shuffle(trainOrder, Rng.of(options.seed(), 4));
+    int[] trainOrder = Rng.of(options.seed(), 4).permutation(train.size());
 
     List<String> referenceSources = new ArrayList<>();
     for (int r = 0; r < options.references(); r++) {

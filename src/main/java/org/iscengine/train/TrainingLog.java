@@ -112,7 +112,7 @@ final class TrainingLog implements AutoCloseable {
     }
     System.setProperty("java.awt.headless", "true");
     XYChart chart = new XYChartBuilder().width(900).height(500).title("training loss")
-        .xAxisTitle("step").yAxisTitle("contrastive loss").build();
+        .xAxisTitle("step").yAxisTitle("loss").build();
     XYSeries raw = chart.addSeries("loss", x, y);
     raw.setMarker(SeriesMarkers.NONE);
     raw.setLineWidth(1f);

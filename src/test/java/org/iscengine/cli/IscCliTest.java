@@ -87,6 +87,21 @@ class IscCliTest {
   }
 
   @Test
+  void classTrainingNamesWhatItLacks(@TempDir Path dir) throws Exception {
+    assertEquals(1, run("train-classes", "--classes", dir.resolve("none").toString(), "--out", dir.resolve("run")
+        .toString()));
+    assertTrue(cli.err().contains("isc data train-set"), cli::err);
+    Files.createDirectories(dir.resolve("one/00000"));
+    Files.write(dir.resolve("one/00000/00.jpg"), new byte[] {1});
+    assertEquals(1, run("train-classes", "--classes", dir.resolve("one").toString(), "--out", dir.resolve("run")
+        .toString()));
+    assertTrue(cli.err().contains("at least 2"), cli::err);
+    assertEquals(1, run("train-classes", "--recipe", "no-such", "--classes", dir.toString(), "--out",
+        dir.resolve("run").toString()));
+    assertTrue(cli.err().contains("d2lv-mini"), cli::err);
+  }
+
+  @Test
   void helpAndVersionExitWithZero() {
     assertEquals(0, run("--help"));
     assertTrue(cli.out().contains("info"));
