@@ -118,42 +118,35 @@ class SoftTripleLossTest {
         assertEquals(expected, loss.item_double(), 1e-5 * Math.max(1, Math.abs(expected)), s.toString());
 
         // Central differences of the float64 reference against autograd of the float32 one.
-        float[] gx = HostTensors.toArray(x.grad());
-        float[] gw = HostTensors.toArray(w.grad());
-        double h = 1e-6;
-        double worst = 0;
-        double scale = 0;
-        for (int i = 0; i < n; i++) {
-          for (int j = 0; j < d; j++) {
-            double keep = xd[i][j];
-            xd[i][j] = keep + h;
-            double up = reference(xd, wd, labels, s);
-            xd[i][j] = keep - h;
-            double down = reference(xd, wd, labels, s);
-            xd[i][j] = keep;
-            double numeric = (up - down) / (2 * h);
-            worst = Math.max(worst, Math.abs(numeric - gx[i * d + j]));
-            scale = Math.max(scale, Math.abs(numeric));
-          }
-        }
-        for (int i = 0; i < d; i++) {
-          for (int j = 0; j < ck; j++) {
-            double keep = wd[i][j];
-            wd[i][j] = keep + h;
-            double up = reference(xd, wd, labels, s);
-            wd[i][j] = keep - h;
-            double down = reference(xd, wd, labels, s);
-            wd[i][j] = keep;
-            double numeric = (up - down) / (2 * h);
-            worst = Math.max(worst, Math.abs(numeric - gw[i * ck + j]));
-            scale = Math.max(scale, Math.abs(numeric));
-          }
-        }
+        double[] errorAndScale = new double[2];
+        compare(xd, HostTensors.toArray(x.grad()), () -> reference(xd, wd, labels, s), errorAndScale);
+        compare(wd, HostTensors.toArray(w.grad()), () -> reference(xd, wd, labels, s), errorAndScale);
+        double worst = errorAndScale[0];
+        double scale = errorAndScale[1];
         assertTrue(scale > 1e-3, "the gradient is not trivially zero");
         assertTrue(worst <= 1e-3 * scale, s + ": gradient off by " + worst + " of " + scale);
         loss.close();
         x.close();
         w.close();
+      }
+    }
+  }
+
+  /** Each entry of m moved by +-h: the largest distance of the central difference from autograd, and of its size. */
+  private static void compare(double[][] m, float[] autograd, java.util.function.DoubleSupplier f, double[] out) {
+    double h = 1e-6;
+    int cols = m[0].length;
+    for (int i = 0; i < m.length; i++) {
+      for (int j = 0; j < cols; j++) {
+        double keep = m[i][j];
+        m[i][j] = keep + h;
+        double up = f.getAsDouble();
+        m[i][j] = keep - h;
+        double down = f.getAsDouble();
+        m[i][j] = keep;
+        double numeric = (up - down) / (2 * h);
+        out[0] = Math.max(out[0], Math.abs(numeric - autograd[i * cols + j]));
+        out[1] = Math.max(out[1], Math.abs(numeric));
       }
     }
   }
