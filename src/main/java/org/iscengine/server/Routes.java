@@ -102,7 +102,24 @@ final class Routes {
     }
   }
 
-  Reply answer(String route, HttpExchange exchange, byte[] body) {
+  /**
+   * How the body of a request is read, before it is queued: the JSON descriptors of the reference
+   * endpoints are parsed as they arrive (so a wrong one is refused before the rest is sent, and a large
+   * body is never held whole); null for the bytes, whole (images).
+   */
+  Bodies.Parser parser(String route, HttpExchange exchange) {
+    String method = exchange.getRequestMethod();
+    if (route.equals("references") && method.equals("POST")) {
+      Requests.requireJson(exchange);
+      return in -> Requests.referenceBatch(in, detector.dimension());
+    }
+    if (route.equals("reference") && method.equals("PUT") && Requests.mediaType(exchange).equals("application/json")) {
+      return in -> Requests.referenceDescriptor(in, detector.dimension());
+    }
+    return null;
+  }
+
+  Reply answer(String route, HttpExchange exchange, Bodies.Body body) {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
     return switch (route) {
@@ -128,18 +145,17 @@ final class Routes {
       }
       case "match" -> {
         requireMethod(method, "POST");
-        yield Reply.ok(match(exchange, body));
+        yield Reply.ok(match(exchange, body.bytes()));
       }
       case "describe" -> {
         requireMethod(method, "POST");
-        float[] d = detector.describe(Requests.image(exchange, body));
+        float[] d = detector.describe(Requests.image(exchange, body.bytes()));
         yield Reply.ok(new Responses.Described(d.length, d));
       }
       case "reference" -> reference(exchange, method, path, body);
       case "references" -> {
         requireMethod(method, "POST");
-        Requests.requireJson(exchange);
-        Requests.ReferenceBatch batch = Requests.referenceBatch(body, detector.dimension());
+        Requests.ReferenceBatch batch = (Requests.ReferenceBatch) body.parsed();
         detector.addReferenceDescriptors(batch.ids(), batch.descriptors());
         yield Reply.created(new Responses.AddedMany(batch.ids().size(), references()));
       }
@@ -170,14 +186,14 @@ final class Routes {
     return new Responses.Matches(m.isCopy(), threshold, matches);
   }
 
-  private Reply reference(HttpExchange exchange, String method, String path, byte[] body) {
+  private Reply reference(HttpExchange exchange, String method, String path, Bodies.Body body) {
     String id = Requests.pathId(path.substring(REFERENCE_PREFIX.length()));
     switch (method) {
       case "PUT" -> {
-        if (Requests.mediaType(exchange).equals("application/json")) {
-          detector.addReference(id, Requests.referenceDescriptor(body, detector.dimension()).descriptor());
+        if (body.parsed() instanceof Requests.ReferenceDescriptor sent) {
+          detector.addReference(id, sent.descriptor());
         } else {
-          detector.addReference(id, Requests.image(exchange, body));
+          detector.addReference(id, Requests.image(exchange, body.bytes()));
         }
         return Reply.created(new Responses.Added(id, references()));
       }

@@ -13,6 +13,9 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -579,6 +582,32 @@ class IscServerTest {
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertError(r, 400, "24");
     assertTrue(seconds < 2.0, "answered after " + seconds + " s (20 MB sent on loopback)");
+  }
+
+  @Test
+  void aLargeJsonBodyIsParsedAsItArrivesNeverHeldWhole() throws Exception {
+    restart(TOKEN, 32 << 20, 4, List.of(), 16, 64 << 20);
+    byte[] body = ("{\"descriptor\": [" + "1,".repeat(9_999_999) + "1]}").getBytes(StandardCharsets.US_ASCII);
+    // Arrays this large go straight to the old generation: its peak shows whether the server copied the body.
+    List<MemoryPoolMXBean> old = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP && p.getName().matches(".*(Old|Tenured).*")).toList();
+    assertFalse(old.isEmpty(), "no old generation among " + ManagementFactory.getMemoryPoolMXBeans());
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      old.forEach(MemoryPoolMXBean::resetPeakUsage);
+      long before = old.stream().mapToLong(p -> p.getUsage().getUsed()).sum();
+      HttpResponse<String> r = put("/v1/references/huge", body, "application/json");
+      long peak = old.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+      assertError(r, 400, "more than 24 values");
+      assertTrue(peak - before < body.length / 2, "the old generation grew by " + (peak - before) / 1e6
+          + " MB while a body of " + body.length / 1e6 + " MB was refused");
+    }
+    String batch = "{\"references\": [{\"id\": \"a\", \"descriptor\": [" + "1,".repeat(9_999_999) + "1]}]}";
+    assertError(post("/v1/references", batch.getBytes(StandardCharsets.US_ASCII), "application/json"), 400,
+        "references[0].descriptor has more than 24 values");
+    float[] right = RandomTensors.unitVector(new Random(seed), 24);
+    assertEquals(201, put("/v1/references/right", descriptorBody(right), "application/json").statusCode());
+    assertError(post("/v1/references", descriptorBody(right), "text/plain"), 415, "application/json");
   }
 
   @Test
