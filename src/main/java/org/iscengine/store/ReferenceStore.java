@@ -312,6 +312,7 @@ public final class ReferenceStore implements AutoCloseable {
           + " move the snapshots folder away to start from the log alone.");
     }
     changesSinceSnapshot = replayed[0];
+    hooks.replayed(replayed[0]);
     log.info("reference store {}: {} references ({} log records replayed)", dir, referenceIds.size(), replayed[0]);
   }
 
