@@ -30,14 +30,16 @@ import javax.imageio.ImageIO;
  * Hostile HTTP clients against a running isc serve on loopback, all at once, while one well-behaved
  * client sends match requests one at a time (JDK only: run with `java Abuse.java`).
  *
- * <pre>java Abuse.java HOST PORT SERVER_PID BASELINE_S ABUSE_S AFTER_S PAUSE_MS</pre>
+ * <pre>java Abuse.java HOST PORT SERVER_PID BASELINE_S ABUSE_S AFTER_S PAUSE_MS BURST</pre>
  *
  * Phases: the well-behaved client alone (baseline), then together with the abuse (decompression
- * bombs, 64 sockets sending their headers one byte a second, a burst of 500 concurrent match
- * requests every 10 s, cross-site text/plain posts, a foreign Host, odd ids, a JSON array of 10^7
+ * bombs, 64 sockets sending their headers one byte a second, a burst of BURST (500; 0: none)
+ * concurrent match requests every 10 s, cross-site text/plain posts, a foreign Host, odd ids, a JSON array of 10^7
  * numbers; each kind one request at a time, PAUSE_MS between), then alone again (after). Every
  * request of the abuse is on its own connection; its time is from connect to the status line,
- * upload included. The server's resident memory is read from /proc/SERVER_PID/status every 100 ms.
+ * upload included; 503 (a full queue) is a right answer for the requests answered on a request
+ * thread, since they wait in its queue. The well-behaved client waits 1 s after a 503 (Retry-After)
+ * and counts it apart from its latencies. The server's resident memory is read from /proc/SERVER_PID/status every 100 ms.
  * One JSON line per kind of request, per phase of the well-behaved client, and for memory.
  */
 public class Abuse {
@@ -145,6 +147,7 @@ public class Abuse {
   /** The well-behaved client: match requests one at a time on a keep-alive connection; latencies by phase. */
   static final Map<String, List<Double>> good = new ConcurrentHashMap<>();
   static final AtomicInteger goodErrors = new AtomicInteger();
+  static final Map<String, AtomicInteger> goodRefused = new ConcurrentHashMap<>();
 
   static void wellBehaved(byte[] jpeg, CountDownLatch done) {
     Socket s = null;
@@ -178,14 +181,21 @@ public class Abuse {
         }
         in.readNBytes(length);
         double took = ms(t0);
-        if (status != 200) {
-          goodErrors.incrementAndGet();
-        }
-        good.computeIfAbsent(now, k -> Collections.synchronizedList(new ArrayList<>())).add(took);
         if (close) {
           s.close();
           s = null;
         }
+        if (status == 503) {  // as a well-behaved client does: waits Retry-After (1 s), then tries again
+          goodRefused.computeIfAbsent(now, k -> new AtomicInteger()).incrementAndGet();
+          Thread.sleep(1000);
+          continue;
+        }
+        if (status != 200) {
+          goodErrors.incrementAndGet();
+        }
+        good.computeIfAbsent(now, k -> Collections.synchronizedList(new ArrayList<>())).add(took);
+      } catch (InterruptedException e) {
+        return;
       } catch (IOException | RuntimeException e) {
         goodErrors.incrementAndGet();
         good.computeIfAbsent(now, k -> Collections.synchronizedList(new ArrayList<>())).add(ms(t0));
@@ -362,6 +372,7 @@ public class Abuse {
     long abuseS = Long.parseLong(args[4]);
     long afterS = Long.parseLong(args[5]);
     long pauseMs = Long.parseLong(args[6]);
+    int burstSize = Integer.parseInt(args[7]);
     String self = host + ":" + port;
     byte[] image = jpeg(7);
     Answer info = once("GET", "/v1/info", self, new byte[0]);
@@ -404,17 +415,17 @@ public class Abuse {
     long until = System.nanoTime() + abuseS * 1_000_000_000L;
     List<Kind> kinds = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
-    Kind png = new Kind("PNG declaring 20000x20000", 400, 413);
-    Kind tiff = new Kind("TIFF 16-bit RGBA 8000x8000", 400, 413, 415);
+    Kind png = new Kind("PNG declaring 20000x20000", 400, 413, 503);
+    Kind tiff = new Kind("TIFF 16-bit RGBA 8000x8000", 400, 413, 415, 503);
     Kind crossSite = new Kind("text/plain POST with a foreign Origin", 403);
     Kind plain = new Kind("text/plain POST to /v1/references", 415);
     Kind rebinding = new Kind("foreign Host (DNS rebinding)", 421);
-    Kind surrogate = new Kind("id with an unpaired surrogate (path, %ED%A0%80)", 400);
+    Kind surrogate = new Kind("id with an unpaired surrogate (path, %ED%A0%80)", 400, 503);
     Kind surrogateJson = new Kind("id with an unpaired surrogate (JSON \\ud800)", 400);
     Kind badEscape = new Kind("id with a bare %", 400);
-    Kind plus = new Kind("id with + and %2B (accepted, then deleted)", 201, 200);
+    Kind plus = new Kind("id with + and %2B (accepted, then deleted)", 201, 200, 503);
     Kind huge = new Kind("JSON array of 10^7 numbers (20 MB)", 400);
-    Kind burst = new Kind("burst of 500 concurrent match requests", 200, 503);
+    Kind burst = new Kind("burst of " + burstSize + " concurrent match requests every 10 s", 200, 503);
     kinds.addAll(List.of(png, tiff, crossSite, plain, rebinding, surrogate, surrogateJson, badEscape, plus, huge, burst));
     byte[] pngBomb = pngBomb(20000, 20000);
     byte[] tiffBomb = tiff16(8000, 8000);
@@ -446,10 +457,10 @@ public class Abuse {
       threads.add(new Thread(() -> slow(until)));
     }
     threads.add(new Thread(() -> {
-      while (System.nanoTime() < until) {
+      while (burstSize > 0 && System.nanoTime() < until) {
         List<Thread> burstThreads = new ArrayList<>();
         CountDownLatch go = new CountDownLatch(1);
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < burstSize; i++) {
           Thread t = new Thread(() -> {
             try {
               go.await();
@@ -498,9 +509,9 @@ public class Abuse {
     for (String p : List.of("baseline", "abuse", "after")) {
       List<Double> l = new ArrayList<>(good.getOrDefault(p, List.of()));
       Collections.sort(l);
-      System.out.printf(Locale.ROOT, "{\"wellBehaved\":\"%s\",\"requests\":%d,\"p50Ms\":%.1f,\"p90Ms\":%.1f,"
-          + "\"p99Ms\":%.1f,\"maxMs\":%.1f}%n", p, l.size(), pct(l, 50), pct(l, 90), pct(l, 99),
-          l.isEmpty() ? 0 : l.get(l.size() - 1));
+      System.out.printf(Locale.ROOT, "{\"wellBehaved\":\"%s\",\"answered\":%d,\"p50Ms\":%.1f,\"p90Ms\":%.1f,"
+          + "\"p99Ms\":%.1f,\"maxMs\":%.1f,\"refused503\":%d}%n", p, l.size(), pct(l, 50), pct(l, 90), pct(l, 99),
+          l.isEmpty() ? 0 : l.get(l.size() - 1), goodRefused.getOrDefault(p, new AtomicInteger()).get());
     }
     System.out.printf(Locale.ROOT, "{\"wellBehavedErrors\":%d}%n", goodErrors.get());
     long hwmEnd = statusKb(pid, "VmHWM");

@@ -6,9 +6,10 @@
 # that the checks against web pages (Host, Origin, Content-Type) are the ones in the way.
 #   benchmarks/abuse/run.sh [OUT_DIR]
 # MODEL (default: run.sh's fallback, the pretrained MobileNetV2 at 160 px, 256-d), REFS (default
-# 100000), BASELINE, ABUSE, AFTER (seconds of each phase: 20, 60, 10) and PAUSE_MS (between two
-# requests of one kind of abuse: 100) can be set in the environment; SERVE_OPTS adds options to
-# `isc serve` (such as shorter queues: --threads 4 --max-queued-requests 4 --max-queue 16).
+# 100000), BASELINE, ABUSE, AFTER (seconds of each phase: 20, 60, 10), PAUSE_MS (between two
+# requests of one kind of abuse: 100) and BURST (concurrent requests every 10 s: 500; 0: none) can
+# be set in the environment; SERVE_OPTS adds options to `isc serve` (such as shorter queues: --threads 4 --max-queued-requests 4 --max-queue 16); TAG names
+# the result file (abuse-DATE-TAG.jsonl).
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$here/../..
@@ -19,7 +20,7 @@ work=$(mktemp -d)
 mkdir -p "$out"
 if [[ -n "${MODEL:-}" ]]; then model=(--model "$MODEL")
 else model=(--model mobilenetv2 --pretrained nsfwjs-mobilenet_v2 --input-size 160 --dim 256 --gem-p 3); fi
-result="$out/abuse-$day.jsonl"
+result="$out/abuse-$day${TAG:+-$TAG}.jsonl"
 : > "$result"
 pid=
 cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -38,7 +39,7 @@ dim=$(curl -sf "$url/v1/info" | sed -E 's/.*"dimension":([0-9]+).*/\1/')
 echo "{\"machine\":\"$(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -qw avx512f /proc/cpuinfo && echo avx512 || echo avx2)\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"dimension\":$dim,\"references\":$refs,\"serveOptions\":\"${SERVE_OPTS:-}\",\"loadBefore\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$result"
 java "$root/benchmarks/serve/LoadGen.java" ingest "$url" none "$dim" "$refs" 1000 7 | tee -a "$result"
 java -Xss512k "$here/Abuse.java" 127.0.0.1 "$port" "$pid" "${BASELINE:-20}" "${ABUSE:-60}" "${AFTER:-10}" \
-  "${PAUSE_MS:-100}" | tee -a "$result"
+  "${PAUSE_MS:-100}" "${BURST:-500}" | tee -a "$result"
 echo "{\"loadAfter\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"serverAlive\":$(kill -0 "$pid" 2>/dev/null && echo true || echo false)}" | tee -a "$result"
 grep -cE 'ERROR|Exception' "$work/serve.log" | sed 's/^/server log lines with ERROR or Exception: /'
 echo "results: $result"
