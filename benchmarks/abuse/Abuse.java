@@ -421,7 +421,7 @@ public class Abuse {
     Kind plain = new Kind("text/plain POST to /v1/references", 415);
     Kind rebinding = new Kind("foreign Host (DNS rebinding)", 421);
     Kind surrogate = new Kind("id with an unpaired surrogate (path, %ED%A0%80)", 400, 503);
-    Kind surrogateJson = new Kind("id with an unpaired surrogate (JSON \\ud800)", 400);
+    Kind surrogateJson = new Kind("id with an unpaired surrogate (JSON escape of D800)", 400);
     Kind badEscape = new Kind("id with a bare %", 400);
     Kind plus = new Kind("id with + and %2B (accepted, then deleted)", 201, 200, 503);
     Kind huge = new Kind("JSON array of 10^7 numbers (20 MB)", 400);

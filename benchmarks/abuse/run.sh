@@ -8,8 +8,8 @@
 # MODEL (default: run.sh's fallback, the pretrained MobileNetV2 at 160 px, 256-d), REFS (default
 # 100000), BASELINE, ABUSE, AFTER (seconds of each phase: 20, 60, 10), PAUSE_MS (between two
 # requests of one kind of abuse: 100) and BURST (concurrent requests every 10 s: 500; 0: none) can
-# be set in the environment; SERVE_OPTS adds options to `isc serve` (such as shorter queues: --threads 4 --max-queued-requests 4 --max-queue 16); TAG names
-# the result file (abuse-DATE-TAG.jsonl).
+# be set in the environment; SERVE_OPTS adds options to `isc serve` (such as shorter queues:
+# --threads 4 --max-queued-requests 4 --max-queue 16); TAG names the result file (abuse-DATE-TAG.jsonl).
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$here/../..
