@@ -54,7 +54,9 @@ final class Bodies {
         try {
           body = new Body(null, parser.parse(reading), reading.reserved);
         } catch (HttpError e) {
-          discard(in);
+          if (e.status == 400) {  // a body over the limit is not read on: its connection is closed
+            discard(in);
+          }
           throw e;
         } finally {
           reserved = reading.reserved;

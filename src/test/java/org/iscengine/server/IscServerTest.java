@@ -605,6 +605,10 @@ class IscServerTest {
     String batch = "{\"references\": [{\"id\": \"a\", \"descriptor\": [" + "1,".repeat(9_999_999) + "1]}]}";
     assertError(post("/v1/references", batch.getBytes(StandardCharsets.US_ASCII), "application/json"), 400,
         "references[0].descriptor has more than 24 values");
+    restart(TOKEN, 1 << 20, 4, List.of(), 16, 4 << 20);
+    byte[] tooLong = ("{\"note\": \"" + "a".repeat(2 << 20) + "\"}").getBytes(StandardCharsets.US_ASCII);
+    assertError(send(request("/v1/references").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(tooLong))).build()), 413, "limit");
     float[] right = RandomTensors.unitVector(new Random(seed), 24);
     assertEquals(201, put("/v1/references/right", descriptorBody(right), "application/json").statusCode());
     assertError(post("/v1/references", descriptorBody(right), "text/plain"), 415, "application/json");
