@@ -222,6 +222,7 @@ public final class IscServer implements AutoCloseable {
       routes.admit(route, exchange);
       body = bodies.read(exchange, routes.parser(route, exchange));
       Bodies.Body read = body;
+      routes.check(route, exchange, read);
       if (Routes.light(route)) {
         finish(exchange, route, t0, read);
         return;

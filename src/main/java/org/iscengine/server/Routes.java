@@ -119,6 +119,25 @@ final class Routes {
     return null;
   }
 
+  /**
+   * Refuses, once the body is read and before the request waits for a request thread, what needs no
+   * detector work to refuse: an image whose header is over the limits or in no supported format, a
+   * reference id that is not well-formed. Under load such requests are answered at once, not after
+   * the queued work of others. The answer checks them again.
+   */
+  void check(String route, HttpExchange exchange, Bodies.Body body) {
+    String method = exchange.getRequestMethod();
+    boolean reference = route.equals("reference");
+    if (reference) {
+      Requests.pathId(exchange.getRequestURI().getRawPath().substring(REFERENCE_PREFIX.length()));
+    }
+    boolean image = body.parsed() == null && (reference ? method.equals("PUT")
+        : (route.equals("match") || route.equals("describe")) && method.equals("POST"));
+    if (image) {
+      detector.checkImage(Requests.image(exchange, body.bytes()));
+    }
+  }
+
   Reply answer(String route, HttpExchange exchange, Bodies.Body body) {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
