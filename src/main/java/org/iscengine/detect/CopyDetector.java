@@ -233,6 +233,14 @@ public final class CopyDetector implements AutoCloseable {
     return batcher.queued();
   }
 
+  /**
+   * Refuses at once, without decoding, an image that {@link #describe} would refuse from its header
+   * (format, truncation, size limits): for callers that queue images and want a bomb answered first.
+   */
+  public void checkImage(byte[] image) {
+    Images.check(image, "image", maxImageSide);
+  }
+
   /** The post-processed, L2-normalised descriptor of an image (encoded bytes). */
   public float[] describe(byte[] image) {
     return join(describeAsync(image));

@@ -96,19 +96,9 @@ public final class Images {
    *     {@link #MAX_DECODED_BYTES}
    */
   public static Mat decode(byte[] data, String source, int maxSide) {
-    if (maxSide < 1) {
-      throw new IllegalArgumentException("maxSide must be >= 1, got " + maxSide);
-    }
-    if (data.length == 0) {
-      throw new ImageDecodeException(source, "empty file");
-    }
-    ImageFormat format = ImageFormat.sniff(data).orElseThrow(() -> notSupported(data, source));
-    format.truncation(data).ifPresent(reason -> {
-      throw new ImageDecodeException(source, reason);
-    });
-    ImageFormat.Header header = format.header(data, source);
-    int reduction = format == ImageFormat.JPEG ? reduction(header, maxSide) : 1;
-    checkHeader(format, header, reduction, source);
+    Checked checked = checked(data, source, maxSide);
+    ImageFormat format = checked.format();
+    int reduction = checked.reduction();
     // JPEG: OpenCV applies the EXIF orientation itself.
     int orientation = format == ImageFormat.JPEG ? 1 : format.orientation(data);
     Mat decoded;
@@ -134,6 +124,37 @@ public final class Images {
     Mat bgr = toBgr8(decoded, source);
     Mat oriented = orient(bgr, orientation);
     return cap(oriented, maxSide);
+  }
+
+  /**
+   * Checks an image's bytes as {@link #decode} does before it decodes anything (a supported format,
+   * not truncated, a header within the limits), without decoding: cheap enough to refuse a bomb
+   * before it waits for its turn.
+   *
+   * @throws ImageDecodeException as {@link #decode} would for these reasons
+   */
+  public static void check(byte[] data, String source, int maxSide) {
+    checked(data, source, maxSide);
+  }
+
+  /** What {@link #check} found: the format, and the reduction JPEG is decoded at. */
+  private record Checked(ImageFormat format, int reduction) {}
+
+  private static Checked checked(byte[] data, String source, int maxSide) {
+    if (maxSide < 1) {
+      throw new IllegalArgumentException("maxSide must be >= 1, got " + maxSide);
+    }
+    if (data.length == 0) {
+      throw new ImageDecodeException(source, "empty file");
+    }
+    ImageFormat format = ImageFormat.sniff(data).orElseThrow(() -> notSupported(data, source));
+    format.truncation(data).ifPresent(reason -> {
+      throw new ImageDecodeException(source, reason);
+    });
+    ImageFormat.Header header = format.header(data, source);
+    int reduction = format == ImageFormat.JPEG ? reduction(header, maxSide) : 1;
+    checkHeader(format, header, reduction, source);
+    return new Checked(format, reduction);
   }
 
   /** Bytes in no supported format: a known format we do not read is unsupported, others corrupt. */

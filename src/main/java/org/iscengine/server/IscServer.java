@@ -237,8 +237,9 @@ public final class IscServer implements AutoCloseable {
         throw new HttpError(503, "shutting down");
       }
       routes.admit(route, exchange);
-      body = bodies.read(exchange);
+      body = bodies.read(exchange, routes.parser(route, exchange));
       Bodies.Body read = body;
+      routes.check(route, exchange, read);
       if (Routes.light(route)) {
         finish(exchange, route, t0, read);
         return;
@@ -257,7 +258,7 @@ public final class IscServer implements AutoCloseable {
   }
 
   private void finish(HttpExchange exchange, String route, long t0, Bodies.Body body) {
-    finish(exchange, route, t0, body, () -> routes.answer(route, exchange, body.bytes()));
+    finish(exchange, route, t0, body, () -> routes.answer(route, exchange, body));
   }
 
   /** Answers a request (its reply, or its failure through {@link ErrorAnswers}) and frees what it held. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -35,8 +36,8 @@ final class Requests {
 
   private Requests() {}
 
-  /** The body of PUT /v1/references/{id}: {"descriptor": [...]}. */
-  static ReferenceDescriptor referenceDescriptor(byte[] body, int dimension) {
+  /** The body of PUT /v1/references/{id}: {"descriptor": [...]}, read as it arrives. */
+  static ReferenceDescriptor referenceDescriptor(InputStream body, int dimension) {
     try (JsonParser p = JSON.createParser(body)) {
       float[] descriptor = null;
       requireObjectStart(p.nextToken(), "expected {\"descriptor\": [...]}");
@@ -58,8 +59,8 @@ final class Requests {
     }
   }
 
-  /** The body of POST /v1/references: {"references": [{"id": ..., "descriptor": [...]}, ...]}. */
-  static ReferenceBatch referenceBatch(byte[] body, int dimension) {
+  /** The body of POST /v1/references: {"references": [{"id": ..., "descriptor": [...]}, ...]}, read as it arrives. */
+  static ReferenceBatch referenceBatch(InputStream body, int dimension) {
     String expected = "expected {\"references\": [{\"id\": ..., \"descriptor\": [...]}, ...]}";
     List<String> ids = new ArrayList<>();
     List<float[]> descriptors = new ArrayList<>();
@@ -145,8 +146,11 @@ final class Requests {
   }
 
   private static HttpError notJson(IOException e) {
-    String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-    return new HttpError(400, "the body is not valid JSON: " + String.valueOf(reason).lines().findFirst().orElse(""));
+    if (!(e instanceof JsonProcessingException j)) {
+      return new HttpError(400, "cannot read the request body: " + e.getMessage());
+    }
+    return new HttpError(400, "the body is not valid JSON: "
+        + String.valueOf(j.getOriginalMessage()).lines().findFirst().orElse(""));
   }
 
   /**

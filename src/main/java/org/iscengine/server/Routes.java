@@ -162,7 +162,43 @@ final class Routes {
     }
   }
 
-  Reply answer(String route, HttpExchange exchange, byte[] body) {
+  /**
+   * How the body of a request is read, before it is queued: the JSON descriptors of the reference
+   * endpoints are parsed as they arrive (so a wrong one is refused before the rest is sent, and a large
+   * body is never held whole); null for the bytes, whole (images).
+   */
+  Bodies.Parser parser(String route, HttpExchange exchange) {
+    String method = exchange.getRequestMethod();
+    if (route.equals("references") && method.equals("POST")) {
+      Requests.requireJson(exchange);
+      return in -> Requests.referenceBatch(in, detector.dimension());
+    }
+    if (route.equals("reference") && method.equals("PUT") && Requests.mediaType(exchange).equals("application/json")) {
+      return in -> Requests.referenceDescriptor(in, detector.dimension());
+    }
+    return null;
+  }
+
+  /**
+   * Refuses, once the body is read and before the request waits for a request thread, what needs no
+   * detector work to refuse: an image whose header is over the limits or in no supported format, a
+   * reference id that is not well-formed. Under load such requests are answered at once, not after
+   * the queued work of others. The answer checks them again.
+   */
+  void check(String route, HttpExchange exchange, Bodies.Body body) {
+    String method = exchange.getRequestMethod();
+    boolean reference = route.equals("reference");
+    if (reference) {
+      Requests.pathId(exchange.getRequestURI().getRawPath().substring(REFERENCE_PREFIX.length()));
+    }
+    boolean image = body.parsed() == null && (reference ? method.equals("PUT")
+        : (route.equals("match") || route.equals("describe")) && method.equals("POST"));
+    if (image) {
+      detector.checkImage(Requests.image(exchange, body.bytes()));
+    }
+  }
+
+  Reply answer(String route, HttpExchange exchange, Bodies.Body body) {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
     requireMethod(route, method, exchange);
@@ -202,16 +238,15 @@ final class Routes {
             detector.defaultThreshold()));
       }
       case "match" -> {
-        yield Reply.ok(match(exchange, body));
+        yield Reply.ok(match(exchange, body.bytes()));
       }
       case "describe" -> {
-        float[] d = detector.describe(Requests.image(exchange, body));
+        float[] d = detector.describe(Requests.image(exchange, body.bytes()));
         yield Reply.ok(new Responses.Described(d.length, d));
       }
       case "reference" -> reference(exchange, method, path, body);
       case "references" -> {
-        Requests.requireJson(exchange);
-        Requests.ReferenceBatch batch = Requests.referenceBatch(body, detector.dimension());
+        Requests.ReferenceBatch batch = (Requests.ReferenceBatch) body.parsed();
         detector.addReferenceDescriptors(batch.ids(), batch.descriptors());
         yield Reply.created(new Responses.AddedMany(batch.ids().size(), references()));
       }
@@ -242,15 +277,15 @@ final class Routes {
     return new Responses.Matches(m.isCopy(), threshold, matches);
   }
 
-  private Reply reference(HttpExchange exchange, String method, String path, byte[] body) {
+  private Reply reference(HttpExchange exchange, String method, String path, Bodies.Body body) {
     String id = Requests.pathId(path.substring(REFERENCE_PREFIX.length()));
     switch (method) {
       case "PUT" -> {
-        if (Requests.mediaType(exchange).equals("application/json")) {
-          detector.addReference(id, Requests.referenceDescriptor(body, detector.dimension()).descriptor());
+        if (body.parsed() instanceof Requests.ReferenceDescriptor sent) {
+          detector.addReference(id, sent.descriptor());
           keepThumbnail(id, null);
         } else {
-          byte[] image = Requests.image(exchange, body);
+          byte[] image = Requests.image(exchange, body.bytes());
           detector.addReference(id, image);
           keepThumbnail(id, image);
         }

@@ -175,6 +175,7 @@ public final class ReferenceStore implements AutoCloseable {
       throw new IscException(IscException.Kind.UNAVAILABLE,
           "the reference store " + dir + " is already open in this process");
     }
+    long t0 = System.nanoTime();
     FileChannel lockChannel = null;
     try {
       lockChannel = FileChannel.open(dir.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -194,12 +195,15 @@ public final class ReferenceStore implements AutoCloseable {
         }
         throw e;
       }
+      long replayed;
       try {
-        store.load(snapshot);
+        replayed = store.load(snapshot);
       } catch (RuntimeException e) {
         store.release();
         throw e;
       }
+      log.info("reference store {}: {} references, opened in {} ms ({} log records replayed)", dir,
+          store.referenceIds.size(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6), replayed);
       return store;
     } catch (IOException e) {
       closeChannel(lockChannel);
@@ -277,7 +281,8 @@ public final class ReferenceStore implements AutoCloseable {
     return null;
   }
 
-  private void load(Snapshot.Loaded snapshot) {
+  /** Loads a snapshot (or none) and replays the log after it; the number of records replayed. */
+  private long load(Snapshot.Loaded snapshot) {
     if (snapshot != null) {
       snapshotSequence = snapshot.sequence();
       snapshot.ids().forEach((internal, id) -> {
@@ -312,7 +317,8 @@ public final class ReferenceStore implements AutoCloseable {
           + " move the snapshots folder away to start from the log alone.");
     }
     changesSinceSnapshot = replayed[0];
-    log.info("reference store {}: {} references ({} log records replayed)", dir, referenceIds.size(), replayed[0]);
+    hooks.replayed(replayed[0]);
+    return replayed[0];
   }
 
   public int dimension() {

@@ -3,8 +3,8 @@ package org.iscengine.store;
 import java.io.IOException;
 
 /**
- * Points where the store's disk work can be interposed on: a disk that fails, a slow snapshot, the
- * clock of the snapshot retries. The store runs with {@link #NONE}; tests pass their own.
+ * Points where the store's disk work can be interposed on or watched: a disk that fails, a slow
+ * snapshot, the clock of the snapshot retries, the log records replayed at open. The store runs with {@link #NONE}; tests pass their own.
  */
 interface StoreHooks {
   StoreHooks NONE = new StoreHooks() {};
@@ -17,6 +17,9 @@ interface StoreHooks {
 
   /** Before the files of a snapshot are written. */
   default void beforeSnapshotWrite() throws IOException {}
+
+  /** Once the store is open: how many log records it replayed after the snapshot it loaded (all of them without one). */
+  default void replayed(long records) {}
 
   /** The clock that spaces the retries of a failed background snapshot. */
   default long nanoTime() {

@@ -40,9 +40,9 @@ class ServerFuzzTest {
   private static final int DIMENSION = 4;
   private static final Method IMAGE = Reflection.method(REQUESTS, "image", HttpExchange.class, byte[].class);
   private static final Method REFERENCE_BATCH =
-      Reflection.method(REQUESTS, "referenceBatch", byte[].class, int.class);
+      Reflection.method(REQUESTS, "referenceBatch", InputStream.class, int.class);
   private static final Method REFERENCE_DESCRIPTOR =
-      Reflection.method(REQUESTS, "referenceDescriptor", byte[].class, int.class);
+      Reflection.method(REQUESTS, "referenceDescriptor", InputStream.class, int.class);
 
   /**
    * A request body with its Content-Type: the input's first line (up to a LF) is the header's
@@ -74,7 +74,7 @@ class ServerFuzzTest {
       return;
     }
     serverRefusesOrReads(() -> {
-      Object batch = Reflection.call(REFERENCE_BATCH, body, DIMENSION);
+      Object batch = Reflection.call(REFERENCE_BATCH, new ByteArrayInputStream(body), DIMENSION);
       List<?> ids = (List<?>) Reflection.component(batch, "ids");
       List<?> descriptors = (List<?>) Reflection.component(batch, "descriptors");
       assertTrue(!ids.isEmpty() && ids.size() == descriptors.size(), "one descriptor per id");
@@ -83,7 +83,7 @@ class ServerFuzzTest {
       }
     });
     serverRefusesOrReads(() -> {
-      Object one = Reflection.call(REFERENCE_DESCRIPTOR, body, DIMENSION);
+      Object one = Reflection.call(REFERENCE_DESCRIPTOR, new ByteArrayInputStream(body), DIMENSION);
       assertTrue(((float[]) Reflection.component(one, "descriptor")).length == DIMENSION, "descriptors have the dimension");
     });
   }

@@ -15,6 +15,9 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -36,6 +39,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -536,6 +540,82 @@ class IscServerTest {
   }
 
   @Test
+  void aBombOrABadIdIsRefusedAtOnceWhileTheRequestQueueIsFull() throws Exception {
+    server.stop();
+    torch.manual_seed(seed);
+    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
+        ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+    CountDownLatch release = new CountDownLatch(1);
+    DescriptorNetwork held = new DescriptorNetwork() {
+      @Override
+      public Tensor describe(Tensor images) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return model.describe(images);
+      }
+
+      @Override
+      public int dimension() {
+        return model.dimension();
+      }
+
+      @Override
+      public void moveTo(ComputeDevice device, ScalarType dtype) {
+        model.moveTo(device, dtype);
+      }
+
+      @Override
+      public ModelConfig config() {
+        return model.config();
+      }
+
+      @Override
+      public void close() {
+        model.close();
+      }
+    };
+    CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("held"), ReferenceStore.Options.defaults())
+        .build();
+    server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
+        Duration.ofSeconds(10), Duration.ofSeconds(10), "held", List.of(), 1, 1 << 20), metrics);
+    byte[] image = jpeg(seed, 90, 90);
+    try {
+      // One request on the request thread, held in the network; one waiting: the queue is full.
+      List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        waiting.add(client.sendAsync(request("/v1/describe").header("Content-Type", "image/jpeg")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (metric(send(request("/metrics").GET().build()).body(), "isc_requests_in_flight") < 3  // these two and this one
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(200);
+      assertError(client.sendAsync(request("/v1/describe").header("Content-Type", "image/jpeg")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString())
+          .get(10, TimeUnit.SECONDS), 503, "");
+      // A JPEG declaring 65000 x 65000, an id with an unpaired surrogate, bytes of no image: refused for
+      // what they are, not 503 for the queue.
+      byte[] bomb = {(byte) 0xff, (byte) 0xd8, (byte) 0xff, (byte) 0xc0, 0, 17, 8, (byte) 0xfd, (byte) 0xe8, (byte) 0xfd,
+          (byte) 0xe8, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, (byte) 0xff, (byte) 0xd9};
+      assertError(post("/v1/match", bomb, "image/jpeg"), 413, "65000x65000");
+      assertError(put("/v1/references/x%ED%A0%80", image, "image/jpeg"), 400, "UTF-8");
+      assertError(post("/v1/describe", "plain text, no image".getBytes(StandardCharsets.US_ASCII), "image/jpeg"), 400,
+          "not an image");
+      release.countDown();
+      for (CompletableFuture<HttpResponse<String>> f : waiting) {
+        assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode());
+      }
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void bodiesBeyondTheMemoryForBodiesInFlightAre503() throws Exception {
     restart(TOKEN, 48 * 1024, 4, List.of(), 16, 64 * 1024);
     byte[] notAnImage = new byte[20 * 1024];
@@ -585,6 +665,36 @@ class IscServerTest {
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertError(r, 400, "24");
     assertTrue(seconds < 2.0, "answered after " + seconds + " s (20 MB sent on loopback)");
+  }
+
+  @Test
+  void aLargeJsonBodyIsParsedAsItArrivesNeverHeldWhole() throws Exception {
+    restart(TOKEN, 32 << 20, 4, List.of(), 16, 64 << 20);
+    byte[] body = ("{\"descriptor\": [" + "1,".repeat(9_999_999) + "1]}").getBytes(StandardCharsets.US_ASCII);
+    // Arrays this large go straight to the old generation: its peak shows whether the server copied the body.
+    List<MemoryPoolMXBean> old = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP && p.getName().matches(".*(Old|Tenured).*")).toList();
+    assertFalse(old.isEmpty(), "no old generation among " + ManagementFactory.getMemoryPoolMXBeans());
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      old.forEach(MemoryPoolMXBean::resetPeakUsage);
+      long before = old.stream().mapToLong(p -> p.getUsage().getUsed()).sum();
+      HttpResponse<String> r = put("/v1/references/huge", body, "application/json");
+      long peak = old.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+      assertError(r, 400, "more than 24 values");
+      assertTrue(peak - before < body.length / 2, "the old generation grew by " + (peak - before) / 1e6
+          + " MB while a body of " + body.length / 1e6 + " MB was refused");
+    }
+    String batch = "{\"references\": [{\"id\": \"a\", \"descriptor\": [" + "1,".repeat(9_999_999) + "1]}]}";
+    assertError(post("/v1/references", batch.getBytes(StandardCharsets.US_ASCII), "application/json"), 400,
+        "references[0].descriptor has more than 24 values");
+    restart(TOKEN, 1 << 20, 4, List.of(), 16, 4 << 20);
+    byte[] tooLong = ("{\"note\": \"" + "a".repeat(2 << 20) + "\"}").getBytes(StandardCharsets.US_ASCII);
+    assertError(send(request("/v1/references").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(tooLong))).build()), 413, "limit");
+    float[] right = RandomTensors.unitVector(new Random(seed), 24);
+    assertEquals(201, put("/v1/references/right", descriptorBody(right), "application/json").statusCode());
+    assertError(post("/v1/references", descriptorBody(right), "text/plain"), 415, "application/json");
   }
 
   @Test

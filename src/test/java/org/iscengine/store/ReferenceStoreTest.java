@@ -140,6 +140,45 @@ class ReferenceStoreTest {
     }
   }
 
+  /** Opens a store and notes how many log records it replayed. */
+  private static ReferenceStore open(Path store, long snapshotEvery, long[] replayed) {
+    return ReferenceStore.open(store, DIM, options("IDMap2,Flat", snapshotEvery), new StoreHooks() {
+      @Override
+      public void replayed(long records) {
+        replayed[0] = records;
+      }
+    });
+  }
+
+  @Test
+  void aRestartReplaysOnlyTheLogAfterTheSnapshot() throws Exception {
+    Map<String, float[]> expected = new HashMap<>();
+    Path store = dir.resolve("store");
+    long[] replayed = {-1};
+    try (ReferenceStore s = open(store, 0, replayed)) {
+      assertEquals(0, replayed[0], "a new store");
+      addRandom(s, "a", 0, 40, expected);
+    }
+    try (ReferenceStore s = open(store, 0, replayed)) {
+      assertEquals(0, replayed[0], "the snapshot written at close holds all 40 adds");
+      assertHolds(s, expected);
+      addRandom(s, "b", 0, 5, expected);
+      assertTrue(s.remove("a7"));
+      expected.remove("a7");
+    }
+    // Without the snapshot of the second close, the first one is loaded and the 6 changes after it replayed.
+    org.iscengine.io.FileTrees.delete(Snapshot.list(store.resolve("snapshots")).get(0));
+    try (ReferenceStore s = open(store, 0, replayed)) {
+      assertEquals(6, replayed[0]);
+      assertHolds(s, expected);
+    }
+    deleteSnapshots(store);
+    try (ReferenceStore s = open(store, 0, replayed)) {
+      assertEquals(46, replayed[0], "with no snapshot, the whole log");
+      assertHolds(s, expected);
+    }
+  }
+
   @Test
   void aCorruptedSnapshotIsDetectedAndRebuiltFromTheLog() throws Exception {
     Path store = dir.resolve("store");
