@@ -1,13 +1,18 @@
 package org.iscengine.descriptor;
 
 import static org.bytedeco.hdf5.global.hdf5.H5D_CHUNKED;
+import static org.bytedeco.hdf5.global.hdf5.H5D_CONTIGUOUS;
 import static org.bytedeco.hdf5.global.hdf5.H5Dclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Dcreate2;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_chunk_info_by_coord;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_create_plist;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_offset;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_space;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_storage_size;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_type;
 import static org.bytedeco.hdf5.global.hdf5.H5Dopen2;
 import static org.bytedeco.hdf5.global.hdf5.H5Dread;
+import static org.bytedeco.hdf5.global.hdf5.H5Dread_chunk;
 import static org.bytedeco.hdf5.global.hdf5.H5Dwrite;
 import static org.bytedeco.hdf5.global.hdf5.H5E_DEFAULT;
 import static org.bytedeco.hdf5.global.hdf5.H5Eset_auto2;
@@ -15,14 +20,18 @@ import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY;
 import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_TRUNC;
 import static org.bytedeco.hdf5.global.hdf5.H5Fclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Fcreate;
+import static org.bytedeco.hdf5.global.hdf5.H5Fget_create_plist;
 import static org.bytedeco.hdf5.global.hdf5.H5Fget_filesize;
 import static org.bytedeco.hdf5.global.hdf5.H5Fopen;
 import static org.bytedeco.hdf5.global.hdf5.H5Lexists;
 import static org.bytedeco.hdf5.global.hdf5.H5P_DEFAULT;
 import static org.bytedeco.hdf5.global.hdf5.H5Pclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_chunk;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_external_count;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_filter2;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_layout;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_nfilters;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_sizes;
 import static org.bytedeco.hdf5.global.hdf5.H5S_ALL;
 import static org.bytedeco.hdf5.global.hdf5.H5Sclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Screate_simple;
@@ -46,10 +55,16 @@ import static org.bytedeco.hdf5.global.hdf5.H5Treclaim;
 import static org.bytedeco.hdf5.global.hdf5.H5Tset_cset;
 import static org.bytedeco.hdf5.global.hdf5.H5Tset_size;
 import static org.bytedeco.hdf5.global.hdf5.H5Tset_strpad;
+import static org.bytedeco.hdf5.global.hdf5.H5Z_FILTER_DEFLATE;
+import static org.bytedeco.hdf5.global.hdf5.H5Z_FILTER_FLETCHER32;
+import static org.bytedeco.hdf5.global.hdf5.H5Z_FILTER_SHUFFLE;
 import static org.bytedeco.hdf5.global.hdf5.H5open;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,10 +72,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.bytedeco.pytorch.global.torch;
@@ -497,6 +515,7 @@ public final class Hdf5File implements AutoCloseable {
     }
 
     List<String> variableStrings(int n) {
+      requireStringsStored(n);
       long memType = H5Tcopy(H5T_C_S1_g());
       try (PointerPointer<BytePointer> buffer = new PointerPointer<>(Math.max(1, n))) {
         H5Tset_size(memType, H5T_VARIABLE());
@@ -516,6 +535,194 @@ public final class Hdf5File implements AutoCloseable {
       } finally {
         H5Tclose(memType);
       }
+    }
+
+    /**
+     * Refuses variable-length strings that declare more bytes than the file holds, before HDF5
+     * reads them: HDF5 allocates and clears a buffer of each string's declared length before it
+     * reads the string from the file's global heap, so one damaged length costs seconds and
+     * gigabytes. The lengths come from the strings' descriptors (a 4-byte length, the heap's
+     * address, a 4-byte index) where the dataset keeps them: contiguous, or in chunks (deflate,
+     * shuffle and Fletcher-32 undone here). Compact storage, inside the dataset's header, cannot
+     * be reached so and is refused, as are descriptors in external files.
+     */
+    void requireStringsStored(long n) {
+      if (n == 0) {
+        return;
+      }
+      long fileBytes = fileBytes();
+      long descriptor = 8 + addressBytes();
+      long plist = H5Dget_create_plist(id);
+      if (plist < 0) {
+        throw corrupt("HDF5 cannot read its storage layout");
+      }
+      try {
+        if (H5Pget_external_count(plist) != 0) {
+          throw unsupported("variable-length strings stored in external files");
+        }
+        int layout = H5Pget_layout(plist);
+        if (layout == H5D_CONTIGUOUS) {
+          long offset = H5Dget_offset(id);
+          if (offset == -1 && H5Dget_storage_size(id) == 0) {
+            return;  // never written: every string is the fill value
+          }
+          if (offset < 0 || n > (fileBytes - offset) / descriptor) {
+            throw corrupt("its " + n + " string descriptors of " + descriptor + " bytes at byte " + offset
+                + " do not fit in the file's " + fileBytes + " bytes");
+          }
+          requireLengthsWithin(read(offset, n * descriptor), n, descriptor, 0, fileBytes);
+        } else if (layout == H5D_CHUNKED) {
+          requireChunkedLengthsWithin(plist, n, descriptor, fileBytes);
+        } else {
+          throw unsupported("variable-length strings in compact storage (their lengths cannot be checked before HDF5"
+              + " allocates them)");
+        }
+      } finally {
+        H5Pclose(plist);
+      }
+    }
+
+    private void requireChunkedLengthsWithin(long plist, long n, long descriptor, long fileBytes) {
+      long[] chunk = new long[1];
+      if (H5Pget_chunk(plist, 1, chunk) != 1 || chunk[0] < 1) {
+        throw corrupt("HDF5 cannot read its chunk shape");
+      }
+      long chunkBytes = InputLimits.bytes(chunk[0], descriptor, where());
+      if (chunkBytes > Math.max(fileBytes * MAX_COMPRESSION_RATIO, MIN_CHUNK_LIMIT)) {
+        throw corrupt("declares chunks of " + chunk[0] + " strings (" + chunkBytes + " bytes of descriptors), more than"
+            + " the file's " + fileBytes + " bytes can hold");
+      }
+      int filters = H5Pget_nfilters(plist);
+      int[] filter = new int[Math.max(0, filters)];
+      int[] shuffleSize = new int[filter.length];
+      for (int i = 0; i < filter.length; i++) {
+        int[] values = new int[4];
+        try (SizeTPointer count = new SizeTPointer(1).put(values.length)) {
+          filter[i] = H5Pget_filter2(plist, i, new int[1], count, values, 0, null, new int[1]);
+          shuffleSize[i] = count.get() > 0 ? values[0] : (int) descriptor;
+        }
+      }
+      long[] origin = new long[1];
+      int[] mask = new int[1];
+      long[] address = new long[1];
+      long[] size = new long[1];
+      for (long first = 0; first < n; first += chunk[0]) {
+        origin[0] = first;
+        if (H5Dget_chunk_info_by_coord(id, origin, mask, address, size) < 0) {
+          throw corrupt("HDF5 cannot find its chunk at string " + first);
+        }
+        if (address[0] == -1) {
+          continue;  // never written: fill values
+        }
+        if (size[0] < 0 || size[0] > fileBytes) {
+          throw corrupt("its chunk at string " + first + " claims " + size[0] + " bytes, more than the file's "
+              + fileBytes);
+        }
+        byte[] bytes = new byte[(int) size[0]];
+        try (BytePointer buffer = new BytePointer(Math.max(1, size[0]))) {
+          if (H5Dread_chunk(id, H5P_DEFAULT, origin, new int[1], buffer) < 0) {
+            throw corrupt("HDF5 cannot read its chunk at string " + first);
+          }
+          buffer.get(bytes);
+        }
+        for (int i = filter.length - 1; i >= 0; i--) {
+          if ((mask[0] & (1 << i)) == 0) {
+            bytes = unfilter(filter[i], shuffleSize[i], bytes, chunkBytes, first);
+          }
+        }
+        long strings = Math.min(chunk[0], n - first);
+        if (bytes.length < strings * descriptor) {
+          throw corrupt("its chunk at string " + first + " holds " + bytes.length + " bytes, not " + strings
+              + " string descriptors");
+        }
+        requireLengthsWithin(ByteBuffer.wrap(bytes), strings, descriptor, first, fileBytes);
+      }
+    }
+
+    private byte[] unfilter(int filter, int elementSize, byte[] bytes, long chunkBytes, long first) {
+      if (filter == H5Z_FILTER_DEFLATE) {
+        Inflater inflater = new Inflater();
+        try {
+          inflater.setInput(bytes);
+          byte[] out = new byte[(int) chunkBytes];
+          int length = inflater.inflate(out);
+          if (!inflater.finished()) {
+            throw corrupt("its chunk at string " + first + " does not inflate to at most " + chunkBytes + " bytes");
+          }
+          return Arrays.copyOf(out, length);
+        } catch (DataFormatException e) {
+          throw corrupt("its chunk at string " + first + " does not inflate: " + e.getMessage());
+        } finally {
+          inflater.end();
+        }
+      } else if (filter == H5Z_FILTER_SHUFFLE) {
+        if (elementSize < 1) {
+          throw corrupt("a shuffle filter of " + elementSize + "-byte elements");
+        }
+        byte[] out = bytes.clone();  // HDF5 shuffles whole elements and leaves the rest as it is
+        int elements = bytes.length / elementSize;
+        for (int b = 0; b < elementSize; b++) {
+          for (int e = 0; e < elements; e++) {
+            out[e * elementSize + b] = bytes[b * elements + e];
+          }
+        }
+        return out;
+      } else if (filter == H5Z_FILTER_FLETCHER32) {
+        if (bytes.length < 4) {
+          throw corrupt("its chunk at string " + first + " is shorter than its checksum");
+        }
+        return Arrays.copyOf(bytes, bytes.length - 4);
+      }
+      throw unsupported("variable-length strings through HDF5 filter " + filter);
+    }
+
+    /** The descriptors' lengths (the first 4 bytes of each) add up to at most the file's bytes. */
+    private void requireLengthsWithin(ByteBuffer descriptors, long count, long descriptor, long first, long fileBytes) {
+      descriptors.order(ByteOrder.LITTLE_ENDIAN);
+      long total = 0;
+      for (long i = 0; i < count; i++) {
+        long length = Integer.toUnsignedLong(descriptors.getInt((int) (i * descriptor)));
+        total += length;
+        if (total > fileBytes) {
+          throw corrupt("its strings declare more bytes than the file's " + fileBytes + " (string " + (first + i)
+              + " alone declares " + length + ")");
+        }
+      }
+    }
+
+    /** Bytes of the file (as it is on disk, HDF5's own addresses being absolute here). */
+    private ByteBuffer read(long offset, long bytes) {
+      ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(bytes));
+      try (FileChannel channel = FileChannel.open(path)) {
+        while (buffer.hasRemaining()) {
+          if (channel.read(buffer, offset + buffer.position()) < 0) {
+            throw corrupt("the file ends before its string descriptors");
+          }
+        }
+      } catch (IOException e) {
+        throw new IscException(IscException.Kind.CORRUPT_DATA, where() + ": cannot read it: " + e.getMessage(), e);
+      }
+      return buffer.flip();
+    }
+
+    /** The size of a file address (8 in files of this century). */
+    private long addressBytes() {
+      long plist = H5Fget_create_plist(file);
+      if (plist < 0) {
+        throw corrupt("HDF5 cannot read the file's creation properties");
+      }
+      try (SizeTPointer address = new SizeTPointer(1); SizeTPointer size = new SizeTPointer(1)) {
+        if (H5Pget_sizes(plist, address, size) < 0 || address.get() < 2 || address.get() > 16) {
+          throw corrupt("HDF5 cannot tell the size of the file's addresses");
+        }
+        return address.get();
+      } finally {
+        H5Pclose(plist);
+      }
+    }
+
+    IscException unsupported(String what) {
+      return new IscException(IscException.Kind.UNSUPPORTED, where() + ": " + what);
     }
 
     IllegalArgumentException error(String what) {
