@@ -60,6 +60,7 @@ import static org.bytedeco.hdf5.global.hdf5.H5Z_FILTER_FLETCHER32;
 import static org.bytedeco.hdf5.global.hdf5.H5Z_FILTER_SHUFFLE;
 import static org.bytedeco.hdf5.global.hdf5.H5open;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -102,6 +103,8 @@ public final class Hdf5File implements AutoCloseable {
   static final long MAX_COMPRESSION_RATIO = 100;
   /** One chunk may always be this large, whatever the file's size (h5py's chunks stay under it). */
   static final long MIN_CHUNK_LIMIT = 1 << 20;
+  /** Variable-length string descriptors read at a time (16 MB of them). */
+  private static final long DESCRIPTORS_PER_READ = 1 << 20;
   /** The longest Java array. */
   private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
@@ -570,7 +573,12 @@ public final class Hdf5File implements AutoCloseable {
             throw corrupt("its " + n + " string descriptors of " + descriptor + " bytes at byte " + offset
                 + " do not fit in the file's " + fileBytes + " bytes");
           }
-          requireLengthsWithin(read(offset, n * descriptor), n, descriptor, 0, fileBytes);
+          long declared = 0;
+          for (long first = 0; first < n; first += DESCRIPTORS_PER_READ) {
+            long count = Math.min(DESCRIPTORS_PER_READ, n - first);
+            declared = requireLengthsWithin(read(offset + first * descriptor, count * descriptor), count, descriptor,
+                first, declared, fileBytes);
+          }
         } else if (layout == H5D_CHUNKED) {
           requireChunkedLengthsWithin(plist, n, descriptor, fileBytes);
         } else {
@@ -588,7 +596,7 @@ public final class Hdf5File implements AutoCloseable {
         throw corrupt("HDF5 cannot read its chunk shape");
       }
       long chunkBytes = InputLimits.bytes(chunk[0], descriptor, where());
-      if (chunkBytes > Math.max(fileBytes * MAX_COMPRESSION_RATIO, MIN_CHUNK_LIMIT)) {
+      if (chunkBytes > Math.min(Math.max(fileBytes * MAX_COMPRESSION_RATIO, MIN_CHUNK_LIMIT), MAX_ARRAY_LENGTH)) {
         throw corrupt("declares chunks of " + chunk[0] + " strings (" + chunkBytes + " bytes of descriptors), more than"
             + " the file's " + fileBytes + " bytes can hold");
       }
@@ -606,6 +614,7 @@ public final class Hdf5File implements AutoCloseable {
       int[] mask = new int[1];
       long[] address = new long[1];
       long[] size = new long[1];
+      long declared = 0;
       for (long first = 0; first < n; first += chunk[0]) {
         origin[0] = first;
         if (H5Dget_chunk_info_by_coord(id, origin, mask, address, size) < 0) {
@@ -635,7 +644,7 @@ public final class Hdf5File implements AutoCloseable {
           throw corrupt("its chunk at string " + first + " holds " + bytes.length + " bytes, not " + strings
               + " string descriptors");
         }
-        requireLengthsWithin(ByteBuffer.wrap(bytes), strings, descriptor, first, fileBytes);
+        declared = requireLengthsWithin(ByteBuffer.wrap(bytes), strings, descriptor, first, declared, fileBytes);
       }
     }
 
@@ -644,12 +653,19 @@ public final class Hdf5File implements AutoCloseable {
         Inflater inflater = new Inflater();
         try {
           inflater.setInput(bytes);
-          byte[] out = new byte[(int) chunkBytes];
-          int length = inflater.inflate(out);
-          if (!inflater.finished()) {
-            throw corrupt("its chunk at string " + first + " does not inflate to at most " + chunkBytes + " bytes");
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          byte[] step = new byte[1 << 16];
+          while (!inflater.finished()) {
+            int length = inflater.inflate(step);
+            if (length == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+              throw corrupt("its chunk at string " + first + " ends before it inflates whole");
+            }
+            out.write(step, 0, length);
+            if (out.size() > chunkBytes) {
+              throw corrupt("its chunk at string " + first + " inflates to more than its " + chunkBytes + " bytes");
+            }
           }
-          return Arrays.copyOf(out, length);
+          return out.toByteArray();
         } catch (DataFormatException e) {
           throw corrupt("its chunk at string " + first + " does not inflate: " + e.getMessage());
         } finally {
@@ -676,10 +692,14 @@ public final class Hdf5File implements AutoCloseable {
       throw unsupported("variable-length strings through HDF5 filter " + filter);
     }
 
-    /** The descriptors' lengths (the first 4 bytes of each) add up to at most the file's bytes. */
-    private void requireLengthsWithin(ByteBuffer descriptors, long count, long descriptor, long first, long fileBytes) {
+    /**
+     * Adds the descriptors' lengths (the first 4 bytes of each) to the total declared by the
+     * strings before them, which must stay within the file's bytes; returns the new total.
+     */
+    private long requireLengthsWithin(ByteBuffer descriptors, long count, long descriptor, long first, long declared,
+        long fileBytes) {
       descriptors.order(ByteOrder.LITTLE_ENDIAN);
-      long total = 0;
+      long total = declared;
       for (long i = 0; i < count; i++) {
         long length = Integer.toUnsignedLong(descriptors.getInt((int) (i * descriptor)));
         total += length;
@@ -688,6 +708,7 @@ public final class Hdf5File implements AutoCloseable {
               + " alone declares " + length + ")");
         }
       }
+      return total;
     }
 
     /** Bytes of the file (as it is on disk, HDF5's own addresses being absolute here). */

@@ -120,9 +120,13 @@ class Hdf5FileLimitsTest {
       raf.seek(offset);  // the first string's descriptor starts with its length, little-endian
       raf.write(new byte[] {0, 0, 0, 0x70});
     }
-    Path chunked = damageFirstChunk(writeStrings("chunked.h5", H5D_CHUNKED, false), false);
-    Path filtered = damageFirstChunk(writeStrings("filtered.h5", H5D_CHUNKED, true), true);
-    assertStringsRefusedQuickly(List.of(contiguous, chunked, filtered));
+    Path chunked = damageChunk(writeStrings("chunked.h5", H5D_CHUNKED, false), false, 0, HUGE_LENGTH);
+    Path filtered = damageChunk(writeStrings("filtered.h5", H5D_CHUNKED, true), true, 0, HUGE_LENGTH);
+    // Two chunks each declaring less than the file, together more.
+    Path spread = writeStrings("spread.h5", H5D_CHUNKED, true);
+    int twoThirds = (int) (Files.size(spread) * 2 / 3);
+    damageChunk(damageChunk(spread, true, 0, twoThirds), true, 3, twoThirds);
+    assertStringsRefusedQuickly(List.of(contiguous, chunked, filtered, spread));
   }
 
   /**
@@ -149,11 +153,11 @@ class Hdf5FileLimitsTest {
     }
   }
 
-  /** Sets the first string's declared length in the first chunk (deflated and shuffled or not). */
-  private static Path damageFirstChunk(Path file, boolean filtered) throws DataFormatException {
+  /** Sets the declared length of the first string of the chunk at origin (deflated and shuffled or not). */
+  private static Path damageChunk(Path file, boolean filtered, long first, int declared) throws DataFormatException {
     long f = H5Fopen(file.toString(), H5F_ACC_RDWR(), H5P_DEFAULT);
     long d = H5Dopen2(f, "image_names", H5P_DEFAULT);
-    long[] origin = {0};
+    long[] origin = {first};
     long[] size = new long[1];
     assertTrue(H5Dget_chunk_storage_size(d, origin, size) >= 0);
     int[] mask = new int[1];
@@ -173,7 +177,7 @@ class Hdf5FileLimitsTest {
     int elements = chunk.length / 16;
     boolean shuffled = filtered && (mask[0] & 1) == 0;  // HDF5 may skip the shuffle (bit 0 of the mask)
     for (int b = 0; b < 4; b++) {  // shuffled: byte b of element 0 is at b * elements
-      chunk[shuffled ? b * elements : b] = (byte) (HUGE_LENGTH >>> (8 * b));
+      chunk[shuffled ? b * elements : b] = (byte) (declared >>> (8 * b));
     }
     if (filtered) {
       Deflater deflater = new Deflater(6);
