@@ -602,12 +602,12 @@ public final class Hdf5File implements AutoCloseable {
       }
       int filters = H5Pget_nfilters(plist);
       int[] filter = new int[Math.max(0, filters)];
-      int[] shuffleSize = new int[filter.length];
+      int[] elementSize = new int[filter.length];  // the shuffle filter's parameter
       for (int i = 0; i < filter.length; i++) {
         int[] values = new int[4];
         try (SizeTPointer count = new SizeTPointer(1).put(values.length)) {
           filter[i] = H5Pget_filter2(plist, i, new int[1], count, values, 0, null, new int[1]);
-          shuffleSize[i] = count.get() > 0 ? values[0] : (int) descriptor;
+          elementSize[i] = count.get() > 0 ? values[0] : (int) descriptor;
         }
       }
       long[] origin = new long[1];
@@ -623,7 +623,7 @@ public final class Hdf5File implements AutoCloseable {
         if (address[0] == -1) {
           continue;  // never written: fill values
         }
-        if (size[0] < 0 || size[0] > fileBytes) {
+        if (size[0] < 0 || size[0] > Math.min(fileBytes, MAX_ARRAY_LENGTH)) {
           throw corrupt("its chunk at string " + first + " claims " + size[0] + " bytes, more than the file's "
               + fileBytes);
         }
@@ -636,7 +636,7 @@ public final class Hdf5File implements AutoCloseable {
         }
         for (int i = filter.length - 1; i >= 0; i--) {
           if ((mask[0] & (1 << i)) == 0) {
-            bytes = unfilter(filter[i], shuffleSize[i], bytes, chunkBytes, first);
+            bytes = unfilter(filter[i], elementSize[i], bytes, chunkBytes, first);
           }
         }
         long strings = Math.min(chunk[0], n - first);
@@ -704,8 +704,8 @@ public final class Hdf5File implements AutoCloseable {
         long length = Integer.toUnsignedLong(descriptors.getInt((int) (i * descriptor)));
         total += length;
         if (total > fileBytes) {
-          throw corrupt("its strings declare more bytes than the file's " + fileBytes + " (string " + (first + i)
-              + " alone declares " + length + ")");
+          throw corrupt("its strings declare more bytes than the file's " + fileBytes + " hold (" + total
+              + " by string " + (first + i) + ", which declares " + length + ")");
         }
       }
       return total;
