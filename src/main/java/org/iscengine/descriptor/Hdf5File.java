@@ -32,6 +32,7 @@ import static org.bytedeco.hdf5.global.hdf5.H5Pget_filter2;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_layout;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_nfilters;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_sizes;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_userblock;
 import static org.bytedeco.hdf5.global.hdf5.H5S_ALL;
 import static org.bytedeco.hdf5.global.hdf5.H5Sclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Screate_simple;
@@ -71,7 +72,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -553,8 +556,9 @@ public final class Hdf5File implements AutoCloseable {
       if (n == 0) {
         return;
       }
-      long fileBytes = fileBytes();
-      long descriptor = 8 + addressBytes();
+      StringHeap heap = new StringHeap();
+      long fileBytes = heap.fileBytes;
+      long descriptor = heap.descriptorBytes;
       long plist = H5Dget_create_plist(id);
       if (plist < 0) {
         throw corrupt("HDF5 cannot read its storage layout");
@@ -573,14 +577,12 @@ public final class Hdf5File implements AutoCloseable {
             throw corrupt("its " + n + " string descriptors of " + descriptor + " bytes at byte " + offset
                 + " do not fit in the file's " + fileBytes + " bytes");
           }
-          long declared = 0;
           for (long first = 0; first < n; first += DESCRIPTORS_PER_READ) {
             long count = Math.min(DESCRIPTORS_PER_READ, n - first);
-            declared = requireLengthsWithin(read(offset + first * descriptor, count * descriptor), count, descriptor,
-                first, declared, fileBytes);
+            heap.check(read(offset + first * descriptor, count * descriptor), count, first);
           }
         } else if (layout == H5D_CHUNKED) {
-          requireChunkedLengthsWithin(plist, n, descriptor, fileBytes);
+          requireChunkedStringsStored(plist, n, heap);
         } else {
           throw unsupported("variable-length strings in compact storage (their lengths cannot be checked before HDF5"
               + " allocates them)");
@@ -590,7 +592,9 @@ public final class Hdf5File implements AutoCloseable {
       }
     }
 
-    private void requireChunkedLengthsWithin(long plist, long n, long descriptor, long fileBytes) {
+    private void requireChunkedStringsStored(long plist, long n, StringHeap heap) {
+      long fileBytes = heap.fileBytes;
+      long descriptor = heap.descriptorBytes;
       long[] chunk = new long[1];
       if (H5Pget_chunk(plist, 1, chunk) != 1 || chunk[0] < 1) {
         throw corrupt("HDF5 cannot read its chunk shape");
@@ -614,7 +618,6 @@ public final class Hdf5File implements AutoCloseable {
       int[] mask = new int[1];
       long[] address = new long[1];
       long[] size = new long[1];
-      long declared = 0;
       for (long first = 0; first < n; first += chunk[0]) {
         origin[0] = first;
         if (H5Dget_chunk_info_by_coord(id, origin, mask, address, size) < 0) {
@@ -644,7 +647,7 @@ public final class Hdf5File implements AutoCloseable {
           throw corrupt("its chunk at string " + first + " holds " + bytes.length + " bytes, not " + strings
               + " string descriptors");
         }
-        declared = requireLengthsWithin(ByteBuffer.wrap(bytes), strings, descriptor, first, declared, fileBytes);
+        heap.check(ByteBuffer.wrap(bytes), strings, first);
       }
     }
 
@@ -692,25 +695,6 @@ public final class Hdf5File implements AutoCloseable {
       throw unsupported("variable-length strings through HDF5 filter " + filter);
     }
 
-    /**
-     * Adds the descriptors' lengths (the first 4 bytes of each) to the total declared by the
-     * strings before them, which must stay within the file's bytes; returns the new total.
-     */
-    private long requireLengthsWithin(ByteBuffer descriptors, long count, long descriptor, long first, long declared,
-        long fileBytes) {
-      descriptors.order(ByteOrder.LITTLE_ENDIAN);
-      long total = declared;
-      for (long i = 0; i < count; i++) {
-        long length = Integer.toUnsignedLong(descriptors.getInt((int) (i * descriptor)));
-        total += length;
-        if (total > fileBytes) {
-          throw corrupt("its strings declare more bytes than the file's " + fileBytes + " hold (" + total
-              + " by string " + (first + i) + ", which declares " + length + ")");
-        }
-      }
-      return total;
-    }
-
     /** Bytes of the file (as it is on disk, HDF5's own addresses being absolute here). */
     private ByteBuffer read(long offset, long bytes) {
       ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(bytes));
@@ -726,19 +710,133 @@ public final class Hdf5File implements AutoCloseable {
       return buffer.flip();
     }
 
-    /** The size of a file address (8 in files of this century). */
-    private long addressBytes() {
-      long plist = H5Fget_create_plist(file);
-      if (plist < 0) {
-        throw corrupt("HDF5 cannot read the file's creation properties");
-      }
-      try (SizeTPointer address = new SizeTPointer(1); SizeTPointer size = new SizeTPointer(1)) {
-        if (H5Pget_sizes(plist, address, size) < 0 || address.get() < 2 || address.get() > 16) {
-          throw corrupt("HDF5 cannot tell the size of the file's addresses");
+    /**
+     * The global heap behind variable-length strings, checked as HDF5 will parse it, before HDF5
+     * reads it: each string's descriptor must name an object its heap collection holds, of the
+     * length the descriptor declares, and the declared lengths together must fit in the file.
+     * HDF5 1.14.3 copies an object before it compares its size, and takes an object index past its
+     * collection's objects on trust (a crash).
+     */
+    private final class StringHeap {
+      private static final int SIGNATURE = 'G' | 'C' << 8 | 'O' << 16 | 'L' << 24;
+
+      final long fileBytes;
+      final long descriptorBytes;
+      private final int addressBytes;
+      private final int lengthBytes;
+      private final long base;
+      private final Map<Long, Map<Integer, Long>> collections = new HashMap<>();
+      private long declared;
+      private long parsed;
+
+      StringHeap() {
+        fileBytes = fileBytes();
+        long plist = H5Fget_create_plist(file);
+        if (plist < 0) {
+          throw corrupt("HDF5 cannot read the file's creation properties");
         }
-        return address.get();
-      } finally {
-        H5Pclose(plist);
+        try (SizeTPointer address = new SizeTPointer(1); SizeTPointer length = new SizeTPointer(1)) {
+          long[] userBlock = new long[1];
+          if (H5Pget_sizes(plist, address, length) < 0 || H5Pget_userblock(plist, userBlock) < 0
+              || address.get() < 2 || address.get() > 8 || length.get() < 2 || length.get() > 8) {
+            throw corrupt("HDF5 cannot tell the size of the file's addresses and lengths");
+          }
+          addressBytes = (int) address.get();
+          lengthBytes = (int) length.get();
+          base = userBlock[0];
+          descriptorBytes = 8 + addressBytes;
+        } finally {
+          H5Pclose(plist);
+        }
+      }
+
+      /** Checks count descriptors, the first being string number first. */
+      void check(ByteBuffer descriptors, long count, long first) {
+        descriptors.order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < count; i++) {
+          int at = (int) (i * descriptorBytes);
+          long string = first + i;
+          long length = Integer.toUnsignedLong(descriptors.getInt(at));
+          long address = unsigned(descriptors, at + 4, addressBytes);
+          long index = Integer.toUnsignedLong(descriptors.getInt(at + 4 + addressBytes));
+          declared += length;
+          if (declared > fileBytes) {
+            throw corrupt("its strings declare more bytes than the file's " + fileBytes + " hold (" + declared
+                + " by string " + string + ", which declares " + length + ")");
+          }
+          if (address == 0) {
+            continue;  // a null string
+          }
+          Long size = index > 0xffff ? null : collection(address, string).get((int) index);
+          if (size == null) {
+            throw corrupt("string " + string + " is object " + index + " of the heap collection at byte " + address
+                + ", which holds no such object");
+          }
+          if (size != length) {
+            throw corrupt("string " + string + " declares " + length + " bytes, its heap object holds " + size);
+          }
+        }
+      }
+
+      /** The sizes of a collection's objects by index, parsed as HDF5 parses them, but checked. */
+      private Map<Integer, Long> collection(long address, long string) {
+        Map<Integer, Long> known = collections.get(address);
+        if (known != null) {
+          return known;
+        }
+        long header = align8(8 + lengthBytes);
+        long objectHeader = 8 + lengthBytes;
+        if (address < 0 || address > fileBytes - base - header) {
+          throw corrupt("string " + string + " is in a heap collection at byte " + Long.toUnsignedString(address)
+              + ", past the file's " + fileBytes + " bytes");
+        }
+        long at = base + address;
+        ByteBuffer head = read(at, header).order(ByteOrder.LITTLE_ENDIAN);
+        if (head.getInt(0) != SIGNATURE || head.get(4) != 1) {
+          throw corrupt("string " + string + " is in a heap collection at byte " + address
+              + ", where there is none");
+        }
+        long size = unsigned(head, 8, lengthBytes);
+        if (size < header + objectHeader || size > fileBytes - at || size > MAX_ARRAY_LENGTH) {
+          throw corrupt("the heap collection at byte " + address + " declares " + Long.toUnsignedString(size)
+              + " bytes, in a file of " + fileBytes);
+        }
+        parsed += size;
+        if (parsed > fileBytes) {
+          throw corrupt("the heap collections of its strings overlap (" + parsed + " bytes of them in a file of "
+              + fileBytes + ")");
+        }
+        ByteBuffer chunk = read(at, size).order(ByteOrder.LITTLE_ENDIAN);
+        Map<Integer, Long> objects = new HashMap<>();
+        for (long p = header; p + objectHeader <= size; ) {  // a tail too small for an object is free space
+          int index = Short.toUnsignedInt(chunk.getShort((int) p));
+          long objectSize = unsigned(chunk, (int) p + 8, lengthBytes);
+          // The free space (object 0) counts its own header; the objects' data is padded to 8 bytes.
+          long need = objectSize < 0 || objectSize > size ? -1
+              : index > 0 ? objectHeader + align8(objectSize) : objectSize;
+          if (need < objectHeader || need > size - p) {
+            throw corrupt("the heap collection at byte " + address + " has an object " + index + " of "
+                + Long.toUnsignedString(objectSize) + " bytes at byte " + p + " of its " + size);
+          }
+          if (index > 0) {
+            objects.put(index, objectSize);  // as in HDF5, a later object of the same index wins
+          }
+          p += need;
+        }
+        collections.put(address, objects);
+        return objects;
+      }
+
+      private static long align8(long bytes) {
+        return (bytes + 7) / 8 * 8;
+      }
+
+      private static long unsigned(ByteBuffer bytes, int at, int width) {
+        long value = 0;
+        for (int i = width - 1; i >= 0; i--) {
+          value = value << 8 | Byte.toUnsignedLong(bytes.get(at + i));
+        }
+        return value;
       }
     }
 

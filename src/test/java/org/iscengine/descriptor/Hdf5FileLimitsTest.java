@@ -46,11 +46,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.zip.DataFormatException;
@@ -72,6 +77,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Hdf5FileLimitsTest {
   private static final String VLEN_FINDING =
       "/org/iscengine/fuzz/DescriptorFuzzTestInputs/hdf5/finding-DescriptorFuzzTest-hdf5-vlen-strings-slow";
+  private static final String HEAP_FINDING =
+      "/org/iscengine/fuzz/DescriptorFuzzTestInputs/hdf5/finding-DescriptorFuzzTest-hdf5-vlen-heap-index-crash";
   private static final String[] NAMES = {"Q00001", "R000002", "é-ü", "", "R1000000", "x", "last one"};
   /** A declared string length HDF5 would allocate and clear before reading the string. */
   private static final int HUGE_LENGTH = 0x70000000;
@@ -101,21 +108,48 @@ class Hdf5FileLimitsTest {
 
   @Test
   void theFuzzFindingsStringsAreRefusedQuicklyInBoundedMemory() throws Exception {
-    Path file = dir.resolve("finding.h5");
-    try (InputStream in = Hdf5FileLimitsTest.class.getResourceAsStream(VLEN_FINDING)) {
-      Files.write(file, in.readAllBytes());
+    Path slow = dir.resolve("slow.h5");
+    Path crash = dir.resolve("crash.h5");
+    for (Path file : List.of(slow, crash)) {
+      try (InputStream in = Hdf5FileLimitsTest.class.getResourceAsStream(file == slow ? VLEN_FINDING : HEAP_FINDING)) {
+        Files.write(file, in.readAllBytes());
+      }
     }
-    assertStringsRefusedQuickly(List.of(file));
+    assertStringsRefusedQuickly(List.of(slow, crash));
+  }
+
+  @Test
+  void stringsReferringToObjectsTheirHeapDoesNotHoldAreRefusedWithoutACrash() throws Exception {
+    Path written = writeStrings("heap.h5", H5D_CONTIGUOUS, false);
+    byte[] valid = Files.readAllBytes(written);
+    // Each descriptor: the string's length (4 bytes), its heap collection's address (8), its
+    // object's index in the collection (4). The collection: "GCOL", version, 3 reserved bytes, its
+    // size (8), then objects: index (2), reference count (2), reserved (4), size (8), data.
+    int descriptors = (int) descriptorsOffset(written);
+    int heap = indexOf(valid, "GCOL");
+    assertEquals(heap, (int) longAt(valid, descriptors + 4));
+    Map<String, byte[]> damaged = new LinkedHashMap<>();
+    damaged.put("index-missing", withInt(valid, descriptors + 12, 12035));
+    damaged.put("index-zero", withInt(valid, descriptors + 12, 0));
+    damaged.put("length-other", withInt(valid, descriptors, intAt(valid, descriptors) + 1));
+    damaged.put("address-inside", withLong(valid, descriptors + 4, heap + 8));
+    damaged.put("address-past-end", withLong(valid, descriptors + 4, 1L << 40));
+    damaged.put("address-negative", withLong(valid, descriptors + 4, -1));
+    damaged.put("collection-size-huge", withLong(valid, heap + 8, 1L << 40));
+    damaged.put("collection-size-tiny", withLong(valid, heap + 8, 8));
+    damaged.put("object-size-huge", withLong(valid, heap + 24, 1L << 40));
+    damaged.put("object-size-past-collection", withLong(valid, heap + 24, longAt(valid, heap + 8)));
+    List<Path> files = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : damaged.entrySet()) {
+      files.add(Files.write(dir.resolve(e.getKey() + ".h5"), e.getValue()));
+    }
+    assertStringsRefusedQuickly(files);
   }
 
   @Test
   void stringsDeclaringGigabytesAreRefusedQuicklyInBoundedMemory() throws Exception {
     Path contiguous = writeStrings("contiguous.h5", H5D_CONTIGUOUS, false);
-    long f = H5Fopen(contiguous.toString(), H5F_ACC_RDWR(), H5P_DEFAULT);
-    long d = H5Dopen2(f, "image_names", H5P_DEFAULT);
-    long offset = H5Dget_offset(d);
-    H5Dclose(d);
-    H5Fclose(f);
+    long offset = descriptorsOffset(contiguous);
     try (RandomAccessFile raf = new RandomAccessFile(contiguous.toFile(), "rw")) {
       raf.seek(offset);  // the first string's descriptor starts with its length, little-endian
       raf.write(new byte[] {0, 0, 0, 0x70});
@@ -153,6 +187,47 @@ class Hdf5FileLimitsTest {
     }
   }
 
+  /** Where the descriptors of a contiguous "image_names" start in its file. */
+  private static long descriptorsOffset(Path file) {
+    long f = H5Fopen(file.toString(), H5F_ACC_RDWR(), H5P_DEFAULT);
+    long d = H5Dopen2(f, "image_names", H5P_DEFAULT);
+    long offset = H5Dget_offset(d);
+    H5Dclose(d);
+    H5Fclose(f);
+    assertTrue(offset > 0);
+    return offset;
+  }
+
+  private static byte[] withLong(byte[] bytes, int offset, long value) {
+    byte[] copy = bytes.clone();
+    ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putLong(offset, value);
+    return copy;
+  }
+
+  private static byte[] withInt(byte[] bytes, int offset, int value) {
+    byte[] copy = bytes.clone();
+    ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, value);
+    return copy;
+  }
+
+  private static long longAt(byte[] bytes, int offset) {
+    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(offset);
+  }
+
+  private static int intAt(byte[] bytes, int offset) {
+    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(offset);
+  }
+
+  private static int indexOf(byte[] bytes, String ascii) {
+    byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i + needle.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError(ascii + " not found");
+  }
+
   /** Sets the declared length of the first string of the chunk at origin (deflated and shuffled or not). */
   private static Path damageChunk(Path file, boolean filtered, long first, int declared) throws DataFormatException {
     long f = H5Fopen(file.toString(), H5F_ACC_RDWR(), H5P_DEFAULT);
@@ -171,7 +246,7 @@ class Hdf5FileLimitsTest {
       Inflater inflater = new Inflater();
       inflater.setInput(stored);
       byte[] out = new byte[1 << 16];
-      chunk = java.util.Arrays.copyOf(out, inflater.inflate(out));
+      chunk = Arrays.copyOf(out, inflater.inflate(out));
       inflater.end();
     }
     int elements = chunk.length / 16;
@@ -184,7 +259,7 @@ class Hdf5FileLimitsTest {
       deflater.setInput(chunk);
       deflater.finish();
       byte[] out = new byte[1 << 16];
-      chunk = java.util.Arrays.copyOf(out, deflater.deflate(out));
+      chunk = Arrays.copyOf(out, deflater.deflate(out));
       deflater.end();
     }
     try (BytePointer p = new BytePointer(chunk.length)) {
