@@ -4,20 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.errors.IscException;
 import org.iscengine.kernels.Metric;
@@ -158,24 +154,13 @@ class FaissIndexFileTest {
 
   /** Loads every file of the folder in a child JVM; each must be refused as corrupt, by name. */
   private static void assertAllRefusedAsCorrupt(Path folder, int files) throws Exception {
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), IndexLoadChild.class.getName(), folder.toString())
-        .directory(folder.toFile()).redirectErrorStream(true).start();
-    byte[] output = child.getInputStream().readAllBytes();
-    assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child JVM finishes");
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertEquals(0, child.exitValue(), () -> "the child JVM ended normally, not by a crash:\n" + tail(text));
-    List<String> results = text.lines().filter(l -> l.startsWith(IndexLoadChild.PREFIX)).toList();
-    assertEquals(files, results.size(), () -> "one result per file:\n" + tail(text));
-    for (String line : results) {
-      String[] parts = line.substring(IndexLoadChild.PREFIX.length()).split("\t", 3);
-      assertEquals(IscException.Kind.CORRUPT_DATA.name(), parts[1], () -> "refused as corrupt: " + line);
-      assertTrue(parts[2].contains(parts[0]), () -> "the message names the file: " + line);
+    List<IndexLoadChild.Result> results = IndexLoadChild.run(folder);
+    assertEquals(files, results.size(), "one result per file");
+    for (IndexLoadChild.Result r : results) {
+      assertEquals(IscException.Kind.CORRUPT_DATA.name(), r.outcome(), () -> "refused as corrupt: " + r);
+      assertTrue(r.message().contains(r.name()), () -> "the message names the file: " + r);
+      assertTrue(r.peakGrowthMegabytes() < 64, () -> "in bounded memory: " + r);
     }
-  }
-
-  private static String tail(String text) {
-    return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
   }
 
   private static Path idMap2Flat(Path file) {
@@ -227,30 +212,5 @@ class FaissIndexFileTest {
       }
     }
     throw new AssertionError(ascii + " not found");
-  }
-
-  /** Loads each file of a folder, printing "name, kind, message" for each refusal. */
-  static final class IndexLoadChild {
-    static final String PREFIX = "load\t";
-
-    public static void main(String[] args) throws IOException {
-      List<Path> files = new ArrayList<>();
-      try (Stream<Path> s = Files.list(Path.of(args[0]))) {
-        s.sorted().forEach(files::add);
-      }
-      for (Path file : files) {
-        String name = file.getFileName().toString();
-        String result;
-        try (VectorIndex index = VectorIndex.load(file)) {
-          result = "LOADED\t" + index.size() + " vectors";
-        } catch (IscException e) {
-          result = e.kind() + "\t" + e.getMessage();
-        } catch (RuntimeException e) {
-          result = e.getClass().getName() + "\t" + e.getMessage();
-        }
-        System.out.println(PREFIX + name + "\t" + result.replace('\n', ' '));
-        System.out.flush();
-      }
-    }
   }
 }
