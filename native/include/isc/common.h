@@ -33,7 +33,8 @@ typedef enum isc_code {
   ISC_UNSUPPORTED = 2,      /* valid request this backend does not implement (e.g. a dtype) */
   ISC_OUT_OF_MEMORY = 3,
   ISC_DEVICE_ERROR = 4,     /* a CUDA runtime or launch error */
-  ISC_INTERNAL = 5          /* anything else; the message says what */
+  ISC_INTERNAL = 5,         /* anything else; the message says what */
+  ISC_CORRUPT_DATA = 6      /* a file whose contents are damaged; the message says where */
 } isc_code;
 
 /* Element types of tensors crossing the ABI. */

@@ -60,6 +60,10 @@ ISC_API int32_t isc_faiss_remove(isc_faiss_index* index, int64_t n, const int64_
                                  isc_status* status);
 
 ISC_API int32_t isc_faiss_write(const isc_faiss_index* index, const char* path, isc_status* status);
+/* Reads an index written by isc_faiss_write. A damaged file is ISC_CORRUPT_DATA: the counts in
+ * the formats of flat, IDMap, IDMap2 and IVFFlat indexes are checked against the bytes the file
+ * holds before anything is allocated for them, and the loaded index must be consistent (an id map
+ * as long as the index, without duplicates in an IDMap2; IVF lists that hold ntotal vectors). */
 ISC_API int32_t isc_faiss_read(const char* path, isc_faiss_index** out, isc_status* status);
 
 /* Threads FAISS uses (OpenMP). */

@@ -84,7 +84,7 @@ public final class ExactIndex implements VectorIndex {
     this.metric = metric;
     this.device = device;
     this.precision = precision;
-    this.storage = allocate(1024);
+    this.storage = allocate(Math.max(1, Math.min(1024, INITIAL_FLOATS / dim)));
   }
 
   @Override
@@ -449,6 +449,9 @@ public final class ExactIndex implements VectorIndex {
       throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
     }
   }
+
+  /** Floats an empty index holds room for (1 024 rows of up to 1 024 floats, 4 MB), however wide its rows. */
+  private static final int INITIAL_FLOATS = 1 << 20;
 
   /** Rows read per block while loading: about 4 MB of floats. */
   private static final int LOAD_BLOCK_FLOATS = 1 << 20;

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Tensor;
+import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.kernels.HostTensors;
 import org.iscengine.kernels.Metric;
@@ -47,7 +48,12 @@ public final class FaissIndex implements VectorIndex {
     return new FaissIndex(out);
   }
 
-  /** An index written by {@link #save} (or by FAISS's write_index). */
+  /**
+   * An index written by {@link #save} (or by FAISS's write_index).
+   *
+   * @throws IscException of kind CORRUPT_DATA naming the file and the damage when its contents are
+   *     not a consistent index (counts the file cannot hold, an id map of another length)
+   */
   public static FaissIndex read(Path path) {
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException("index file not found: " + path);
@@ -57,7 +63,8 @@ public final class FaissIndex implements VectorIndex {
     try (IscAbi.Status status = new IscAbi.Status()) {
       int code = IscFaiss.read(path.toString(), out, status);
       if (code != IscAbi.OK) {
-        throw new IllegalArgumentException("cannot read FAISS index " + path + ": " + status.message().getString());
+        String message = "cannot read FAISS index " + path + ": " + status.message().getString();
+        throw code == IscAbi.INVALID_ARGUMENT ? new IllegalArgumentException(message) : new KernelException(code, message);
       }
     }
     return new FaissIndex(out);

@@ -26,6 +26,30 @@ class ExactIndexFileTest {
 
   @TempDir Path dir;
 
+  @Test
+  void anIndexOfHugeDimensionAndNoVectorsLoadsInBoundedMemory() throws Exception {
+    // The snapshot fuzz target's input: a version 1 file of dimension 983 040 and no vectors (and a
+    // wrong checksum), for which the index allocated 1 024 rows (4 GB) before reading on.
+    byte[] input;
+    try (java.io.InputStream in = ExactIndexFileTest.class.getResourceAsStream(
+        "/org/iscengine/fuzz/StoreFuzzTestInputs/snapshot/finding-StoreFuzzTest-snapshot-exact-dimension-alloc")) {
+      input = in.readAllBytes();
+    }
+    int idsLength = Integer.remainderUnsigned(ByteBuffer.wrap(input).getInt(0), input.length - 4 + 1);
+    Path folder = Files.createDirectories(dir.resolve("huge"));
+    Files.write(folder.resolve("finding.idx"), java.util.Arrays.copyOfRange(input, 4 + idsLength, input.length));
+    try (ExactIndex empty = new ExactIndex(983_040, Metric.INNER_PRODUCT)) {
+      empty.save(folder.resolve("valid.idx"));
+    }
+    var results = IndexLoadChild.run(folder);
+    assertEquals(2, results.size());
+    assertEquals(IscException.Kind.CORRUPT_DATA.name(), results.get(0).outcome(), results.get(0).toString());
+    assertEquals("LOADED", results.get(1).outcome(), results.get(1).toString());
+    for (var r : results) {
+      assertTrue(r.peakGrowthMegabytes() < 64, () -> "in bounded memory: " + r);
+    }
+  }
+
   private final long seed = System.nanoTime();
   private final float[] values = randomValues(new Random(seed), 3 * DIM);
   private final long[] ids = {10, 20, 30};

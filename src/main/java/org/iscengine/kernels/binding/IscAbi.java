@@ -35,6 +35,7 @@ public final class IscAbi {
   public static final int OUT_OF_MEMORY = 3;
   public static final int DEVICE_ERROR = 4;
   public static final int INTERNAL = 5;
+  public static final int CORRUPT_DATA = 6;
 
   /** Element types of {@code isc_dtype}. */
   public static final int FLOAT32 = 0;

@@ -31,6 +31,7 @@ public class KernelException extends IscException {
     return switch (code) {
       case IscAbi.UNSUPPORTED -> Kind.UNSUPPORTED;
       case IscAbi.OUT_OF_MEMORY -> Kind.OUT_OF_RESOURCES;
+      case IscAbi.CORRUPT_DATA -> Kind.CORRUPT_DATA;
       case -1 -> Kind.UNAVAILABLE;
       default -> Kind.INTERNAL;  // INVALID_ARGUMENT past the Java checks, DEVICE_ERROR, INTERNAL
     };
