@@ -60,15 +60,17 @@ public final class ReferenceLog implements AutoCloseable {
 
   private final Path file;
   private final int dimension;
+  private final StoreHooks hooks;
   private FileChannel channel;
   private long compactedThrough;
   private long nextSequence;
   private long records;
 
-  private ReferenceLog(Path file, int dimension, FileChannel channel, long compactedThrough, long nextSequence,
-      long records) {
+  private ReferenceLog(Path file, int dimension, StoreHooks hooks, FileChannel channel, long compactedThrough,
+      long nextSequence, long records) {
     this.file = file;
     this.dimension = dimension;
+    this.hooks = hooks;
     this.channel = channel;
     this.compactedThrough = compactedThrough;
     this.nextSequence = nextSequence;
@@ -88,18 +90,22 @@ public final class ReferenceLog implements AutoCloseable {
    * @throws LogCorruptedException when acknowledged records are damaged, or the header is
    */
   public static ReferenceLog open(Path file, int dimension, long replayAfter, Consumer<Record> replay) {
+    return open(file, dimension, replayAfter, StoreHooks.NONE, replay);
+  }
+
+  static ReferenceLog open(Path file, int dimension, long replayAfter, StoreHooks hooks, Consumer<Record> replay) {
     try {
       AtomicFile.removeLeftovers(file);  // of a rewrite the process died in
       Header header = readHeader(file);
       if (header == null) {
-        create(file, dimension);
+        create(file, dimension, hooks);
         header = readHeader(file);
       }
       if (header.dimension() != dimension) {
         throw new IllegalArgumentException(file + " holds " + header.dimension() + "-d descriptors, but the model"
             + " gives " + dimension + "-d: use another store folder for this model");
       }
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileChannel channel = open(hooks, file);
       try {
         Reader reader = new Reader(file, channel, header.version(), dimension);
         long[] last = {0};
@@ -117,7 +123,8 @@ public final class ReferenceLog implements AutoCloseable {
           channel.force(true);
         }
         long next = Math.max(last[0], header.compactedThrough()) + 1;
-        ReferenceLog opened = new ReferenceLog(file, dimension, channel, header.compactedThrough(), next, count[0]);
+        ReferenceLog opened = new ReferenceLog(file, dimension, hooks, channel, header.compactedThrough(), next,
+            count[0]);
         if (header.version() == 1) {
           opened.rewrite(header, end, header.compactedThrough(), s -> true);
           log.info("{}: rewritten in the current log format", file);
@@ -223,7 +230,7 @@ public final class ReferenceLog implements AutoCloseable {
     Reader reader = new Reader(file, channel, header.version(), dimension);
     long[] kept = {0};
     AtomicFile.write(file, temporary -> {
-      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      try (FileChannel out = hooks.channel(temporary, FileChannel.open(temporary, StandardOpenOption.WRITE))) {
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         long[] position = {HEADER};
         for (long offset = header.length(); offset < end; ) {
@@ -251,7 +258,7 @@ public final class ReferenceLog implements AutoCloseable {
       }
     });
     FileChannel old = channel;
-    channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    channel = open(hooks, file);
     channel.position(channel.size());
     old.close();
     compactedThrough = through;
@@ -319,13 +326,13 @@ public final class ReferenceLog implements AutoCloseable {
   }
 
   /** Creates an empty log: header written to a temporary file, synced, renamed into place. */
-  private static void create(Path file, int dimension) throws IOException {
+  private static void create(Path file, int dimension, StoreHooks hooks) throws IOException {
     if (Files.exists(file)) {
       log.warn("{}: {} bytes without a valid header, left by a crash while the log was created; starting it"
           + " afresh", file, Files.size(file));
     }
     AtomicFile.write(file, temporary -> {
-      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      try (FileChannel out = hooks.channel(temporary, FileChannel.open(temporary, StandardOpenOption.WRITE))) {
         writeFully(out, header(dimension, 0, HEADER), 0);
       }
     });
@@ -538,6 +545,17 @@ public final class ReferenceLog implements AutoCloseable {
       ByteBuffer p = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
       p.putLong(r.sequence()).putLong(r.sequence()).put(window.array(), at + HEAD + 8, length - 8);
       putRecord(out, payload, 0, payload.length);
+    }
+  }
+
+  /** The log opened for reading and appending, through the hooks. */
+  private static FileChannel open(StoreHooks hooks, Path file) throws IOException {
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      return hooks.channel(file, channel);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
     }
   }
 
