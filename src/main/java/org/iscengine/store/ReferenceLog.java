@@ -593,13 +593,14 @@ public final class ReferenceLog implements AutoCloseable {
     return (int) c.getValue();
   }
 
+  /** Syncs and closes the log; the channel is closed even when the sync fails (then reported). */
   @Override
   public synchronized void close() {
-    try {
-      if (channel.isOpen()) {
-        channel.force(true);
-        channel.close();
-      }
+    if (!channel.isOpen()) {
+      return;
+    }
+    try (FileChannel closing = channel) {
+      closing.force(true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
     }

@@ -683,12 +683,22 @@ public final class ReferenceStore implements AutoCloseable {
     lock.close(this::release);
   }
 
-  /** Frees the index, closes the log and lets other processes open the folder. */
+  /**
+   * Frees the index, closes the log and lets other processes open the folder; a failure to close
+   * the log is reported after all of that, so the folder can still be opened again.
+   */
   private void release() {
     snapshotter.shutdownNow();
-    if (referenceLog != null) {
-      referenceLog.close();
+    try {
+      if (referenceLog != null) {
+        referenceLog.close();
+      }
+    } finally {
+      releaseRest();
     }
+  }
+
+  private void releaseRest() {
     index.close();
     if (untrained != null) {
       untrained.close();
