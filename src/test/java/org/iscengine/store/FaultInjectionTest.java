@@ -189,7 +189,8 @@ class FaultInjectionTest {
             List<ReferenceStore.Reference> batch = new ArrayList<>();
             int n = change % 4 == 2 ? 5 : 1;
             for (int i = 0; i < n; i++) {
-              String id = change % 3 == 0 && !ids.isEmpty() ? ids.get(random.nextInt(ids.size())) : "r" + change + "-" + i;
+              String id = change % 3 == 0 && !ids.isEmpty() ? ids.get(random.nextInt(ids.size()))
+                  : "r" + change + "-" + i;
               float[] v = RandomTensors.unitVector(random, DIM);
               if (!ids.contains(id)) {
                 ids.add(id);
@@ -203,7 +204,8 @@ class FaultInjectionTest {
           assertEquals(IscException.Kind.UNAVAILABLE, e.kind(), e.getMessage());
           String why = s.failure().orElseThrow();
           assertTrue(why.contains(disk.fault), why);
-          IscException refused = assertThrows(IscException.class, () -> s.add("after", RandomTensors.unitVector(random, DIM)));
+          float[] v = RandomTensors.unitVector(random, DIM);
+          IscException refused = assertThrows(IscException.class, () -> s.add("after", v));
           assertTrue(refused.getMessage().contains(disk.fault), refused.getMessage());
           memory = s.contents();
           break;
