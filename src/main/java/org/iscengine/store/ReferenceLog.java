@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ public final class ReferenceLog implements AutoCloseable {
         throw new IllegalArgumentException(file + " holds " + header.dimension() + "-d descriptors, but the model"
             + " gives " + dimension + "-d: use another store folder for this model");
       }
-      FileChannel channel = open(hooks, file);
+      FileChannel channel = open(hooks, file, StandardOpenOption.READ, StandardOpenOption.WRITE);
       try {
         Reader reader = new Reader(file, channel, header.version(), dimension);
         long[] last = {0};
@@ -230,7 +231,7 @@ public final class ReferenceLog implements AutoCloseable {
     Reader reader = new Reader(file, channel, header.version(), dimension);
     long[] kept = {0};
     AtomicFile.write(file, temporary -> {
-      try (FileChannel out = hooks.channel(temporary, FileChannel.open(temporary, StandardOpenOption.WRITE))) {
+      try (FileChannel out = open(hooks, temporary, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         long[] position = {HEADER};
         for (long offset = header.length(); offset < end; ) {
@@ -258,7 +259,7 @@ public final class ReferenceLog implements AutoCloseable {
       }
     });
     FileChannel old = channel;
-    channel = open(hooks, file);
+    channel = open(hooks, file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     channel.position(channel.size());
     old.close();
     compactedThrough = through;
@@ -332,7 +333,7 @@ public final class ReferenceLog implements AutoCloseable {
           + " afresh", file, Files.size(file));
     }
     AtomicFile.write(file, temporary -> {
-      try (FileChannel out = hooks.channel(temporary, FileChannel.open(temporary, StandardOpenOption.WRITE))) {
+      try (FileChannel out = open(hooks, temporary, StandardOpenOption.WRITE)) {
         writeFully(out, header(dimension, 0, HEADER), 0);
       }
     });
@@ -548,9 +549,9 @@ public final class ReferenceLog implements AutoCloseable {
     }
   }
 
-  /** The log opened for reading and appending, through the hooks. */
-  private static FileChannel open(StoreHooks hooks, Path file) throws IOException {
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+  /** A channel to write a log through, passed through the hooks. */
+  private static FileChannel open(StoreHooks hooks, Path file, OpenOption... options) throws IOException {
+    FileChannel channel = FileChannel.open(file, options);
     try {
       return hooks.channel(file, channel);
     } catch (IOException | RuntimeException e) {

@@ -659,7 +659,11 @@ public final class ReferenceStore implements AutoCloseable {
     }
   }
 
-  /** Waits for a background snapshot, writes a final one if anything changed, and closes the log. */
+  /**
+   * Waits for a background snapshot, writes a final one if anything changed, and closes the log.
+   *
+   * @throws UncheckedIOException when the log's last sync fails (after everything is released)
+   */
   @Override
   public void close() {
     if (closing.getAndSet(true)) {
