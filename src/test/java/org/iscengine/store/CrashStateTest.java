@@ -35,10 +35,11 @@ import org.slf4j.LoggerFactory;
  * byte prefixes of the unsynced writes, a torn append that reads back as zeros, unsynced 4 KiB
  * pages landing in any subset), and around each snapshot (half-written, published before the
  * oldest is pruned, published). Each image must open and hold every acknowledged change, with
- * nothing extra but changes of the one in flight.
+ * nothing extra but changes of the one in flight; one image in eight, once recovered and closed,
+ * must open again to the same references.
  *
- * <p>{@code -Disc.crashStateChanges=N} sets the workload's length (the default explores some
- * 13 000 states in under two minutes on two cores; 1000 explores over 40 000).
+ * <p>{@code -Disc.crashStateChanges=N} sets the workload's length: the default, 200, explores
+ * about 6 300 states in under two minutes on two cores; 700 explores over 20 000.
  */
 @Tag("slow")
 class CrashStateTest {
@@ -49,6 +50,8 @@ class CrashStateTest {
   private static final int PREFIXES = 20;
   private static final int ZEROS = 10;
   private static final int PAGE_SUBSETS = 8;
+  /** One image in this many is opened a second time, after its recovery and final snapshot. */
+  private static final int REOPEN_EVERY = 8;
   private static final ReferenceStore.Options OPTIONS = new ReferenceStore.Options("exact", Metric.INNER_PRODUCT, 0);
   private static final String LOG = "references.log";
 
@@ -78,6 +81,7 @@ class CrashStateTest {
   private final Set<String> disks = new HashSet<>();
   private final List<String> violations = new ArrayList<>();
   private int syncPoints;
+  private int reopens;
   private int rewrites;
   private int snapshotImages;
   private String where = "";
@@ -101,8 +105,9 @@ class CrashStateTest {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     String summary = String.format("crash states: %d explored (%d distinct images; %d log syncs, %d snapshot"
-        + " images, %d logs created or compacted), %d changes, %d violations, %.1f s, seed %d", seen.size(),
-        disks.size(), syncPoints, snapshotImages, rewrites, CHANGES, violations.size(), seconds, seed);
+        + " images, %d logs created or compacted, %d reopened after recovery), %d changes, %d violations, %.1f s,"
+        + " seed %d", seen.size(), disks.size(), syncPoints, snapshotImages, rewrites, reopens, CHANGES,
+        violations.size(), seconds, seed);
     System.out.println(summary);
     assertTrue(violations.isEmpty(), summary + "\n" + String.join("\n", violations.subList(0,
         Math.min(20, violations.size()))));
@@ -356,10 +361,26 @@ class CrashStateTest {
       throw new UncheckedIOException(e);
     }
     String state = where + ", " + how + " (log " + log.length + " bytes, synced " + syncedLog.length + ")";
+    Map<String, float[]> recovered;
     try (ReferenceStore s = ReferenceStore.open(image, DIM, OPTIONS)) {
-      check(s.contents(), state);
+      recovered = s.contents();
+      check(recovered, state);
     } catch (RuntimeException e) {
       violations.add(state + ": does not open: " + e);
+      return;
+    }
+    if (seen.size() % REOPEN_EVERY == 0) {  // what recovery and the final snapshot left opens the same
+      reopens++;
+      try (ReferenceStore s = ReferenceStore.open(image, DIM, OPTIONS)) {
+        Map<String, float[]> again = s.contents();
+        if (!again.keySet().equals(recovered.keySet())
+            || recovered.entrySet().stream().anyMatch(e -> !Arrays.equals(e.getValue(), again.get(e.getKey())))) {
+          violations.add(state + ": reopened after recovery, holds " + again.keySet() + " instead of "
+              + recovered.keySet());
+        }
+      } catch (RuntimeException e) {
+        violations.add(state + ": does not open again after recovery: " + e);
+      }
     }
   }
 
