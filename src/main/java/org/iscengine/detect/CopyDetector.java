@@ -100,6 +100,7 @@ public final class CopyDetector implements AutoCloseable {
     private Tensor negatives;
     private Path storeDir;
     private ReferenceStore.Options storeOptions = ReferenceStore.Options.defaults();
+    private ReferenceStore openedStore;
     private int maxBatch = 16;
     private Duration maxWait = Duration.ZERO;
     private int maxQueue = 256;
@@ -135,6 +136,17 @@ public final class CopyDetector implements AutoCloseable {
     public Builder store(Path dir, ReferenceStore.Options options) {
       storeDir = dir;
       storeOptions = options;
+      openedStore = null;
+      return this;
+    }
+
+    /**
+     * A reference store the caller opened, instead of a folder: its dimension must be the stored
+     * descriptors' (one more with score normalization). The built detector closes it.
+     */
+    public Builder store(ReferenceStore opened) {
+      openedStore = opened;
+      storeDir = null;
       return this;
     }
 
@@ -190,7 +202,7 @@ public final class CopyDetector implements AutoCloseable {
     }
 
     public CopyDetector build() {
-      if (storeDir == null) {
+      if (storeDir == null && openedStore == null) {
         throw new IllegalArgumentException("a copy detector needs a reference store folder");
       }
       ComputeThreads.configure();
@@ -209,7 +221,11 @@ public final class CopyDetector implements AutoCloseable {
       }
       network.moveTo(device, describing.precision());  // on a CPU too: channels-last convolution weights
       int stored = dim + (scoreNormalization != null ? 1 : 0);
-      ReferenceStore store = ReferenceStore.open(storeDir, stored, storeOptions);
+      if (openedStore != null && openedStore.dimension() != stored) {
+        throw new IllegalArgumentException("the reference store holds " + openedStore.dimension() + "-d descriptors,"
+            + " the detector stores " + stored + "-d");
+      }
+      ReferenceStore store = openedStore != null ? openedStore : ReferenceStore.open(storeDir, stored, storeOptions);
       return new CopyDetector(this, describer, store, dim);
     }
   }

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -60,15 +61,17 @@ public final class ReferenceLog implements AutoCloseable {
 
   private final Path file;
   private final int dimension;
+  private final StoreHooks hooks;
   private FileChannel channel;
   private long compactedThrough;
   private long nextSequence;
   private long records;
 
-  private ReferenceLog(Path file, int dimension, FileChannel channel, long compactedThrough, long nextSequence,
-      long records) {
+  private ReferenceLog(Path file, int dimension, StoreHooks hooks, FileChannel channel, long compactedThrough,
+      long nextSequence, long records) {
     this.file = file;
     this.dimension = dimension;
+    this.hooks = hooks;
     this.channel = channel;
     this.compactedThrough = compactedThrough;
     this.nextSequence = nextSequence;
@@ -88,18 +91,22 @@ public final class ReferenceLog implements AutoCloseable {
    * @throws LogCorruptedException when acknowledged records are damaged, or the header is
    */
   public static ReferenceLog open(Path file, int dimension, long replayAfter, Consumer<Record> replay) {
+    return open(file, dimension, replayAfter, StoreHooks.NONE, replay);
+  }
+
+  static ReferenceLog open(Path file, int dimension, long replayAfter, StoreHooks hooks, Consumer<Record> replay) {
     try {
       AtomicFile.removeLeftovers(file);  // of a rewrite the process died in
       Header header = readHeader(file);
       if (header == null) {
-        create(file, dimension);
+        create(file, dimension, hooks);
         header = readHeader(file);
       }
       if (header.dimension() != dimension) {
         throw new IllegalArgumentException(file + " holds " + header.dimension() + "-d descriptors, but the model"
             + " gives " + dimension + "-d: use another store folder for this model");
       }
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileChannel channel = open(hooks, file, StandardOpenOption.READ, StandardOpenOption.WRITE);
       try {
         Reader reader = new Reader(file, channel, header.version(), dimension);
         long[] last = {0};
@@ -117,7 +124,8 @@ public final class ReferenceLog implements AutoCloseable {
           channel.force(true);
         }
         long next = Math.max(last[0], header.compactedThrough()) + 1;
-        ReferenceLog opened = new ReferenceLog(file, dimension, channel, header.compactedThrough(), next, count[0]);
+        ReferenceLog opened = new ReferenceLog(file, dimension, hooks, channel, header.compactedThrough(), next,
+            count[0]);
         if (header.version() == 1) {
           opened.rewrite(header, end, header.compactedThrough(), s -> true);
           log.info("{}: rewritten in the current log format", file);
@@ -223,7 +231,7 @@ public final class ReferenceLog implements AutoCloseable {
     Reader reader = new Reader(file, channel, header.version(), dimension);
     long[] kept = {0};
     AtomicFile.write(file, temporary -> {
-      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      try (FileChannel out = open(hooks, temporary, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         long[] position = {HEADER};
         for (long offset = header.length(); offset < end; ) {
@@ -251,7 +259,7 @@ public final class ReferenceLog implements AutoCloseable {
       }
     });
     FileChannel old = channel;
-    channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    channel = open(hooks, file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     channel.position(channel.size());
     old.close();
     compactedThrough = through;
@@ -319,13 +327,13 @@ public final class ReferenceLog implements AutoCloseable {
   }
 
   /** Creates an empty log: header written to a temporary file, synced, renamed into place. */
-  private static void create(Path file, int dimension) throws IOException {
+  private static void create(Path file, int dimension, StoreHooks hooks) throws IOException {
     if (Files.exists(file)) {
       log.warn("{}: {} bytes without a valid header, left by a crash while the log was created; starting it"
           + " afresh", file, Files.size(file));
     }
     AtomicFile.write(file, temporary -> {
-      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      try (FileChannel out = open(hooks, temporary, StandardOpenOption.WRITE)) {
         writeFully(out, header(dimension, 0, HEADER), 0);
       }
     });
@@ -541,6 +549,17 @@ public final class ReferenceLog implements AutoCloseable {
     }
   }
 
+  /** A channel to write a log through, passed through the hooks. */
+  private static FileChannel open(StoreHooks hooks, Path file, OpenOption... options) throws IOException {
+    FileChannel channel = FileChannel.open(file, options);
+    try {
+      return hooks.channel(file, channel);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
   private static void keepTornTail(Path file, FileChannel channel, long end) throws IOException {
     Path aside = file.resolveSibling(file.getFileName() + ".torn-" + end);
     ByteBuffer tail = ByteBuffer.allocate((int) (channel.size() - end));
@@ -575,13 +594,14 @@ public final class ReferenceLog implements AutoCloseable {
     return (int) c.getValue();
   }
 
+  /** Syncs and closes the log; the channel is closed even when the sync fails (then reported). */
   @Override
   public synchronized void close() {
-    try {
-      if (channel.isOpen()) {
-        channel.force(true);
-        channel.close();
-      }
+    if (!channel.isOpen()) {
+      return;
+    }
+    try (FileChannel closing = channel) {
+      closing.force(true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
     }

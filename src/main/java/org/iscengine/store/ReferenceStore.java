@@ -293,7 +293,7 @@ public final class ReferenceStore implements AutoCloseable {
     long from = snapshotSequence;
     List<ReferenceLog.Record> pending = new ArrayList<>();
     long[] replayed = {0};
-    referenceLog = ReferenceLog.open(dir.resolve("references.log"), dimension, from, r -> {
+    referenceLog = ReferenceLog.open(dir.resolve("references.log"), dimension, from, hooks, r -> {
       replayed[0]++;
       if (r.add()) {
         pending.add(r);
@@ -332,6 +332,29 @@ public final class ReferenceStore implements AutoCloseable {
 
   public boolean contains(String id) {
     return lock.read(() -> internalIds.containsKey(id));
+  }
+
+  /**
+   * Every reference held with its vector as the index holds it; for an index searched exactly
+   * (the default, or one waiting for training), whose vectors are kept whole. Lets tests compare
+   * memory with what a reopen of the folder reads.
+   */
+  Map<String, float[]> contents() {
+    return lock.read(() -> {
+      if (!(index instanceof ExactIndex exact)) {
+        throw new UnsupportedOperationException("a " + options.index() + " index does not keep its vectors whole");
+      }
+      long[] ids = exact.ids();
+      float[][] rows;
+      try (Tensor vectors = exact.vectors()) {
+        rows = HostTensors.toRows(vectors);
+      }
+      Map<String, float[]> out = new HashMap<>();
+      for (int i = 0; i < ids.length; i++) {
+        out.put(referenceIds.get(ids[i]), rows[i]);
+      }
+      return out;
+    });
   }
 
   /** Adds a reference (replacing one with the same id) durably. */
@@ -642,7 +665,11 @@ public final class ReferenceStore implements AutoCloseable {
     }
   }
 
-  /** Waits for a background snapshot, writes a final one if anything changed, and closes the log. */
+  /**
+   * Waits for a background snapshot, writes a final one if anything changed, and closes the log.
+   *
+   * @throws UncheckedIOException when the log's last sync fails (after everything is released)
+   */
   @Override
   public void close() {
     if (closing.getAndSet(true)) {
@@ -666,12 +693,22 @@ public final class ReferenceStore implements AutoCloseable {
     lock.close(this::release);
   }
 
-  /** Frees the index, closes the log and lets other processes open the folder. */
+  /**
+   * Frees the index, closes the log and lets other processes open the folder; a failure to close
+   * the log is reported after all of that, so the folder can still be opened again.
+   */
   private void release() {
     snapshotter.shutdownNow();
-    if (referenceLog != null) {
-      referenceLog.close();
+    try {
+      if (referenceLog != null) {
+        referenceLog.close();
+      }
+    } finally {
+      releaseRest();
     }
+  }
+
+  private void releaseRest() {
     index.close();
     if (untrained != null) {
       untrained.close();

@@ -1,6 +1,8 @@
 package org.iscengine.store;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 
 /**
  * Points where the store's disk work can be interposed on or watched: a disk that fails, a slow
@@ -8,6 +10,14 @@ import java.io.IOException;
  */
 interface StoreHooks {
   StoreHooks NONE = new StoreHooks() {};
+
+  /**
+   * Every channel the store opens to write a log (the log itself, a new or rewritten one) passes
+   * through here: a test returns a channel that records or fails its writes, syncs and cuts.
+   */
+  default FileChannel channel(Path file, FileChannel channel) throws IOException {
+    return channel;
+  }
 
   /** Before each append to the log. */
   default void beforeLogWrite() throws IOException {}

@@ -58,6 +58,7 @@ import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.DescriptorNetwork;
 import org.iscengine.model.ModelConfig;
 import org.iscengine.runtime.ComputeDevice;
+import org.iscengine.store.FailingDisk;
 import org.iscengine.store.ReferenceStore;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TestImages;
@@ -225,6 +226,33 @@ class IscServerTest {
     assertEquals("a", json(still).get("matches").get(0).get("id").asText());
     assertEquals(1, json(send(request("/v1/info").GET().build())).get("references").asInt(),
         "no refused request added anything");
+  }
+
+  @Test
+  void readinessAnswers503OnceTheStoreCannotWriteItsLog() throws Exception {
+    server.stop();
+    torch.manual_seed(seed);
+    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
+        ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+    AtomicReference<String> fault = new AtomicReference<>();
+    ReferenceStore store = FailingDisk.open(dir.resolve("failing"), 24, new ReferenceStore.Options("IDMap2,Flat",
+        Metric.INNER_PRODUCT, 0), fault);
+    server = IscServer.start(CopyDetector.builder(model).store(store).build(), new IscServer.Options("127.0.0.1", 0,
+        TOKEN, 64 * 1024, 2, Duration.ofSeconds(10), Duration.ofSeconds(10), "failing-disk"), metrics);
+    Random random = new Random(seed);
+    byte[] one = ("{\"descriptor\": " + Arrays.toString(RandomTensors.unitVector(random, 24)) + "}").getBytes();
+    byte[] two = ("{\"descriptor\": " + Arrays.toString(RandomTensors.unitVector(random, 24)) + "}").getBytes();
+    assertEquals(201, put("/v1/references/before", one, "application/json").statusCode());
+    assertEquals(200, send(request("/readyz").GET().build()).statusCode());
+
+    fault.set("No space left on device");
+    HttpResponse<String> refused = put("/v1/references/after", two, "application/json");
+    assertEquals(503, refused.statusCode(), refused.body());
+    HttpResponse<String> ready = send(request("/readyz").GET().build());
+    assertEquals(503, ready.statusCode(), ready.body());
+    assertTrue(ready.body().contains("accepts no changes"), ready.body());
+    assertEquals(1, json(send(request("/v1/info").GET().build())).get("references").asInt(), "searches go on");
+    fault.set(null);  // the disk is back for the final sync at stop
   }
 
   @Test
