@@ -39,6 +39,11 @@ import static org.bytedeco.hdf5.global.hdf5.H5Tclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Tcopy;
 import static org.bytedeco.hdf5.global.hdf5.H5Tset_size;
 import static org.bytedeco.hdf5.global.hdf5.H5Tset_strpad;
+import static org.iscengine.testing.FileBytes.indexOf;
+import static org.iscengine.testing.FileBytes.intAt;
+import static org.iscengine.testing.FileBytes.longAt;
+import static org.iscengine.testing.FileBytes.withInt;
+import static org.iscengine.testing.FileBytes.withLong;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,8 +51,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,36 +199,6 @@ class Hdf5FileLimitsTest {
     H5Fclose(f);
     assertTrue(offset > 0);
     return offset;
-  }
-
-  private static byte[] withLong(byte[] bytes, int offset, long value) {
-    byte[] copy = bytes.clone();
-    ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putLong(offset, value);
-    return copy;
-  }
-
-  private static byte[] withInt(byte[] bytes, int offset, int value) {
-    byte[] copy = bytes.clone();
-    ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, value);
-    return copy;
-  }
-
-  private static long longAt(byte[] bytes, int offset) {
-    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(offset);
-  }
-
-  private static int intAt(byte[] bytes, int offset) {
-    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(offset);
-  }
-
-  private static int indexOf(byte[] bytes, String ascii) {
-    byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
-    for (int i = 0; i + needle.length <= bytes.length; i++) {
-      if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
-        return i;
-      }
-    }
-    throw new AssertionError(ascii + " not found");
   }
 
   /** Sets the declared length of the first string of the chunk at origin (deflated and shuffled or not). */

@@ -1,12 +1,16 @@
 package org.iscengine.search;
 
+import static org.iscengine.testing.FileBytes.indexOf;
+import static org.iscengine.testing.FileBytes.longAt;
+import static org.iscengine.testing.FileBytes.withByte;
+import static org.iscengine.testing.FileBytes.withInt;
+import static org.iscengine.testing.FileBytes.withLong;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,37 +184,5 @@ class FaissIndexFileTest {
       index.save(file);
     }
     return file;
-  }
-
-  private static byte[] withLong(byte[] bytes, int offset, long value) {
-    byte[] copy = bytes.clone();
-    ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putLong(offset, value);
-    return copy;
-  }
-
-  private static byte[] withInt(byte[] bytes, int offset, int value) {
-    byte[] copy = bytes.clone();
-    ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, value);
-    return copy;
-  }
-
-  private static byte[] withByte(byte[] bytes, int offset, int value) {
-    byte[] copy = bytes.clone();
-    copy[offset] = (byte) value;
-    return copy;
-  }
-
-  private static long longAt(byte[] bytes, int offset) {
-    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(offset);
-  }
-
-  private static int indexOf(byte[] bytes, String ascii) {
-    byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
-    for (int i = 0; i + needle.length <= bytes.length; i++) {
-      if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
-        return i;
-      }
-    }
-    throw new AssertionError(ascii + " not found");
   }
 }

@@ -264,32 +264,9 @@ class IscServerTest {
     // What a native kernel answers when an argument got past the Java checks: a bug, not the client's fault.
     AtomicReference<RuntimeException> fault = new AtomicReference<>(
         new KernelException(IscAbi.INVALID_ARGUMENT, "p must be in [1, 16], got 0.5 (kernel internals)"));
-    DescriptorNetwork faulty = new DescriptorNetwork() {
-      @Override
-      public Tensor describe(Tensor images) {
-        throw fault.get();
-      }
-
-      @Override
-      public int dimension() {
-        return model.dimension();
-      }
-
-      @Override
-      public void moveTo(ComputeDevice device, ScalarType dtype) {
-        model.moveTo(device, dtype);
-      }
-
-      @Override
-      public ModelConfig config() {
-        return model.config();
-      }
-
-      @Override
-      public void close() {
-        model.close();
-      }
-    };
+    DescriptorNetwork faulty = describedBy(model, images -> {
+      throw fault.get();
+    });
     CopyDetector faultyDetector = CopyDetector.builder(faulty).store(dir.resolve("faulty"), ReferenceStore.Options.defaults())
         .build();
     server = IscServer.start(faultyDetector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 2,
@@ -574,37 +551,14 @@ class IscServerTest {
     DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
         ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
     CountDownLatch release = new CountDownLatch(1);
-    DescriptorNetwork held = new DescriptorNetwork() {
-      @Override
-      public Tensor describe(Tensor images) {
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return model.describe(images);
+    DescriptorNetwork held = describedBy(model, images -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-
-      @Override
-      public int dimension() {
-        return model.dimension();
-      }
-
-      @Override
-      public void moveTo(ComputeDevice device, ScalarType dtype) {
-        model.moveTo(device, dtype);
-      }
-
-      @Override
-      public ModelConfig config() {
-        return model.config();
-      }
-
-      @Override
-      public void close() {
-        model.close();
-      }
-    };
+      return model.describe(images);
+    });
     CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("held"), ReferenceStore.Options.defaults())
         .build();
     server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
@@ -887,6 +841,36 @@ class IscServerTest {
     HttpResponse<String> none = send(request("/v1/thumbnails/pic%20three").GET().build());
     assertEquals(404, none.statusCode());
     assertTrue(none.body().contains("--thumbnails"), none.body());
+  }
+
+  /** The model, but describing as describe says (to fail or to wait where a test wants it to). */
+  private static DescriptorNetwork describedBy(DescriptorModel model, java.util.function.UnaryOperator<Tensor> describe) {
+    return new DescriptorNetwork() {
+      @Override
+      public Tensor describe(Tensor images) {
+        return describe.apply(images);
+      }
+
+      @Override
+      public int dimension() {
+        return model.dimension();
+      }
+
+      @Override
+      public void moveTo(ComputeDevice device, ScalarType dtype) {
+        model.moveTo(device, dtype);
+      }
+
+      @Override
+      public ModelConfig config() {
+        return model.config();
+      }
+
+      @Override
+      public void close() {
+        model.close();
+      }
+    };
   }
 
   /** The value of one sample line of the Prometheus text; fails when it is missing. */
