@@ -13,11 +13,11 @@ import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.iscengine.augment.Rng;
 import org.iscengine.image.ContactSheet;
+import org.iscengine.image.ImageOps;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.progress.Progress;
@@ -193,10 +193,8 @@ public final class InstanceBenchBuilder {
   /** Crops the region, moves its corners by up to jitter of its sides (a perspective change), scales it to the query side. */
   private void writeView(PhotoLibrary.Unit unit, int[] r, double jitter, long seed, Path file) {
     try (Mat photo = Images.read(library.file(unit));
-        Rect rect = new Rect(r[0], r[1], Math.min(r[2], photo.cols() - r[0]), Math.min(r[3], photo.rows() - r[1]));
-        Mat crop = new Mat(photo, rect);
-        Mat warped = new Mat();
-        Mat out = new Mat()) {
+        Mat crop = ImageOps.crop(photo, r[0], r[1], r[2], r[3]);
+        Mat warped = new Mat()) {
       if (jitter > 0) {
         Rng rng = new Rng(seed);
         float w = crop.cols() - 1;
@@ -217,12 +215,9 @@ public final class InstanceBenchBuilder {
       } else {
         crop.copyTo(warped);
       }
-      double scale = (double) QUERY_SIDE / Math.max(warped.cols(), warped.rows());
-      try (Size size = new Size(Math.max(1, (int) Math.round(warped.cols() * scale)),
-          Math.max(1, (int) Math.round(warped.rows() * scale)))) {
-        opencv_imgproc.resize(warped, out, size, 0, 0, opencv_imgproc.INTER_AREA);
+      try (Mat out = ImageOps.fit(warped, QUERY_SIDE, true)) {
+        Images.write(file, out, Images.DEFAULT_JPEG_QUALITY);
       }
-      Images.write(file, out, Images.DEFAULT_JPEG_QUALITY);
     }
   }
 

@@ -9,13 +9,12 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.global.opencv_ximgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.RectVector;
-import org.bytedeco.opencv.opencv_core.Size;
 import org.bytedeco.opencv.opencv_ximgproc.SelectiveSearchSegmentation;
+import org.iscengine.image.ImageOps;
 
 /**
  * The parts an image is described as for multi-part matching (the matching-track winner's): a
@@ -124,12 +123,9 @@ public final class ImageParts {
   static List<int[]> proposals(Mat image) {
     double scale = Math.min(1.0, (double) PROPOSAL_SIDE / Math.max(image.cols(), image.rows()));
     List<int[]> out = new ArrayList<>();
-    try (Mat small = new Mat();
-        Size size = new Size(Math.max(1, (int) Math.round(image.cols() * scale)),
-            Math.max(1, (int) Math.round(image.rows() * scale)));
+    try (Mat small = ImageOps.fit(image, PROPOSAL_SIDE, false);
         SelectiveSearchSegmentation search = opencv_ximgproc.createSelectiveSearchSegmentation();
         RectVector found = new RectVector()) {
-      opencv_imgproc.resize(image, small, size, 0, 0, opencv_imgproc.INTER_AREA);
       search.setBaseImage(small);
       search.switchToSelectiveSearchFast();
       search.process(found);
@@ -161,9 +157,6 @@ public final class ImageParts {
   }
 
   private static Mat crop(Mat image, int[] r) {
-    try (Rect rect = new Rect(r[0], r[1], r[2], r[3]);
-        Mat view = new Mat(image, rect)) {
-      return view.clone();
-    }
+    return ImageOps.crop(image, r[0], r[1], r[2], r[3]);
   }
 }

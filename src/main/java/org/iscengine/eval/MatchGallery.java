@@ -14,12 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
-import org.bytedeco.opencv.opencv_core.Size;
 import org.iscengine.image.ContactSheet;
 import org.iscengine.image.ImageFormat;
+import org.iscengine.image.ImageOps;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.match.Predictions;
@@ -216,14 +215,9 @@ public final class MatchGallery {
 
   /** The image fitted into a THUMBNAIL square, as a JPEG data URI. */
   private static String dataUri(Path file) {
-    try (Mat image = Images.read(file)) {
-      double scale = Math.min(1.0, (double) THUMBNAIL / Math.max(image.cols(), image.rows()));
-      try (Mat small = new Mat();
-          Size size = new Size(Math.max(1, (int) Math.round(image.cols() * scale)),
-              Math.max(1, (int) Math.round(image.rows() * scale)))) {
-        opencv_imgproc.resize(image, small, size, 0, 0, opencv_imgproc.INTER_AREA);
-        return "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(Images.encode(small, ImageFormat.JPEG, 85));
-      }
+    try (Mat image = Images.read(file);
+        Mat small = ImageOps.fit(image, THUMBNAIL, false)) {
+      return "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(Images.encode(small, ImageFormat.JPEG, 85));
     }
   }
 

@@ -42,6 +42,18 @@ public final class ImageOps {
     return resize(image, width, height, shrink ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR);
   }
 
+  /**
+   * Resized, aspect kept, so that the longer side is {@code side}; an image already within it is
+   * copied as it is unless enlarge.
+   */
+  public static Mat fit(Mat image, int side, boolean enlarge) {
+    double scale = (double) side / Math.max(image.cols(), image.rows());
+    if (scale >= 1 && !enlarge) {
+      return image.clone();
+    }
+    return resize(image, (int) Math.round(image.cols() * scale), (int) Math.round(image.rows() * scale));
+  }
+
   /** A copy of the rectangle, clipped to the image. */
   public static Mat crop(Mat image, int x, int y, int width, int height) {
     if (image.empty()) {

@@ -10,10 +10,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
 import org.iscengine.image.ImageFormat;
+import org.iscengine.image.ImageOps;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
 
@@ -41,12 +40,7 @@ final class Thumbnails {
   /** Keeps the thumbnail of an image (already accepted as a reference, so it decodes). */
   void put(String id, byte[] image) {
     try (Mat decoded = Images.decode(image, "reference " + id, 4 * SIDE);
-        Mat small = new Mat()) {
-      double scale = Math.min(1.0, (double) SIDE / Math.max(decoded.cols(), decoded.rows()));
-      try (Size size = new Size(Math.max(1, (int) Math.round(decoded.cols() * scale)),
-          Math.max(1, (int) Math.round(decoded.rows() * scale)))) {
-        opencv_imgproc.resize(decoded, small, size, 0, 0, opencv_imgproc.INTER_AREA);
-      }
+        Mat small = ImageOps.fit(decoded, SIDE, false)) {
       byte[] jpeg = Images.encode(small, ImageFormat.JPEG, 85);
       AtomicFile.write(file(id), temporary -> Files.write(temporary, jpeg));
     }
