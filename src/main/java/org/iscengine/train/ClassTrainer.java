@@ -37,7 +37,8 @@ import org.iscengine.runtime.ComputeThreads;
 /**
  * Class training, the matching-track winner's: one class per folder of {@code isc data
  * train-set} (a source image and its augmented copies), P x K batches, the network's unit
- * descriptors into SoftTriple and into a linear classifier with label-smoothed cross-entropy,
+ * descriptors into SoftTriple and the head's output before normalisation into a linear classifier
+ * with label-smoothed cross-entropy,
  * SGD with warm-up then cosine. The model file written at the end holds the backbone and head
  * only: the classifier and SoftTriple's centres are dropped, as the winner's export drops its
  * classifier. {@code metrics.jsonl} and {@code loss.png} record the steps.
@@ -182,7 +183,9 @@ public final class ClassTrainer {
       Trainer.backpropagate(model, input, config.gemP(), MixedPrecision.FLOAT32, embeddings -> {
         Tensor leaf = embeddings.detach().requires_grad_(true);
         Tensor unit = Tensors.l2Normalize(leaf);
-        Tensor ce = torch.cross_entropy_loss(classifier.forward(unit), y, new TensorOptional(), 1, -100,
+        // The classifier reads the head's output before the L2 step (its BatchNorm, as the winner's
+        // "BNNeck"): on unit vectors a linear classifier's logits stay too small to learn hundreds of classes.
+        Tensor ce = torch.cross_entropy_loss(classifier.forward(leaf), y, new TensorOptional(), 1, -100,
             recipe.labelSmoothing());
         Tensor st = triple.loss(unit, y);
         Tensor total = ce.mul(new Scalar(recipe.ceWeight())).add(st.mul(new Scalar(recipe.tripleWeight())));
