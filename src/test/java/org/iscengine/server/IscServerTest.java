@@ -77,10 +77,15 @@ class IscServerTest {
   private IscServer server;
   private Metrics metrics;
 
-  private CopyDetector detector() {
+  /** The test's network: seeded random weights, 24-d. */
+  private DescriptorModel model() {
     torch.manual_seed(seed);
-    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
+    return new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
         ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+  }
+
+  private CopyDetector detector() {
+    DescriptorModel model = model();
     return CopyDetector.builder(model).store(dir.resolve("store"), new ReferenceStore.Options("IDMap2,Flat",
         Metric.INNER_PRODUCT, 0)).threshold(0.999).onBatch(n -> metrics.batch(n))
         .onStageTime(metrics::stage).build();
@@ -231,9 +236,7 @@ class IscServerTest {
   @Test
   void readinessAnswers503OnceTheStoreCannotWriteItsLog() throws Exception {
     server.stop();
-    torch.manual_seed(seed);
-    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
-        ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+    DescriptorModel model = model();
     AtomicReference<String> fault = new AtomicReference<>();
     ReferenceStore store = FailingDisk.open(dir.resolve("failing"), 24, new ReferenceStore.Options("IDMap2,Flat",
         Metric.INNER_PRODUCT, 0), fault);
@@ -258,9 +261,7 @@ class IscServerTest {
   @Test
   void aFaultInsideTheServerIs500WithoutItsDetailsWhileABadUploadStays400() throws Exception {
     server.stop();
-    torch.manual_seed(seed);
-    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
-        ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+    DescriptorModel model = model();
     // What a native kernel answers when an argument got past the Java checks: a bug, not the client's fault.
     AtomicReference<RuntimeException> fault = new AtomicReference<>(
         new KernelException(IscAbi.INVALID_ARGUMENT, "p must be in [1, 16], got 0.5 (kernel internals)"));
@@ -547,9 +548,7 @@ class IscServerTest {
   @Test
   void aBombOrABadIdIsRefusedAtOnceWhileTheRequestQueueIsFull() throws Exception {
     server.stop();
-    torch.manual_seed(seed);
-    DescriptorModel model = new DescriptorModel(new ModelConfig("resnet18", "fc-bn", 24, 3.0, false, 64,
-        ModelConfig.IMAGENET_MEAN, ModelConfig.IMAGENET_STD));
+    DescriptorModel model = model();
     CountDownLatch release = new CountDownLatch(1);
     DescriptorNetwork held = describedBy(model, images -> {
       try {
