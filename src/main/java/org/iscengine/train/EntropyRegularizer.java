@@ -3,9 +3,11 @@ package org.iscengine.train;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AutoGradMode;
 import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.global.torch;
 import org.iscengine.kernels.Tensors;
 
 /**
@@ -17,8 +19,11 @@ import org.iscengine.kernels.Tensors;
  * together).
  */
 final class EntropyRegularizer {
-  /** Squared distances are clamped here before the logarithm: no infinite gradient for twins. */
-  private static final double MIN_SQUARED_DISTANCE = 1e-8;
+  /** Distances are clamped here before the logarithm: no infinite gradient for twins. */
+  private static final double MIN_DISTANCE = 1e-4;
+
+  /** cdist's compute_mode that takes differences rather than 2 - 2 u.v (which loses near pairs). */
+  private static final long EXACT_DIFFERENCES = 2;
 
   /** The regularizer's value and its gradient with respect to the (unnormalised) embeddings. */
   record Result(double value, Tensor gradient) {}
@@ -37,16 +42,17 @@ final class EntropyRegularizer {
         AutoGradMode grad = new AutoGradMode(true)) {
       Tensor leaf = embeddings.detach().requires_grad_(true);  // a new leaf: the caller's tensor keeps no grad
       Tensor unit = Tensors.l2Normalize(leaf);
-      // |u_i - u_j|^2 = 2 - 2 u_i.u_j for unit rows; same-image pairs (the diagonal too) get 4 more
-      // than any real distance, so the minimum is over other images.
-      Tensor squared = unit.mm(unit.t()).mul(new Scalar(-2.0)).add(new Scalar(2.0));
+      // Distances from differences: 2 - 2 u_i.u_j cancels to float32 noise exactly for the
+      // nearest pairs the minimum picks. Same-image pairs (the diagonal too) get 4, more than
+      // any distance between unit rows, so the minimum is over other images.
+      Tensor distance = torch.cdist(unit, unit, 2.0, new LongOptional(EXACT_DIFFERENCES));
       Tensor same = labels.unsqueeze(1).eq(labels.unsqueeze(0));
       if (same.all().item_bool()) {
         throw new IllegalArgumentException("the entropy regularizer needs at least two different images");
       }
-      Tensor nearest = squared.masked_fill(same, new Scalar(8.0)).amin(new long[] {1}, false)
-          .clamp_min(new Scalar(MIN_SQUARED_DISTANCE));
-      Tensor value = nearest.log().mean().mul(new Scalar(-0.5));  // log |.| = log(|.|^2) / 2
+      Tensor nearest = distance.masked_fill(same, new Scalar(4.0)).amin(new long[] {1}, false)
+          .clamp_min(new Scalar(MIN_DISTANCE));
+      Tensor value = nearest.log().mean().neg();
       value.backward(Tensors.scalarLike(value, 1.0), new BoolOptional(false), false, new TensorArrayRefOptional());
       Tensor gradient = leaf.grad().detach().clone();
       gradient.retainReference();

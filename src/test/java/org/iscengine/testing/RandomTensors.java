@@ -7,12 +7,17 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Random CPU tensors from a seed, filled from Java so a failing case can be replayed exactly.
- * Tests take a fresh seed per run ({@link #freshSeed()}) and print it on failure.
+ * Tests take a fresh seed per run ({@link #freshSeed()}) and print it on failure; {@code
+ * -Disc.test.seed=N} replays a printed seed.
  */
 public final class RandomTensors {
   private RandomTensors() {}
 
   public static long freshSeed() {
+    String replay = System.getProperty("isc.test.seed");
+    if (replay != null) {
+      return Long.parseLong(replay);
+    }
     return System.nanoTime() ^ Thread.currentThread().getId() * 0x9E3779B97F4A7C15L;
   }
 
