@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.descriptor.Hdf5File;
@@ -16,15 +15,12 @@ import picocli.CommandLine;
 /** {@code isc descriptors}. */
 @Command(
     name = "descriptors",
-    mixinStandardHelpOptions = true,
     description = {
       "Check and describe a descriptor file: a split file (vectors + image_names) or an ISC21 submission",
       "(query, reference, query_ids, reference_ids). Values must be finite and ids unique; with --rules a",
       "submission must also follow the descriptor track's rules (ids Q00000 / R000000, at most 256 dimensions)."
     })
-final class DescriptorsCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class DescriptorsCommand extends IscCommand {
   @Parameters(paramLabel = "FILE", description = "HDF5 descriptor file.")
   Path file;
 
@@ -60,7 +56,7 @@ final class DescriptorsCommand implements Callable<Integer> {
         report.put("first", d.size() > 0 ? d.ids().get(0) : null);
       }
     }
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     json.print(out, report, () -> report.forEach((k, v) -> out.printf("%-11s %s%n", k, v)));
     return 0;
   }

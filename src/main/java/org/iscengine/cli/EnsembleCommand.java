@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
@@ -18,7 +17,6 @@ import picocli.CommandLine.Option;
 /** {@code isc ensemble}. */
 @Command(
     name = "ensemble",
-    mixinStandardHelpOptions = true,
     description = {
       "Fuse the predictions of several systems (other models, other scales) pair by pair into one ranking, as the",
       "matching-track winner fused its models' score matrices. Rules: mean (weighted mean of the scores; a pair a",
@@ -26,9 +24,7 @@ import picocli.CommandLine.Option;
       "reciprocal_rank (sum of weight / (60 + rank among the query's pairs); for systems on different scales, it",
       "orders each query's pairs, not the queries against each other)."
     })
-final class EnsembleCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class EnsembleCommand extends IscCommand {
   @Option(names = "--predictions", required = true, split = ",", description = "Two or more predictions CSVs.")
   List<Path> predictions;
 
@@ -50,7 +46,7 @@ final class EnsembleCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (weights != null && weights.size() != predictions.size()) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--weights needs one weight per --predictions file: "
+      throw usage("--weights needs one weight per --predictions file: "
           + weights.size() + " for " + predictions.size());
     }
     new OutputPaths().input("--predictions", predictions).output("--out", out).check();
@@ -67,7 +63,7 @@ final class EnsembleCommand implements Callable<Integer> {
     result.put("systems", predictions.size());
     result.put("predictions", fused.size());
     result.put("out", out.toString());
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     json.print(stdout, result, () -> stdout.printf("%d predictions of %d systems fused (%s) into %s%n", fused.size(),
         predictions.size(), result.get("rule"), out));
     return 0;

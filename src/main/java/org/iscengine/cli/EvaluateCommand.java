@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.eval.GroundTruth;
 import org.iscengine.eval.IscEvaluation;
 import org.iscengine.eval.IscMetrics;
@@ -27,16 +26,13 @@ import picocli.CommandLine;
 /** {@code isc evaluate}. */
 @Command(
     name = "evaluate",
-    mixinStandardHelpOptions = true,
     description = {
       "Evaluate predictions (CSV query_id,reference_id,score). With an ISC21 ground truth (CSV",
       "query_id,reference_id): μAP, recall@P90, recall@rank1/10, and the precision-recall curve as PNG. With a",
       "revisited Oxford/Paris ground truth (gnd_*.pkl, or the same structure in .json): mAP and mP@1,5,10 for",
       "the Easy, Medium and Hard protocols. Metrics are written as JSON."
     })
-final class EvaluateCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class EvaluateCommand extends IscCommand {
   @Option(names = "--predictions", required = true, description = "Predictions CSV.")
   Path predictions;
 
@@ -64,7 +60,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, Object> report = revisited ? revisited(p) : isc(p, png);
     byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report);
     AtomicFile.write(file, tmp -> Files.write(tmp, bytes));
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     json.print(out, report, () -> printText(report, revisited, file, out));
     return 0;
   }

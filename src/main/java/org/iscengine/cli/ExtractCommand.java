@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.describe.ImageParts;
 import org.iscengine.extract.ExtractOptions;
 import org.iscengine.extract.Extractor;
@@ -20,15 +19,12 @@ import picocli.CommandLine.Option;
 /** {@code isc extract}. */
 @Command(
     name = "extract",
-    mixinStandardHelpOptions = true,
     description = {
       "Describe images with a model and write a descriptor file (HDF5: vectors + image_names). Images come from",
       "a folder (recursively) or a list file; ids are their paths without the extension. A bad image is skipped",
       "and listed; an interrupted run resumes from its finished parts (OUT.parts/)."
     })
-final class ExtractCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class ExtractCommand extends IscCommand {
   @CommandLine.Mixin ModelOptions model;
 
   @Option(names = "--images", required = true, description = "Folder of images, or a text file listing them.")
@@ -82,7 +78,7 @@ final class ExtractCommand implements Callable<Integer> {
           .run(list, out);
     }
     Path failuresFile = SkippedImages.list(out, result.failures());
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("out", out.toString());
     summary.put("described", result.described());
@@ -92,7 +88,7 @@ final class ExtractCommand implements Callable<Integer> {
     summary.put("glueShare", result.timing().glueShare());
     json.print(stdout, summary, () -> stdout.printf(Locale.ROOT, "%d images described into %s (%.1f images/s on %s)%n",
         result.described(), out, result.imagesPerSecond(), where.name()));
-    SkippedImages.report(spec.commandLine().getErr(), result.failures(), failuresFile);
+    SkippedImages.report(err(), result.failures(), failuresFile);
     return 0;
   }
 }

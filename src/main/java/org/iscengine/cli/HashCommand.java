@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.extract.ImageList;
 import org.iscengine.hash.ImageBatch;
 import org.iscengine.hash.PdqCsv;
@@ -19,16 +18,13 @@ import picocli.CommandLine.Option;
 /** {@code isc hash}. */
 @Command(
     name = "hash",
-    mixinStandardHelpOptions = true,
     description = {
       "PDQ-hash images (Facebook's 256-bit perceptual hash) and write CSV image_id,pdq,quality: the hash as 64",
       "hex digits, its quality 0-100 (below 50, PDQ advises not to trust it). Images come from a folder",
       "(recursively) or a list file; ids are their paths without the extension, as for isc extract. A bad image",
       "is skipped and listed in OUT.failures.txt."
     })
-final class HashCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class HashCommand extends IscCommand {
   @Option(names = "--images", required = true, description = "Folder of images, or a text file listing them.")
   Path images;
 
@@ -43,7 +39,7 @@ final class HashCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (workers != null && workers < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--workers must be >= 1, got " + workers);
+      throw usage("--workers must be >= 1, got " + workers);
     }
     new OutputPaths().input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
@@ -52,7 +48,7 @@ final class HashCommand implements Callable<Integer> {
         "hashing");
     PdqCsv.write(out, new PdqCsv.Rows(result.ids(), result.values()));
     Path failuresFile = SkippedImages.list(out, result.failures());
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("out", out.toString());
     summary.put("hashed", result.ids().size());
@@ -61,7 +57,7 @@ final class HashCommand implements Callable<Integer> {
     summary.put("lowQuality", result.values().stream().filter(h -> h.quality() < 50).count());
     json.print(stdout, summary, () -> stdout.printf(Locale.ROOT, "%d images hashed into %s (%.1f images/s)%n",
         result.ids().size(), out, result.imagesPerSecond()));
-    SkippedImages.report(spec.commandLine().getErr(), result.failures(), failuresFile);
+    SkippedImages.report(err(), result.failures(), failuresFile);
     return 0;
   }
 }

@@ -1,7 +1,6 @@
 package org.iscengine.cli;
 
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import org.iscengine.runtime.ConvolutionCheck;
 import org.iscengine.runtime.CudaDevice;
 import picocli.CommandLine;
@@ -10,18 +9,15 @@ import picocli.CommandLine.Command;
 /** {@code isc info}: versions, native backends, CUDA devices, threads and the convolution check. */
 @Command(
     name = "info",
-    mixinStandardHelpOptions = true,
     description = "Show versions, the native kernel libraries found, CUDA devices, thread counts, and whether"
         + " LibTorch's CPU convolutions passed the check against float64 on this machine (run once, cached).")
-final class InfoCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class InfoCommand extends IscCommand {
   @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
     RuntimeReport report = RuntimeReport.collect();
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     json.printIndented(out, report, () -> print(report, out));
     return 0;
   }

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.data.InstanceBenchBuilder;
 import org.iscengine.data.PhotoLibrary;
 import org.iscengine.progress.ConsoleProgress;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Option;
 /** {@code isc data instances}. */
 @Command(
     name = "instances",
-    mixinStandardHelpOptions = true,
     description = {
       "Build an instance-retrieval benchmark from the photo library's benchmark photos (run 'isc data photos'",
       "first): per instance a query showing a region of a photo and database views of overlapping regions under",
@@ -23,11 +21,8 @@ import picocli.CommandLine.Option;
       "distractor views of other photos. The ground truth (gnd_instances.json) is in the revisited Oxford/Paris",
       "form: isc evaluate reports mAP for the Easy, Medium and Hard protocols."
     })
-final class InstancesCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--photos", description = "Photo library (default: $ISC_CACHE/photos or ~/.cache/isc/photos).")
-  Path photos;
+final class InstancesCommand extends IscCommand {
+  @CommandLine.Mixin PhotoLibraryOption photos;
 
   @Option(names = "--out", defaultValue = "instances", description = "Output folder (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -49,7 +44,7 @@ final class InstancesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PhotoLibrary library = PhotoLibrary.open(photos != null ? photos : PhotoLibrary.defaultRoot());
+    PhotoLibrary library = photos.open();
     InstanceBenchBuilder.Result r = new InstanceBenchBuilder(library,
         new InstanceBenchBuilder.Options(instances, views, distractors, seed), ConsoleProgress.factory("img"))
         .build(out);
@@ -60,7 +55,7 @@ final class InstancesCommand implements Callable<Integer> {
     summary.put("easy", r.easy());
     summary.put("hard", r.hard());
     summary.put("junk", r.junk());
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     json.print(stdout, summary, () -> stdout.printf("instances in %s: %d queries, %d images (%d easy, %d hard, %d junk"
         + " views; the rest distractors); ground truth %s%n", out, r.queries(), r.images(), r.easy(), r.hard(), r.junk(),
         r.groundTruth()));

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "isc",
+    scope = CommandLine.ScopeType.INHERIT,  // every subcommand gets --help and --version
     mixinStandardHelpOptions = true,
     versionProvider = IscCli.VersionProvider.class,
     description = "Image copy detection: datasets, models, training, descriptors, search and evaluation.",

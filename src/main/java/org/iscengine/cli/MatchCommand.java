@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.DescriptorFiles;
@@ -26,15 +25,12 @@ import picocli.CommandLine.Option;
 /** {@code isc match}. */
 @Command(
     name = "match",
-    mixinStandardHelpOptions = true,
     description = {
       "Match query descriptors against reference descriptors by exact search and write the predictions",
       "(query_id,reference_id,score; higher is more similar) as CSV. By default the globally best 500 000",
       "pairs, as the ISC21 descriptor-track matcher; --k keeps each query's k best instead."
     })
-final class MatchCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class MatchCommand extends IscCommand {
   static final class Inputs {
     @ArgGroup(exclusive = false)
     Separate separate;
@@ -106,11 +102,11 @@ final class MatchCommand implements Callable<Integer> {
         .input("--verify", verify).output("--out", out).check();
     Metric m = metric.metric;
     if (relativeToRank != null && (k == null || relativeToRank < 2 || relativeToRank > k)) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--relative-to-rank needs --k, and a rank from 2"
+      throw usage("--relative-to-rank needs --k, and a rank from 2"
           + " to k; got " + relativeToRank + (k == null ? " without --k" : " with --k " + k));
     }
     if (verify != null && verify.size() != 2) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--verify takes two folders or lists, query and"
+      throw usage("--verify takes two folders or lists, query and"
           + " reference images, separated by a comma; got " + verify.size());
     }
     GeometricVerification verification = null;
@@ -120,7 +116,7 @@ final class MatchCommand implements Callable<Integer> {
         verification = new GeometricVerification(new GeometricVerification.Options(d.features(), d.side(), d.ratio(),
             verifyMinInliers, Math.max(d.saturation(), verifyMinInliers), verifyWeight, d.reprojection()));
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        throw usage(e.getMessage());
       }
     }
     ComputeDevice where = device.select();
@@ -143,7 +139,7 @@ final class MatchCommand implements Callable<Integer> {
           ImageList.of(verify.get(1)).lookup(), ConsoleProgress.factory("pair"));
     }
     PredictionsCsv.write(out, predictions);
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     int written = predictions.size();
     Map<String, Object> result = new java.util.LinkedHashMap<>();
     result.put("predictions", written);

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.augment.EmojiSet;
 import org.iscengine.augment.Fonts;
 import org.iscengine.augment.ImagePool;
@@ -20,18 +19,14 @@ import picocli.CommandLine.Option;
 /** {@code isc data mini-disc}. */
 @Command(
     name = "mini-disc",
-    mixinStandardHelpOptions = true,
     description = {
       "Build a copy-detection benchmark in the DISC21 layout from the photo library (run 'isc data photos' first):",
       "reference_images/R000000.jpg, query_images/Q00000.jpg, training_images/T000000.jpg, ground_truth.csv.",
       "Copy queries are edited copies of references; distractor queries come from photos that are not references.",
       "Deterministic for a seed; an interrupted build resumes where it stopped."
     })
-final class MiniDiscCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--photos", description = "Photo library (default: $ISC_CACHE/photos or ~/.cache/isc/photos).")
-  Path photos;
+final class MiniDiscCommand extends IscCommand {
+  @CommandLine.Mixin PhotoLibraryOption photos;
 
   @Option(names = "--out", defaultValue = "mini-disc", description = "Output folder (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -72,14 +67,14 @@ final class MiniDiscCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PhotoLibrary library = PhotoLibrary.open(photos != null ? photos : PhotoLibrary.defaultRoot());
+    PhotoLibrary library = photos.open();
     var options = new MiniDiscBuilder.Options(references, queries, copyFraction, training, seed, preset,
         size != null ? size : Presets.defaultSize(preset), split.id);
     var builder = new MiniDiscBuilder(library, resources(library), options, workers.count(),
         ConsoleProgress.factory("img"));
     MiniDiscBuilder.Result result = builder.build(out);
     var m = result.manifest();
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("root", out.toAbsolutePath().toString());
     summary.put("split", m.options().split());
@@ -94,7 +89,7 @@ final class MiniDiscCommand implements Callable<Integer> {
         m.options().split(), out, m.referenceCount(), m.queryCount(), m.copyQueries(), m.distractorQueries(),
         m.trainingCount()));
     stdout.flush();
-    return Workers.reportFailures(spec, result.failures());
+    return reportFailures(result.failures());
   }
 
   /** This machine's fonts, and the library's colour-emoji font when it has one. */

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.DescriptorNetwork;
@@ -26,23 +25,18 @@ import picocli.CommandLine.Parameters;
 /** {@code isc model}: inspect and convert model files. */
 @Command(
     name = "model",
-    mixinStandardHelpOptions = true,
     description = "Inspect model files, convert PyTorch checkpoints into isc model files and export them back.",
     subcommands = {ModelCommand.Info.class, ModelCommand.Convert.class, ModelCommand.Export.class})
-final class ModelCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class ModelCommand extends IscCommand {
   @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a model command is required (info, convert, export)");
+  public Integer call() {
+    throw usage("a model command is required (info, convert, export)");
   }
 
-  @Command(name = "info", mixinStandardHelpOptions = true,
+  @Command(name = "info",
       description = "Architecture, parameter count, input size and where the weights came from, for an isc model"
           + " file, a TorchScript file or a PyTorch checkpoint.")
-  static final class Info implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Info extends IscCommand {
     @Parameters(paramLabel = "FILE")
     Path file;
 
@@ -83,7 +77,7 @@ final class ModelCommand implements Runnable {
         default -> throw new IllegalArgumentException(file + ": no such file");
       }
       info.put("bytes", Files.size(file));
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       json.printIndented(out, info, () -> info.forEach((k, v) -> out.printf("%-13s %s%n", k, v)));
       return 0;
     }
@@ -101,13 +95,11 @@ final class ModelCommand implements Runnable {
     }
   }
 
-  @Command(name = "convert", mixinStandardHelpOptions = true,
+  @Command(name = "convert",
       description = "Build an isc model file from an architecture and a PyTorch checkpoint (--weights), from"
           + " pretrained backbone weights (--pretrained; the head seeded random), or with seeded random weights"
           + " (--random).")
-  static final class Convert implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Convert extends IscCommand {
     @CommandLine.Mixin ModelOptions model;
 
     @Option(names = "--random", description = "No checkpoint: seeded random weights (an untrained network).")
@@ -119,7 +111,7 @@ final class ModelCommand implements Runnable {
     @Override
     public Integer call() {
       if (model.weights == null && model.pretrained == null && !random) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "give --weights CHECKPOINT, --pretrained NAME,"
+        throw usage("give --weights CHECKPOINT, --pretrained NAME,"
             + " or --random for an untrained network");
       }
       model.inputs(new OutputPaths()).output("--out", out).check();
@@ -132,8 +124,8 @@ final class ModelCommand implements Runnable {
                 + "; head random, seed " + model.seed
             : "random initialisation, seed " + model.seed;
         ModelFile.save(out, m, source);
-        spec.commandLine().getOut().printf("%s: %s, %s%n", out, m.config().architecture(), source);
-        spec.commandLine().getOut().flush();
+        out().printf("%s: %s, %s%n", out, m.config().architecture(), source);
+        out().flush();
       }
       return 0;
     }
@@ -142,13 +134,11 @@ final class ModelCommand implements Runnable {
   /** The formats isc model export writes. */
   enum ExportFormat { PYTORCH }
 
-  @Command(name = "export", mixinStandardHelpOptions = true,
+  @Command(name = "export",
       description = {"Write an isc model file's weights as a PyTorch state dict (torch.save's format): the backbone's",
           "torchvision/timm names under backbone., the head's fc.* and bn.*, pooling.p when learned. In Python,",
           "python/iscnet.py builds the network they fit: ISCNet(...).load_state_dict(torch.load(OUT), strict=True)."})
-  static final class Export implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Export extends IscCommand {
     @Option(names = "--format", required = true, description = "Output format: ${COMPLETION-CANDIDATES}.")
     ExportFormat format;
 
@@ -188,7 +178,7 @@ final class ModelCommand implements Runnable {
         result.put("mean", c.mean());
         result.put("std", c.std());
       }
-      PrintWriter o = spec.commandLine().getOut();
+      PrintWriter o = out();
       json.print(o, result, () -> o.printf("%s: %s tensors; in Python: %s, input %d px, mean %s, std %s%n", out,
           result.get("tensors"), result.get("python"), (Integer) result.get("inputSize"),
           java.util.Arrays.toString((double[]) result.get("mean")), java.util.Arrays.toString((double[]) result.get("std"))));

@@ -2,7 +2,6 @@ package org.iscengine.cli;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.data.PhotoCollector;
 import org.iscengine.data.PhotoLibrary;
 import org.iscengine.io.IscCache;
@@ -14,7 +13,6 @@ import picocli.CommandLine.Option;
 /** {@code isc data photos}. */
 @Command(
     name = "photos",
-    mixinStandardHelpOptions = true,
     description = {
       "Collect real photographs from Debian packages (apt-get download + dpkg -x, no root):",
       "desktop backgrounds and artwork for training; photographs of other packages (another desktop's wallpapers,",
@@ -22,9 +20,7 @@ import picocli.CommandLine.Option;
       "by image. Copies (resized, cropped, recoloured, inverted), numbered series, blank images and benchmark",
       "diagrams are dropped; large photos are cut into tiles of one of two sizes, small ones kept whole."
     })
-final class PhotosCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class PhotosCommand extends IscCommand {
   @Option(names = "--cache", description = "Download cache (default: $ISC_CACHE or ~/.cache/isc).")
   Path cache;
 
@@ -51,7 +47,7 @@ final class PhotosCommand implements Callable<Integer> {
     PhotoLibrary library = new PhotoCollector(cacheDir, outDir, trainTile, benchTile, workers.count(),
         ConsoleProgress.factory("img")).collect(force);
     var m = library.manifest();
-    var out = spec.commandLine().getOut();
+    var out = out();
     json.print(out, Map.of("root", library.root().toString(), "training", m.training(), "benchmark", m.benchmark(),
         "rejected", m.rejected().size()), () -> out.printf(
             "photo library %s: %d training and %d benchmark images (%d sources left out, see manifest.json)%n",

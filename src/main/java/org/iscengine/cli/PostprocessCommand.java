@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.descriptor.PostProcessConfig;
@@ -17,16 +16,13 @@ import picocli.CommandLine;
 /** {@code isc postprocess}. */
 @Command(
     name = "postprocess",
-    mixinStandardHelpOptions = true,
     description = {
       "Post-process query and reference descriptors with training descriptors: L2 normalization, PCA or",
       "PCA-whitening, DBA + negative embedding subtraction, score normalization. Inputs are descriptor files",
       "(HDF5 'vectors' + 'image_names'; several files are concatenated). Settings come from --recipe, then",
       "--config (YAML, the same keys), then the options below."
     })
-final class PostprocessCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class PostprocessCommand extends IscCommand {
   @Option(names = "--queries", required = true, split = ",", description = "Query descriptor file(s).")
   List<Path> queries;
 
@@ -91,7 +87,7 @@ final class PostprocessCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (submission == null && (outQueries == null || outReferences == null)) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
+      throw usage(
           "give --out-queries and --out-references, or --submission");
     }
     new OutputPaths().input("--queries", queries).input("--references", references).input("--training", training)
@@ -112,7 +108,7 @@ final class PostprocessCommand implements Callable<Integer> {
         out.pca().orElseThrow(() -> new IllegalArgumentException("--save-pca: these settings learn no PCA"))
             .save(savePca);
       }
-      PrintWriter stdout = spec.commandLine().getOut();
+      PrintWriter stdout = out();
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("settings", settings);
       summary.put("queries", out.queries().size());

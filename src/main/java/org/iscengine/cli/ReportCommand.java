@@ -3,7 +3,6 @@ package org.iscengine.cli;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.eval.GroundTruth;
 import org.iscengine.eval.MatchGallery;
 import org.iscengine.extract.ImageList;
@@ -16,16 +15,13 @@ import picocli.CommandLine;
 /** {@code isc report}. */
 @Command(
     name = "report",
-    mixinStandardHelpOptions = true,
     description = {
       "Show what predictions matched: an HTML page and a PNG contact sheet of the top-scoring pairs, the",
       "highest-scored false positives and the missed copies, each query beside its reference (and beside the",
       "true reference or the first answer), with ranks and scores. Images are found by id in the two folders",
       "(or image lists) as isc extract names them."
     })
-final class ReportCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class ReportCommand extends IscCommand {
   @Option(names = "--predictions", required = true, description = "Predictions CSV (query_id,reference_id,score).")
   Path predictions;
 
@@ -52,7 +48,7 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (pairs < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--pairs must be at least 1, got " + pairs);
+      throw usage("--pairs must be at least 1, got " + pairs);
     }
     Path page = html != null ? html : OutputPaths.besideCsv(predictions, ".report.html");
     Path sheet = png != null ? png : OutputPaths.besideCsv(predictions, ".report.png");
@@ -67,7 +63,7 @@ final class ReportCommand implements Callable<Integer> {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("html", page.toString());
     result.put("png", sheet.toString());
-    json.print(spec.commandLine().getOut(), result, () -> spec.commandLine().getOut().printf("page: %s%ncontact sheet: %s%n",
+    json.print(out(), result, () -> out().printf("page: %s%ncontact sheet: %s%n",
         page, sheet));
     return 0;
   }

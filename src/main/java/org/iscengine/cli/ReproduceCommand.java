@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.data.PhotoCollector;
 import org.iscengine.data.PhotoLibrary;
@@ -22,7 +21,6 @@ import picocli.CommandLine.Option;
 /** {@code isc reproduce}. */
 @Command(
     name = "reproduce",
-    mixinStandardHelpOptions = true,
     description = {
       "The whole reproduction in one command: benchmark, training, descriptors, DBA/NES, matching, evaluation",
       "and a report (report.md, report-pr.png, report-errors.png) comparing on the same queries the untrained",
@@ -35,9 +33,7 @@ import picocli.CommandLine.Option;
       "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
       "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
     })
-final class ReproduceCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class ReproduceCommand extends IscCommand {
   @Option(names = "--preset", defaultValue = "mini", description = "mini or disc21 (default: ${DEFAULT-VALUE}).")
   Choices.Benchmark preset;
 
@@ -64,11 +60,11 @@ final class ReproduceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (preset == Choices.Benchmark.DISC21 && data == null) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--preset disc21 needs --data DIR (a DISC21"
+      throw usage("--preset disc21 needs --data DIR (a DISC21"
           + " copy: query_images/, reference_images/, training_images/, ground_truth.csv)");
     }
     if (seeds < 1 || seeds > 100) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--seeds must be in [1, 100], got " + seeds);
+      throw usage("--seeds must be in [1, 100], got " + seeds);
     }
     Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + preset.name().toLowerCase(Locale.ROOT));
     Path benchmark = data != null ? data : workDir.resolve("mini-disc");
@@ -85,7 +81,7 @@ final class ReproduceCommand implements Callable<Integer> {
     }
     Recipe named = Recipe.named(recipe != null ? recipe : preset == Choices.Benchmark.MINI ? "mini" : "lyakaap");
     long first = seed != null ? seed : named.seed();
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     Map<Long, Reproduction.Outcome> runs = new LinkedHashMap<>();
     for (long s = first; s < first + seeds; s++) {
       Path runDir = seeds == 1 && seed == null ? workDir : workDir.resolve("seed-" + s);

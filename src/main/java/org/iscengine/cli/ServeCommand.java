@@ -28,7 +28,6 @@ import picocli.CommandLine.Option;
 /** {@code isc serve}. */
 @Command(
     name = "serve",
-    mixinStandardHelpOptions = true,
     description = {
       "Serve copy detection over HTTP/JSON: match an image against the references, add and remove references,",
       "describe images; /healthz, /readyz and Prometheus /metrics. References live in a durable store folder",
@@ -91,6 +90,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Requests that may wait for a request thread; beyond, 503 (default: ${DEFAULT-VALUE}).")
   int maxQueuedRequests;
 
+  @Option(names = "--max-queue-wait-ms", defaultValue = "100",
+      description = "Longest wait for a request thread: from a quarter of it the newest requests go first, beyond"
+          + " it a request gets 503 (default: ${DEFAULT-VALUE}).")
+  long maxQueueWaitMs;
+
   @Option(names = "--max-batch", defaultValue = "16", description = "Largest micro-batch (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
@@ -133,7 +137,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     IscServer.Options options = new IscServer.Options(host, port, token, (long) maxBodyMb << 20, threads,
         Duration.ofSeconds(30), Duration.ofSeconds(30), model.model, allowedHosts, maxQueuedRequests,
-        (long) maxBodyMemoryMb << 20).withPage(ui, thumbnails ? store.resolve("thumbnails") : null);
+        (long) maxBodyMemoryMb << 20).withPage(ui, thumbnails ? store.resolve("thumbnails") : null)
+        .withMaxQueueWait(Duration.ofMillis(maxQueueWaitMs));
     Metrics metrics = new Metrics();
     long t0 = System.nanoTime();
     long commandStartedMs = ManagementFactory.getRuntimeMXBean().getUptime();

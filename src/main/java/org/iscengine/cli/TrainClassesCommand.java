@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.iscengine.progress.ConsoleProgress;
 import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.train.ClassRecipe;
@@ -16,16 +15,13 @@ import picocli.CommandLine.Option;
 /** {@code isc train-classes}. */
 @Command(
     name = "train-classes",
-    mixinStandardHelpOptions = true,
     description = {
       "Train a descriptor model as the matching-track winner did: a classifier over the class folders of 'isc data",
       "train-set' (a source image and its copies per class), label-smoothed cross-entropy x 10 + SoftTriple x 1,",
       "P x K batches, warm-up then cosine. Writes model.iscm (backbone and head; the classifier is dropped),",
       "metrics.jsonl and loss.png into --out."
     })
-final class TrainClassesCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class TrainClassesCommand extends IscCommand {
   @Option(names = "--recipe", defaultValue = "d2lv-mini",
       description = "A built-in class recipe (d2lv-mini, d2lv-full) or a YAML file (default: ${DEFAULT-VALUE}).")
   String recipe;
@@ -52,7 +48,7 @@ final class TrainClassesCommand implements Callable<Integer> {
     summary.put("steps", result.losses().size());
     summary.put("firstLoss", result.losses().get(0));
     summary.put("lastLoss", result.losses().get(result.losses().size() - 1));
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     json.print(stdout, summary, () -> stdout.printf("%s: %d classes, %d steps, loss %.4f -> %.4f%n", result.model(),
         data.names().size(), result.losses().size(), summary.get("firstLoss"), summary.get("lastLoss")));
     return 0;

@@ -1,7 +1,6 @@
 package org.iscengine.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.iscengine.augment.Resources;
 import org.iscengine.data.PhotoLibrary;
 import org.iscengine.progress.ConsoleProgress;
@@ -15,15 +14,12 @@ import picocli.CommandLine.Option;
 /** {@code isc train}. */
 @Command(
     name = "train",
-    mixinStandardHelpOptions = true,
     description = {
       "Train a descriptor model with a recipe: stages of two augmented views per image and the memory-bank",
       "contrastive loss. The run folder keeps checkpoints (--resume continues), metrics.jsonl, loss.png and,",
       "at the end, model.iscm for isc extract."
     })
-final class TrainCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class TrainCommand extends IscCommand {
   @Option(names = "--recipe", defaultValue = "mini",
       description = "A built-in recipe (lyakaap, mini, tiny) or a YAML file (default: ${DEFAULT-VALUE}).")
   String recipe;
@@ -72,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
         new Trainer.Options(workers.count(), checkpointEvery, init, stopAfter),
         ConsoleProgress.factory("step"));
     Trainer.Result result = trainer.run(resume);
-    var stdout = spec.commandLine().getOut();
+    var stdout = out();
     if (result.complete()) {
       stdout.printf("trained %s: %s (metrics in %s, curve in %s)%n", r.name(), result.model(),
           out.resolve("metrics.jsonl"), out.resolve("loss.png"));

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.iscengine.augment.Resources;
 import org.iscengine.data.TrainSetBuilder;
@@ -19,15 +18,12 @@ import picocli.CommandLine.Option;
 /** {@code isc data train-set}. */
 @Command(
     name = "train-set",
-    mixinStandardHelpOptions = true,
     description = {
       "Build a class dataset as the matching-track winner did: one folder per source image holding the image",
       "(00.jpg) and augmented copies of it (01.jpg ...). Images are found recursively and taken in path order.",
       "Deterministic for a seed; an interrupted build resumes where it stopped."
     })
-final class TrainSetCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class TrainSetCommand extends IscCommand {
   @Option(names = "--images", required = true, description = "Folder of source images (searched recursively).")
   Path images;
 
@@ -61,10 +57,10 @@ final class TrainSetCommand implements Callable<Integer> {
     var options = new TrainSetBuilder.Options(classes, copies, preset, size, seed);
     var result = new TrainSetBuilder(options, Resources.local(), workers.count(), ConsoleProgress.factory("img"))
         .build(sources, out);
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     stdout.printf("training set in %s: %d classes x %d images%n", out, result.manifest().classCount(), copies);
     stdout.flush();
-    return Workers.reportFailures(spec, result.failures());
+    return reportFailures(result.failures());
   }
 
   /** Image files under dir, by extension, sorted by path. */
