@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -78,12 +77,17 @@ public final class IscServer implements AutoCloseable {
    * @param maxBodyBytesInFlight request bodies held in memory at once, all requests together; beyond, 503
    * @param ui whether {@code GET /} serves the page to try the service
    * @param thumbnails folder of the small pictures kept of references added as images (null: none kept)
+   * @param maxQueueWait how long a request may wait for a request thread; a queue whose oldest request
+   *     waited a quarter of it serves the newest first, and a request that waited longer gets 503
+   *     ({@link RequestQueue})
    */
   public record Options(String host, int port, String token, long maxBodyBytes, int threads, Duration readTimeout,
       Duration drain, String modelName, List<String> allowedHosts, int maxQueuedRequests, long maxBodyBytesInFlight,
-      boolean ui, Path thumbnails) {
+      boolean ui, Path thumbnails, Duration maxQueueWait) {
     /** Default memory for request bodies in flight: a dozen of the default 20 MiB bodies. */
     public static final long DEFAULT_BODY_BYTES_IN_FLIGHT = 256L << 20;
+    /** Default wait for a request thread: half the 200 ms a client waiting on a match should see at most. */
+    public static final Duration DEFAULT_MAX_QUEUE_WAIT = Duration.ofMillis(100);
 
     public Options {
       if (port < 0 || port > 65535 || maxBodyBytes < 1 || threads < 1 || maxQueuedRequests < 1) {
@@ -97,19 +101,28 @@ public final class IscServer implements AutoCloseable {
         throw new IllegalArgumentException("the API token is empty");
       }
       allowedHosts = List.copyOf(allowedHosts);
+      if (maxQueueWait.isNegative() || maxQueueWait.isZero()) {
+        throw new IllegalArgumentException("the longest wait for a request thread must be positive, got " + maxQueueWait);
+      }
     }
 
     /** No page and no thumbnails. */
     public Options(String host, int port, String token, long maxBodyBytes, int threads, Duration readTimeout,
         Duration drain, String modelName, List<String> allowedHosts, int maxQueuedRequests, long maxBodyBytesInFlight) {
       this(host, port, token, maxBodyBytes, threads, readTimeout, drain, modelName, allowedHosts, maxQueuedRequests,
-          maxBodyBytesInFlight, false, null);
+          maxBodyBytesInFlight, false, null, DEFAULT_MAX_QUEUE_WAIT);
     }
 
     /** The same options with the page on or off and thumbnails kept in a folder (or not: null). */
     public Options withPage(boolean page, Path thumbnailFolder) {
       return new Options(host, port, token, maxBodyBytes, threads, readTimeout, drain, modelName, allowedHosts,
-          maxQueuedRequests, maxBodyBytesInFlight, page, thumbnailFolder);
+          maxQueuedRequests, maxBodyBytesInFlight, page, thumbnailFolder, maxQueueWait);
+    }
+
+    /** The same options with another longest wait for a request thread. */
+    public Options withMaxQueueWait(Duration wait) {
+      return new Options(host, port, token, maxBodyBytes, threads, readTimeout, drain, modelName, allowedHosts,
+          maxQueuedRequests, maxBodyBytesInFlight, ui, thumbnails, wait);
     }
 
     /** No allowed hosts beyond loopback, four waiting requests per thread, the default body memory. */
@@ -125,6 +138,7 @@ public final class IscServer implements AutoCloseable {
   private final HttpServer http;
   private final ExecutorService connections;
   private final ExecutorService workers;
+  private final RequestQueue waiting;
   private final Bodies bodies;
   private final Metrics metrics;
   private final Routes routes;
@@ -133,13 +147,14 @@ public final class IscServer implements AutoCloseable {
   private volatile boolean stopped;
 
   private IscServer(CopyDetector detector, Options options, HttpServer http, ExecutorService connections,
-      ExecutorService workers, Metrics metrics) {
+      ExecutorService workers, RequestQueue waiting, Metrics metrics) {
     this.metrics = metrics;
     this.detector = detector;
     this.options = options;
     this.http = http;
     this.connections = connections;
     this.workers = workers;
+    this.waiting = waiting;
     this.bodies = new Bodies(options.maxBodyBytes(), options.maxBodyBytesInFlight());
     this.routes = new Routes(detector, options, metrics, () -> ready);
   }
@@ -182,9 +197,10 @@ public final class IscServer implements AutoCloseable {
     ThreadPoolExecutor connections = new ThreadPoolExecutor(CONNECTION_THREADS, CONNECTION_THREADS, 30,
         TimeUnit.SECONDS, new SynchronousQueue<>(), daemon("isc-http-connection"));
     connections.allowCoreThreadTimeOut(true);
+    RequestQueue waiting = new RequestQueue(options.maxQueuedRequests(), options.maxQueueWait(), System::nanoTime);
     ThreadPoolExecutor workers = new ThreadPoolExecutor(options.threads(), options.threads(), 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(options.maxQueuedRequests()), daemon("isc-http"));
-    IscServer server = new IscServer(detector, options, http, connections, workers, metrics);
+        waiting, daemon("isc-http"));
+    IscServer server = new IscServer(detector, options, http, connections, workers, waiting, metrics);
     server.metrics.gauge("isc_queue_depth", "Images waiting for the network.", detector::queued);
     server.metrics.gauge("isc_references", "References in the index.", detector::size);
     server.metrics.gauge("isc_requests_in_flight", "HTTP requests being answered.", server.inFlight::get);
@@ -245,7 +261,10 @@ public final class IscServer implements AutoCloseable {
         return;
       }
       try {
-        workers.execute(() -> finish(exchange, route, t0, read));
+        workers.execute(waiting.entry(() -> finish(exchange, route, t0, read), () -> finish(exchange, route, t0, read,
+            () -> {
+              throw new HttpError(503, "waited too long for a request thread (the server is congested); retry later");
+            })));
       } catch (RejectedExecutionException e) {
         throw new HttpError(503, "too many requests waiting; retry later");
       }

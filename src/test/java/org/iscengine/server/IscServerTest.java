@@ -560,8 +560,10 @@ class IscServerTest {
     });
     CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("held"), ReferenceStore.Options.defaults())
         .build();
+    // The waiting request must not go stale while the network is held: this is about a full queue.
     server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
-        Duration.ofSeconds(10), Duration.ofSeconds(10), "held", List.of(), 1, 1 << 20), metrics);
+        Duration.ofSeconds(10), Duration.ofSeconds(10), "held", List.of(), 1, 1 << 20)
+        .withMaxQueueWait(Duration.ofMinutes(1)), metrics);
     byte[] image = jpeg(seed, 90, 90);
     try {
       // One request on the request thread, held in the network; one waiting: the queue is full.
@@ -594,6 +596,59 @@ class IscServerTest {
     } finally {
       release.countDown();
     }
+  }
+
+  @Test
+  void afterABurstALoneRequestIsServedBeforeTheBurstsBacklog() throws Exception {
+    server.stop();
+    DescriptorModel model = model();
+    CountDownLatch release = new CountDownLatch(1);
+    DescriptorNetwork held = describedBy(model, images -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return model.describe(images);
+    });
+    CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("burst"), ReferenceStore.Options.defaults())
+        .build();
+    // One request thread; congested once the oldest waited 0.5 s, and nothing waits long enough to be refused.
+    server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
+        Duration.ofSeconds(30), Duration.ofSeconds(30), "held", List.of(), 16, 1 << 20)
+        .withMaxQueueWait(Duration.ofSeconds(2)), metrics);
+    byte[] image = jpeg(seed, 90, 90);
+    Map<String, Long> answeredAt = new java.util.concurrent.ConcurrentHashMap<>();
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    try {
+      for (int i = 0; i < 9; i++) {  // the first holds the request thread, eight wait
+        String name = "burst-" + i;
+        sent.add(client.sendAsync(request("/v1/describe").header("Content-Type", "image/jpeg")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString())
+            .whenComplete((r, e) -> answeredAt.put(name, System.nanoTime())));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (metric(send(request("/metrics").GET().build()).body(), "isc_requests_in_flight") < 10
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(700);
+      sent.add(client.sendAsync(request("/v1/describe").header("Content-Type", "image/jpeg")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString())
+          .whenComplete((r, e) -> answeredAt.put("lone", System.nanoTime())));
+      Thread.sleep(200);
+      release.countDown();
+      for (CompletableFuture<HttpResponse<String>> f : sent) {
+        assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode());
+      }
+    } finally {
+      release.countDown();
+    }
+    long lone = answeredAt.get("lone");
+    long burstAfterLone = answeredAt.entrySet().stream()
+        .filter(e -> e.getKey().startsWith("burst-") && e.getValue() > lone).count();
+    // First in, first out, the lone request would be answered last; it comes right after the held one.
+    assertTrue(burstAfterLone >= 7, "only " + burstAfterLone + " of the 8 waiting burst requests were answered after it");
   }
 
   @Test
