@@ -12,6 +12,8 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
+import org.iscengine.testing.FileBytes;
+import org.iscengine.testing.IscAssert;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.Test;
@@ -120,12 +122,8 @@ class DescriptorFilesTest {
     try (Descriptors d = random(11, ids("y", "%d", 2000), 64)) {
       DescriptorFiles.write(whole, d);
     }
-    byte[] bytes = Files.readAllBytes(whole);
-    Path truncated = dir.resolve("truncated.h5");
-    Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    var cut = assertThrows(IscException.class, () -> DescriptorFiles.read(truncated));
-    assertEquals(IscException.Kind.CORRUPT_DATA, cut.kind());
-    assertTrue(cut.getMessage().contains("truncated.h5"), cut.getMessage());
+    Path truncated = FileBytes.truncatedCopy(whole, dir.resolve("truncated.h5"), Files.size(whole) / 2);
+    IscAssert.assertRefused(IscException.Kind.CORRUPT_DATA, () -> DescriptorFiles.read(truncated), "truncated.h5");
 
     Path wrongNames = dir.resolve("submission-as-split.h5");
     try (Descriptors q = random(12, ids("Q", "%05d", 2), 4)) {

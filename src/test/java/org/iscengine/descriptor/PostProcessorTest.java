@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.kernels.Tensors;
 import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
+import org.iscengine.testing.TestDescriptors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,38 +19,44 @@ class PostProcessorTest {
   private final long seed = RandomTensors.freshSeed();
 
   private static Descriptors random(long seed, String prefix, int n, int d) {
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      ids.add(prefix + i);
+    return TestDescriptors.numbered(prefix, RandomTensors.uniform(seed, -1, 1, n, d));
+  }
+
+  /** What a test checks of a recipe's output, given its random inputs. */
+  @FunctionalInterface
+  private interface Check {
+    void check(Descriptors queries, Descriptors references, Descriptors training, PostProcessor.Output out);
+  }
+
+  /** Random queries, references and training descriptors of dimension d, run through a recipe on the CPU. */
+  private void afterRecipe(String recipe, int nq, int nr, int nt, int d, Check check) {
+    try (Descriptors q = random(seed, "q", nq, d);
+        Descriptors r = random(seed + 1, "r", nr, d);
+        Descriptors t = random(seed + 2, "t", nt, d);
+        PostProcessor.Output out = new PostProcessor(PostProcessConfig.recipe(recipe), ComputeDevice.CPU)
+            .run(q, r, t)) {
+      check.check(q, r, t, out);
     }
-    return new Descriptors(ids, RandomTensors.uniform(seed, -1, 1, n, d));
   }
 
   @Test
   void theWinnersRecipeEqualsItsStepsRunByHand() {
-    try (Descriptors q = random(seed, "q", 19, 12);
-        Descriptors r = random(seed + 1, "r", 33, 12);
-        Descriptors t = random(seed + 2, "t", 57, 12);
-        PostProcessor.Output out = new PostProcessor(PostProcessConfig.recipe("lyakaap"), ComputeDevice.CPU)
-            .run(q, r, t);
-        Tensor qn = Tensors.l2Normalize(q.vectors());
-        Tensor tn = Tensors.l2Normalize(t.vectors());
-        Tensor tDba = Dba.winner().apply(tn);
-        Tensor expected = NegativeEmbeddingSubtraction.winner().apply(qn, tDba)) {
-      TensorAssert.assertMaxRelativeError(out.queries().vectors(), expected, 1e-6, "queries (seed " + seed + ")");
-      assertEquals(q.ids(), out.queries().ids());
-      assertEquals(12, out.references().dim());
-      assertTrue(out.pca().isEmpty());
-    }
+    afterRecipe("lyakaap", 19, 33, 57, 12, (q, r, t, out) -> {
+      try (Tensor qn = Tensors.l2Normalize(q.vectors());
+          Tensor tn = Tensors.l2Normalize(t.vectors());
+          Tensor tDba = Dba.winner().apply(tn);
+          Tensor expected = NegativeEmbeddingSubtraction.winner().apply(qn, tDba)) {
+        TensorAssert.assertMaxRelativeError(out.queries().vectors(), expected, 1e-6, "queries (seed " + seed + ")");
+        assertEquals(q.ids(), out.queries().ids());
+        assertEquals(12, out.references().dim());
+        assertTrue(out.pca().isEmpty());
+      }
+    });
   }
 
   @Test
   void sscdRecipeWhitensAndAddsTheScoreNormalizationDimension() {
-    try (Descriptors q = random(seed, "q", 10, 8);
-        Descriptors r = random(seed + 1, "r", 14, 8);
-        Descriptors t = random(seed + 2, "t", 40, 8);
-        PostProcessor.Output out = new PostProcessor(PostProcessConfig.recipe("sscd"), ComputeDevice.CPU)
-            .run(q, r, t)) {
+    afterRecipe("sscd", 10, 14, 40, 8, (q, r, t, out) -> {
       assertEquals(9, out.queries().dim());
       assertEquals(9, out.references().dim());
       assertEquals(8, out.pca().orElseThrow().outputDim());
@@ -59,7 +64,7 @@ class PostProcessorTest {
       for (int i = 0; i < 14; i++) {
         assertEquals(1.0, refs[i * 9 + 8], 0.0, "references end with 1");
       }
-    }
+    });
   }
 
   @Test

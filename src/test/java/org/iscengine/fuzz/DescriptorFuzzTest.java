@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.iscengine.descriptor.DescriptorFiles;
@@ -17,17 +16,15 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DescriptorFuzzTest {
-  static final int MAX_LENGTH = 64 * 1024;
-
-  private static final Path DIR = Contract.scratch("descriptor");
+  private static final InputFiles INPUTS = new InputFiles("descriptor", 64 * 1024);
 
   @FuzzTest
   void hdf5(byte[] data) throws IOException {
-    if (data.length > MAX_LENGTH) {
-      return;
-    }
-    Path file = DIR.resolve("descriptors.h5");
-    Files.write(file, data);
+    INPUTS.write("descriptors.h5", data).ifPresent(DescriptorFuzzTest::read);
+  }
+
+  /** As a split file and as a submission. */
+  private static void read(Path file) {
     Contract.refusesOrReads(() -> {
       try (Descriptors d = DescriptorFiles.read(file)) {
         assertEquals(d.ids().size(), d.size(), "one id per vector");

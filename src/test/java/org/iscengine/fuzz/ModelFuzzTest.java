@@ -25,26 +25,19 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ModelFuzzTest {
-  static final int MAX_LENGTH = 256 * 1024;
-
-  private static final Path DIR = Contract.scratch("model");
+  private static final InputFiles INPUTS = new InputFiles("model", 256 * 1024);
 
   @FuzzTest
   void checkpointFile(byte[] data) throws IOException {
-    if (data.length > MAX_LENGTH) {
-      return;
-    }
-    Path file = DIR.resolve("checkpoint.pth");
-    Files.write(file, data);
-    read(file);
+    INPUTS.write("checkpoint.pth", data).ifPresent(ModelFuzzTest::read);
   }
 
   @FuzzTest
   void checkpointPickle(byte[] pickle) throws IOException {
-    if (pickle.length > MAX_LENGTH) {
+    if (!INPUTS.take(pickle)) {
       return;
     }
-    Path file = DIR.resolve("checkpoint.pth");
+    Path file = INPUTS.resolve("checkpoint.pth");
     try (OutputStream out = Files.newOutputStream(file);
         ZipOutputStream zip = new ZipOutputStream(out)) {
       zip.setLevel(0);

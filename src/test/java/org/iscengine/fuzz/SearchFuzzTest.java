@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.iscengine.io.BinaryFormat;
@@ -18,28 +17,22 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SearchFuzzTest {
-  static final int MAX_LENGTH = 256 * 1024;
   /** The exact index's frame, as ExactIndex writes it. */
   private static final BinaryFormat FRAME = new BinaryFormat("isc-exact-index", 2);
 
-  private static final Path DIR = Contract.scratch("search");
+  private static final InputFiles INPUTS = new InputFiles("search", 256 * 1024);
 
   @FuzzTest
   void exactIndexFile(byte[] data) throws IOException {
-    if (data.length > MAX_LENGTH) {
-      return;
-    }
-    Path file = DIR.resolve("index.bin");
-    Files.write(file, data);
-    load(file);
+    INPUTS.write("index.bin", data).ifPresent(SearchFuzzTest::load);
   }
 
   @FuzzTest
   void exactIndexPayload(byte[] payload) {
-    if (payload.length > MAX_LENGTH) {
+    if (!INPUTS.take(payload)) {
       return;
     }
-    Path file = DIR.resolve("index.bin");
+    Path file = INPUTS.resolve("index.bin");
     FRAME.write(file, out -> out.write(payload));
     load(file);
   }

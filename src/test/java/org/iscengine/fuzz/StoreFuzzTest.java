@@ -29,9 +29,7 @@ import org.junit.jupiter.api.Timeout;
 class StoreFuzzTest {
   /** The dimension of the seed files. */
   static final int DIM = 4;
-  static final int MAX_LENGTH = 256 * 1024;
-
-  private static final Path DIR = Contract.scratch("store");
+  private static final InputFiles INPUTS = new InputFiles("store", 256 * 1024);
 
   /**
    * Any log file: opening replays records of the store's dimension in sequence, or refuses with a
@@ -39,12 +37,11 @@ class StoreFuzzTest {
    */
   @FuzzTest
   void referenceLog(byte[] data) throws IOException {
-    if (data.length > MAX_LENGTH) {
-      return;
-    }
-    Contract.clear(DIR);
-    Path file = DIR.resolve("references.log");
-    Files.write(file, data);
+    Contract.clear(INPUTS.dir());
+    INPUTS.write("references.log", data).ifPresent(StoreFuzzTest::openTwice);
+  }
+
+  private static void openTwice(Path file) {
     Contract.refusesOrReads(() -> {
       List<ReferenceLog.Record> first = new ArrayList<>();
       long next;
@@ -72,15 +69,15 @@ class StoreFuzzTest {
    */
   @FuzzTest
   void snapshot(byte[] data) throws Exception {
-    if (data.length > MAX_LENGTH || data.length < 4) {
+    if (!INPUTS.take(data) || data.length < 4) {
       return;
     }
     int rest = data.length - 4;
     int idsLength = Integer.remainderUnsigned(ByteBuffer.wrap(data).getInt(0), rest + 1);
     byte[] ids = Arrays.copyOfRange(data, 4, 4 + idsLength);
     byte[] index = Arrays.copyOfRange(data, 4 + idsLength, data.length);
-    Contract.clear(DIR);
-    Path folder = Files.createDirectories(DIR.resolve("00000000000000000001"));  // named after its log record
+    Contract.clear(INPUTS.dir());
+    Path folder = Files.createDirectories(INPUTS.resolve("00000000000000000001"));  // named after its log record
     Files.write(folder.resolve("ids.bin"), ids);
     Files.write(folder.resolve("index.bin"), index);
     String manifest = "{\"sequence\": 1, \"dimension\": " + DIM + ", \"metric\": \"INNER_PRODUCT\", \"index\": \"exact\","

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -69,11 +70,16 @@ class BinaryFormatTest {
     assertFalse(new BinaryFormat("other", 1).matches(file));
   }
 
+  /** The bytes of a well-formed file of random values from the seed. */
+  private byte[] writtenBytes(long seed) throws IOException {
+    Path file = dir.resolve("v.bin");
+    write(file, values(new Random(seed)));
+    return Files.readAllBytes(file);
+  }
+
   @Test
   void aBitFlipAnywhereIsDetected() throws Exception {
-    Path file = dir.resolve("v.bin");
-    write(file, values(new Random(2)));
-    byte[] bytes = Files.readAllBytes(file);
+    byte[] bytes = writtenBytes(2);
     for (int i = 0; i < bytes.length; i++) {
       for (int bit = 0; bit < 8; bit += 3) {
         byte[] flipped = bytes.clone();
@@ -89,9 +95,7 @@ class BinaryFormatTest {
 
   @Test
   void truncationIsRefusedWithTheFileName() throws Exception {
-    Path file = dir.resolve("v.bin");
-    write(file, values(new Random(3)));
-    byte[] bytes = Files.readAllBytes(file);
+    byte[] bytes = writtenBytes(3);
     for (int length = 0; length < bytes.length; length++) {
       Path cut = dir.resolve("cut.bin");
       Files.write(cut, Arrays.copyOf(bytes, length));

@@ -1,5 +1,6 @@
 package org.iscengine.kernels;
 
+import static org.iscengine.testing.ArgumentAssert.assertRejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,18 +19,10 @@ import org.iscengine.kernels.binding.NativeStatus;
 import org.iscengine.runtime.CpuKernels;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /** Bad arguments give an exception that names the bad value, on every implementation. */
 class GemArgumentsTest {
   private static final List<GemKernel> KERNELS = List.of(Gem.nativeKernel(), Gem.reference());
-
-  private static void assertRejected(Executable call, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-    for (String fragment : fragments) {
-      assertTrue(e.getMessage().contains(fragment), () -> "'" + e.getMessage() + "' should mention '" + fragment + "'");
-    }
-  }
 
   @Test
   void rejectsInputsThatAreNotNchw() {

@@ -1,12 +1,12 @@
 package org.iscengine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.iscengine.testing.ArgumentAssert.assertRejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
@@ -17,7 +17,6 @@ import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -54,36 +53,52 @@ class KnnTest {
     CpuKernels.setIsa(isa);
   }
 
-  @ParameterizedTest(name = "{0} {1} nq={2} nr={3} d={4} k={5}")
-  @MethodSource("cases")
-  void exactOnIntegerDataTiesIncluded(CpuIsa isa, Metric metric, long nq, long nr, long d, int k) {
+  /** Random float32 values of a shape, from a seed. */
+  @FunctionalInterface
+  private interface Values {
+    Tensor of(long seed, long... shape);
+  }
+
+  /** What a test checks of the kernel's result against the float64 one (inputs in float64, and the seed). */
+  @FunctionalInterface
+  private interface Comparison {
+    void check(KnnResult got, KnnResult want, Tensor q64, Tensor r64, String seed);
+  }
+
+  /**
+   * On the given instruction set, random queries and references from a fresh seed searched by the kernel
+   * and by LibTorch's float64 brute force, and the two results compared.
+   */
+  private static void againstFloat64(CpuIsa isa, Metric metric, long nq, long nr, long d, int k, Values values,
+      Comparison comparison) {
     use(isa);
     long seed = RandomTensors.freshSeed();
-    // Values in [-2, 2]: exact in float32, and many references score the same.
-    try (Tensor q = RandomTensors.integers(seed, -2, 2, nq, d);
-        Tensor r = RandomTensors.integers(seed + 1, -2, 2, nr, d);
+    try (Tensor q = values.of(seed, nq, d);
+        Tensor r = values.of(seed + 1, nr, d);
         Tensor q64 = q.to(ScalarType.Double);
         Tensor r64 = r.to(ScalarType.Double);
         KnnResult got = Knn.search(q, r, k, metric);
         KnnResult want = Knn.reference(q64, r64, k, metric)) {
-      assertArrayEquals(want.idArray(), got.idArray(), "ids, seed " + seed);
-      assertArrayEquals(want.scoreArray(), got.scoreArray(), 0f, "scores, seed " + seed);
+      comparison.check(got, want, q64, r64, "seed " + seed);
     }
+  }
+
+  @ParameterizedTest(name = "{0} {1} nq={2} nr={3} d={4} k={5}")
+  @MethodSource("cases")
+  void exactOnIntegerDataTiesIncluded(CpuIsa isa, Metric metric, long nq, long nr, long d, int k) {
+    // Values in [-2, 2]: exact in float32, and many references score the same.
+    againstFloat64(isa, metric, nq, nr, d, k, (seed, shape) -> RandomTensors.integers(seed, -2, 2, shape),
+        (got, want, q64, r64, seed) -> {
+          assertArrayEquals(want.idArray(), got.idArray(), "ids, " + seed);
+          assertArrayEquals(want.scoreArray(), got.scoreArray(), 0f, "scores, " + seed);
+        });
   }
 
   @ParameterizedTest(name = "{1} d={4} k={5}")
   @MethodSource("cases")
   void matchesFloat64OnRandomFloats(CpuIsa isa, Metric metric, long nq, long nr, long d, int k) {
-    use(isa);
-    long seed = RandomTensors.freshSeed();
-    try (Tensor q = RandomTensors.uniform(seed, -1, 1, nq, d);
-        Tensor r = RandomTensors.uniform(seed + 1, -1, 1, nr, d);
-        Tensor q64 = q.to(ScalarType.Double);
-        Tensor r64 = r.to(ScalarType.Double);
-        KnnResult got = Knn.search(q, r, k, metric);
-        KnnResult want = Knn.reference(q64, r64, k, metric)) {
-      assertSameNeighbours(got, want, q64, r64, metric, 1e-5 * d, "seed " + seed);
-    }
+    againstFloat64(isa, metric, nq, nr, d, k, (seed, shape) -> RandomTensors.uniform(seed, -1, 1, shape),
+        (got, want, q64, r64, seed) -> assertSameNeighbours(got, want, q64, r64, metric, 1e-5 * d, seed));
   }
 
   /**
@@ -115,21 +130,18 @@ class KnnTest {
     }
   }
 
-  @Test
-  void streamingChunksEqualsOneSearch() {
+  /**
+   * Integer queries and references in [-bound, bound] from a fresh seed: a stream fed the references
+   * in chunks by feed ends with the same ids and scores as one search of them all.
+   */
+  private static void assertStreamEqualsOneSearch(int bound, long nq, long nr, long d, int k, Metric metric,
+      BiConsumer<KnnStream, Tensor> feed) {
     long seed = RandomTensors.freshSeed();
-    try (Tensor q = RandomTensors.integers(seed, -3, 3, 21, 12);
-        Tensor r = RandomTensors.integers(seed + 1, -3, 3, 1000, 12);
-        KnnResult whole = Knn.search(q, r, 50, Metric.INNER_PRODUCT);
-        KnnStream stream = Knn.stream(q, 50, Metric.INNER_PRODUCT, KnnPrecision.FP32)) {
-      // A first chunk smaller than k, then uneven ones.
-      long[] bounds = {0, 13, 400, 401, 1000};
-      for (int c = 0; c + 1 < bounds.length; c++) {
-        try (Tensor chunk = r.narrow(0, bounds[c], bounds[c + 1] - bounds[c]).contiguous()) {
-          stream.add(chunk);
-        }
-      }
-      assertEquals(1000, stream.seen());
+    try (Tensor q = RandomTensors.integers(seed, -bound, bound, nq, d);
+        Tensor r = RandomTensors.integers(seed + 1, -bound, bound, nr, d);
+        KnnResult whole = Knn.search(q, r, k, metric);
+        KnnStream stream = Knn.stream(q, k, metric, KnnPrecision.FP32)) {
+      feed.accept(stream, r);
       try (KnnResult chunked = stream.result()) {
         assertArrayEquals(whole.idArray(), chunked.idArray(), "seed " + seed);
         assertArrayEquals(whole.scoreArray(), chunked.scoreArray(), 0f, "seed " + seed);
@@ -138,27 +150,28 @@ class KnnTest {
   }
 
   @Test
-  void chunksMayComeInAnyOrderWithExplicitIds() {
-    long seed = RandomTensors.freshSeed();
-    try (Tensor q = RandomTensors.integers(seed, -2, 2, 9, 4);
-        Tensor r = RandomTensors.integers(seed + 1, -2, 2, 300, 4);
-        KnnResult whole = Knn.search(q, r, 20, Metric.L2);
-        KnnStream stream = Knn.stream(q, 20, Metric.L2, KnnPrecision.FP32);
-        Tensor late = r.narrow(0, 150, 150).contiguous();
-        Tensor early = r.narrow(0, 0, 150).contiguous()) {
-      stream.add(late, 150);
-      stream.add(early, 0);
-      try (KnnResult chunked = stream.result()) {
-        assertArrayEquals(whole.idArray(), chunked.idArray(), "seed " + seed);
+  void streamingChunksEqualsOneSearch() {
+    assertStreamEqualsOneSearch(3, 21, 1000, 12, 50, Metric.INNER_PRODUCT, (stream, r) -> {
+      // A first chunk smaller than k, then uneven ones.
+      long[] bounds = {0, 13, 400, 401, 1000};
+      for (int c = 0; c + 1 < bounds.length; c++) {
+        try (Tensor chunk = r.narrow(0, bounds[c], bounds[c + 1] - bounds[c]).contiguous()) {
+          stream.add(chunk);
+        }
       }
-    }
+      assertEquals(1000, stream.seen());
+    });
   }
 
-  private static void assertRejected(Executable call, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-    for (String fragment : fragments) {
-      assertTrue(e.getMessage().contains(fragment), () -> "'" + e.getMessage() + "' should mention '" + fragment + "'");
-    }
+  @Test
+  void chunksMayComeInAnyOrderWithExplicitIds() {
+    assertStreamEqualsOneSearch(2, 9, 300, 4, 20, Metric.L2, (stream, r) -> {
+      try (Tensor late = r.narrow(0, 150, 150).contiguous();
+          Tensor early = r.narrow(0, 0, 150).contiguous()) {
+        stream.add(late, 150);
+        stream.add(early, 0);
+      }
+    });
   }
 
   @Test

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.kernels.Metric;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TensorAssert;
+import org.iscengine.testing.TestDescriptors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,11 +24,15 @@ class MatcherTest {
 
   /** Small-integer vectors: exact scores in float32, many ties. */
   private static Descriptors integers(long seed, String prefix, int n, int d) {
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      ids.add(prefix + i);
+    return TestDescriptors.numbered(prefix, RandomTensors.integers(seed, -2, 2, n, d));
+  }
+
+  /** Integer queries Q0.. and references R0.. of dimension d, from the test's seed. */
+  private void withIntegers(int nq, int nr, int d, BiConsumer<Descriptors, Descriptors> test) {
+    try (Descriptors q = integers(seed, "Q", nq, d);
+        Descriptors r = integers(seed + 1, "R", nr, d)) {
+      test.accept(q, r);
     }
-    return new Descriptors(ids, RandomTensors.integers(seed, -2, 2, n, d));
   }
 
   private record Pair(int q, int r, double score) {}
@@ -66,31 +72,28 @@ class MatcherTest {
   @Test
   void globalTopPairsEqualBruteForceTiesIncluded() {
     for (Metric metric : Metric.values()) {
-      try (Descriptors q = integers(seed, "Q", 29, 7);
-          Descriptors r = integers(seed + 1, "R", 61, 7)) {
+      withIntegers(29, 61, 7, (q, r) -> {
         List<Pair> all = bruteForce(q, r, metric);
         for (int n : new int[] {1, 17, 100, 29 * 61 - 5, 5000}) {
           Predictions top = new Matcher(metric).top(q, r, n);
           assertSame(all.subList(0, Math.min(n, all.size())), top, metric + " top " + n + " (seed " + seed + ")");
         }
-      }
+      });
     }
   }
 
   @Test
   void queriesNeedingMoreThanTheKernelsKAreScoredInFull() {
-    try (Descriptors q = integers(seed, "Q", 3, 5);
-        Descriptors r = integers(seed + 1, "R", 1500, 5)) {
+    withIntegers(3, 1500, 5, (q, r) -> {
       List<Pair> all = bruteForce(q, r, Metric.INNER_PRODUCT);
       Predictions top = new Matcher(Metric.INNER_PRODUCT).top(q, r, 4000);
       assertSame(all.subList(0, 4000), top, "top 4000 of 3 x 1500 (seed " + seed + ")");
-    }
+    });
   }
 
   @Test
   void perQueryKnnKeepsEachQuerysBestInOrder() {
-    try (Descriptors q = integers(seed, "Q", 13, 6);
-        Descriptors r = integers(seed + 1, "R", 40, 6)) {
+    withIntegers(13, 40, 6, (q, r) -> {
       List<Pair> all = bruteForce(q, r, Metric.L2);
       Predictions knn = new Matcher(Metric.L2).knn(q, r, 5);
       assertEquals(13 * 5, knn.size());
@@ -105,13 +108,12 @@ class MatcherTest {
       }
       assertThrows(IllegalArgumentException.class, () -> new Matcher(Metric.L2).knn(q, r, 41));
       assertThrows(IllegalArgumentException.class, () -> new Matcher(Metric.L2).top(q, r, 0));
-    }
+    });
   }
 
   @Test
   void scoresRelativeToARankSubtractThatRanksScoreAndDropTheRest() {
-    try (Descriptors q = integers(seed, "Q", 13, 6);
-        Descriptors r = integers(seed + 1, "R", 40, 6)) {
+    withIntegers(13, 40, 6, (q, r) -> {
       Predictions knn = new Matcher(Metric.INNER_PRODUCT).knn(q, r, 5);
       Predictions rel = Matcher.relativeToRank(knn, 5);
       assertEquals(13 * 4, rel.size());
@@ -132,7 +134,7 @@ class MatcherTest {
       assertThrows(IllegalArgumentException.class, () -> Matcher.relativeToRank(knn, 1));
       IllegalArgumentException few = assertThrows(IllegalArgumentException.class, () -> Matcher.relativeToRank(knn, 6));
       assertTrue(few.getMessage().contains("fewer than the reference rank 6"), few.getMessage());
-    }
+    });
   }
 
   @Test

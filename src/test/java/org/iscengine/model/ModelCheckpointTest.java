@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.errors.IscException;
+import org.iscengine.testing.FileBytes;
+import org.iscengine.testing.IscAssert;
 import org.iscengine.testing.PyTorchFixtures;
 import org.iscengine.testing.TensorAssert;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,15 +29,20 @@ class ModelCheckpointTest {
     PyTorchFixtures.generate("/model/make_checkpoints.py", dir);
   }
 
+  /** What run makes of the input PyTorch saved in ioFile, within 1e-4 of PyTorch's output saved there as key. */
+  private static void assertSameAsPyTorch(Function<Tensor, Tensor> run, String ioFile, String key, String what) {
+    try (NoGradGuard g = new NoGradGuard();
+        Tensor x = io(ioFile, "input");
+        Tensor expected = io(ioFile, key);
+        Tensor actual = run.apply(x)) {
+      TensorAssert.assertNormRelativeError(actual, expected, 1e-4, what);
+    }
+  }
+
   /** The model's logits on the input PyTorch saved beside them, within 1e-4 of PyTorch's. */
   private void assertSameLogitsAsPyTorch(ResNet model, String ioFile, String name) {
     model.eval();
-    try (NoGradGuard g = new NoGradGuard();
-        Tensor x = io(ioFile, "input");
-        Tensor expected = io(ioFile, "logits");
-        Tensor logits = model.forward(x)) {
-      TensorAssert.assertNormRelativeError(logits, expected, 1e-4, name + " logits");
-    }
+    assertSameAsPyTorch(model::forward, ioFile, "logits", name + " logits");
   }
 
   private static Tensor io(String file, String key) {
@@ -95,12 +103,7 @@ class ModelCheckpointTest {
         false);
     assertTrue(report.complete(), report.describe());
     model.eval();
-    try (NoGradGuard g = new NoGradGuard();
-        Tensor x = io("effnetv2_s-io.pt", "input");
-        Tensor logits = model.forward(x);
-        Tensor expected = io("effnetv2_s-io.pt", "logits")) {
-      TensorAssert.assertNormRelativeError(logits, expected, 1e-4, "EfficientNetV2-S logits (odd input size)");
-    }
+    assertSameAsPyTorch(model::forward, "effnetv2_s-io.pt", "logits", "EfficientNetV2-S logits (odd input size)");
     EfficientNetV2 backbone = new EfficientNetV2('s', false, 0);
     StateDicts.LoadReport partial = StateDicts.load(backbone,
         PyTorchCheckpoint.stateDict(dir.resolve("effnetv2_s.pth")), true);
@@ -108,12 +111,7 @@ class ModelCheckpointTest {
         "bn2.running_var", "bn2.num_batches_tracked", "classifier.weight", "classifier.bias"),
         java.util.Set.copyOf(partial.unexpected()));
     backbone.eval();
-    try (NoGradGuard g = new NoGradGuard();
-        Tensor x = io("effnetv2_s-io.pt", "input");
-        Tensor features = backbone.features(x);
-        Tensor expected = io("effnetv2_s-io.pt", "features")) {
-      TensorAssert.assertNormRelativeError(features, expected, 1e-4, "EfficientNetV2-S last-stage features");
-    }
+    assertSameAsPyTorch(backbone::features, "effnetv2_s-io.pt", "features", "EfficientNetV2-S last-stage features");
   }
 
   @Test
@@ -137,12 +135,9 @@ class ModelCheckpointTest {
     var legacy = assertThrows(IscException.class, () -> PyTorchCheckpoint.read(dir.resolve("legacy.pth")));
     assertEquals(IscException.Kind.UNSUPPORTED, legacy.kind());
     assertTrue(legacy.getMessage().contains("legacy (pre-1.6)"), legacy.getMessage());
-    byte[] whole = Files.readAllBytes(dir.resolve("wrapped.pth.tar"));
-    Path cut = dir.resolve("cut.pth");
-    Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 3));
-    var truncated = assertThrows(IscException.class, () -> PyTorchCheckpoint.stateDict(cut));
-    assertEquals(IscException.Kind.CORRUPT_DATA, truncated.kind());
-    assertTrue(truncated.getMessage().contains("cut.pth"), truncated.getMessage());
+    Path whole = dir.resolve("wrapped.pth.tar");
+    Path cut = FileBytes.truncatedCopy(whole, dir.resolve("cut.pth"), Files.size(whole) / 3);
+    IscAssert.assertRefused(IscException.Kind.CORRUPT_DATA, () -> PyTorchCheckpoint.stateDict(cut), "cut.pth");
     Path text = dir.resolve("notes.pth");
     Files.writeString(text, "not a checkpoint");
     var foreign = assertThrows(IscException.class, () -> PyTorchCheckpoint.read(text));

@@ -118,28 +118,28 @@ class ExactIndexFileTest {
     }
   }
 
+  /** A framed exact index whose payload is its header alone: it claims rows the file does not hold. */
+  private Path headerOnly(String name, int dimension, Metric metric, long rows, boolean hasIds) {
+    Path file = dir.resolve(name);
+    ExactIndex.FORMAT.write(file, out -> {
+      out.writeInt(dimension);
+      out.writeInt(metric.code());
+      out.writeLong(rows);
+      out.writeBoolean(hasIds);
+    });
+    return file;
+  }
+
   @Test
   void aCountLargerThanTheFileIsRefusedBeforeAllocating() {
-    Path file = dir.resolve("liar.bin");
-    ExactIndex.FORMAT.write(file, out -> {
-      out.writeInt(1024);
-      out.writeInt(Metric.L2.code());
-      out.writeLong(1_000_000);
-      out.writeBoolean(false);
-    });
+    Path file = headerOnly("liar.bin", 1024, Metric.L2, 1_000_000, false);
     assertRefused(file, "claims");
   }
 
   @Test
   void rowCountsPastTwoGigabytesAreSizedInLongs() {
     // 20 M rows x 128 floats: 10 240 000 000 bytes, more than an int holds.
-    Path file = dir.resolve("big.bin");
-    ExactIndex.FORMAT.write(file, out -> {
-      out.writeInt(128);
-      out.writeInt(Metric.INNER_PRODUCT.code());
-      out.writeLong(20_000_000);
-      out.writeBoolean(true);
-    });
+    Path file = headerOnly("big.bin", 128, Metric.INNER_PRODUCT, 20_000_000, true);
     assertRefused(file, "claims " + (20_000_000L * 128 * 4 + 20_000_000L * 8) + " bytes");
   }
 

@@ -132,6 +132,32 @@ class ReferenceStoreTest {
     }
   }
 
+  /** Opens the store again in the given index and checks that it holds what is expected. */
+  private static void assertReopensHolding(Path store, String index, Map<String, float[]> expected) {
+    try (ReferenceStore s = ReferenceStore.open(store, DIM, options(index, 0))) {
+      assertHolds(s, expected);
+    }
+  }
+
+  /** Flips the bits of a byte in the middle of the snapshot's index file: damage its checksum must catch. */
+  private static void damageIndexFile(Path snapshot) throws java.io.IOException {
+    try (RandomAccessFile f = new RandomAccessFile(snapshot.resolve(Snapshot.INDEX).toFile(), "rw")) {
+      long at = f.length() / 2;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x5a);
+    }
+  }
+
+  /** Removes references PREFIX{from} .. PREFIX{to - 1}, which must be held, and from expected. */
+  private static void removeAll(ReferenceStore s, String prefix, int from, int to, Map<String, float[]> expected) {
+    for (int i = from; i < to; i++) {
+      assertTrue(s.remove(prefix + i));
+      expected.remove(prefix + i);
+    }
+  }
+
   private static void deleteSnapshots(Path store) {
     try {
       org.iscengine.io.FileTrees.delete(store.resolve("snapshots"));
@@ -188,17 +214,8 @@ class ReferenceStoreTest {
     }  // close writes a snapshot
     List<Path> snapshots = Snapshot.list(store.resolve("snapshots"));
     assertEquals(1, snapshots.size());
-    Path indexFile = snapshots.get(0).resolve(Snapshot.INDEX);
-    try (RandomAccessFile f = new RandomAccessFile(indexFile.toFile(), "rw")) {
-      long at = f.length() / 2;
-      f.seek(at);
-      int b = f.read();
-      f.seek(at);
-      f.write(b ^ 0x5a);
-    }
-    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
-      assertHolds(s, expected);
-    }
+    damageIndexFile(snapshots.get(0));
+    assertReopensHolding(store, "IDMap2,Flat", expected);
   }
 
   @Test
@@ -224,9 +241,7 @@ class ReferenceStoreTest {
     String text = Files.readString(manifest);
     Files.writeString(manifest, text.replace("\"sequence\" : 10", "\"sequence\" : 13"));
     assertTrue(Files.readString(manifest).contains("\"sequence\" : 13"), text);
-    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
-      assertHolds(s, expected);
-    }
+    assertReopensHolding(store, "exact", expected);
   }
 
   @Test
@@ -258,9 +273,7 @@ class ReferenceStoreTest {
       f.seek(f.length() - 3);
       f.write(new byte[] {1, 2, 3});
     }
-    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
-      assertHolds(s, expected);
-    }
+    assertReopensHolding(store, "IDMap2,Flat", expected);
   }
 
   @Test
@@ -304,10 +317,7 @@ class ReferenceStoreTest {
     Map<String, float[]> expected = new HashMap<>();
     try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
       addRandom(s, "n", 0, 40, expected);
-      for (int i = 0; i < 10; i++) {
-        assertTrue(s.remove("n" + i));
-        expected.remove("n" + i);
-      }
+      removeAll(s, "n", 0, 10, expected);
       addRandom(s, "n", 10, 15, expected);
       s.snapshot();
       assertEquals(expected.size(), logRecords(store), "after the snapshot, one record per reference held");
@@ -322,9 +332,7 @@ class ReferenceStoreTest {
     }
     // The compacted log alone still rebuilds the store, in any index.
     deleteSnapshots(store);
-    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
-      assertHolds(s, expected);
-    }
+    assertReopensHolding(store, "IDMap2,Flat", expected);
   }
 
   @Test
@@ -334,10 +342,7 @@ class ReferenceStoreTest {
     try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
       addRandom(s, "n", 0, 40, expected);
       s.snapshot();
-      for (int i = 0; i < 12; i++) {
-        assertTrue(s.remove("n" + i));
-        expected.remove("n" + i);
-      }
+      removeAll(s, "n", 0, 12, expected);
       addRandom(s, "n", 12, 16, expected);
       s.snapshot();
     }
@@ -345,10 +350,7 @@ class ReferenceStoreTest {
     assertEquals(24 + 12 + 4, logRecords(store), "compacted through the older snapshot: later removes stay");
     List<Path> snapshots = Snapshot.list(store.resolve("snapshots"));
     assertEquals(2, snapshots.size());
-    try (RandomAccessFile f = new RandomAccessFile(snapshots.get(0).resolve(Snapshot.INDEX).toFile(), "rw")) {
-      f.seek(f.length() / 2);
-      f.write(f.read() ^ 0x5a);
-    }
+    damageIndexFile(snapshots.get(0));
     try (ReferenceStore s = ReferenceStore.open(store, DIM, options("exact", 0))) {
       assertHolds(s, expected);
       for (int i = 0; i < 12; i++) {
@@ -433,9 +435,7 @@ class ReferenceStoreTest {
     } finally {
       pool.shutdown();
     }
-    try (ReferenceStore s = ReferenceStore.open(store, DIM, options("IDMap2,Flat", 0))) {
-      assertHolds(s, expected);
-    }
+    assertReopensHolding(store, "IDMap2,Flat", expected);
   }
 
   private static void assertMessage(org.junit.jupiter.api.function.Executable call, String... fragments) {

@@ -1,8 +1,11 @@
 package org.iscengine.testing;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /** Reading and damaging the little-endian fields of a file's bytes, for tests of hostile files. */
@@ -27,6 +30,13 @@ public final class FileBytes {
   public static byte[] withByte(byte[] bytes, int offset, int value) {
     byte[] copy = bytes.clone();
     copy[offset] = (byte) value;
+    return copy;
+  }
+
+  /** Writes the first length bytes of file to copy, as a write cut short leaves them; returns copy. */
+  public static Path truncatedCopy(Path file, Path copy, long length) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    Files.write(copy, Arrays.copyOf(bytes, (int) length));
     return copy;
   }
 
