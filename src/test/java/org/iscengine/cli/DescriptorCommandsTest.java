@@ -18,17 +18,9 @@ import org.iscengine.descriptor.Descriptors;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** isc postprocess, isc match and isc evaluate, chained on a small synthetic case. */
-class DescriptorCommandsTest {
-  @TempDir Path dir;
-  private final CliRunner cli = new CliRunner();
-
-  private String path(String name) {
-    return dir.resolve(name).toString();
-  }
-
+class DescriptorCommandsTest extends CommandTest {
   /** 40 references; queries 0-9 are noisy copies of references 0-9, queries 10-14 distractors. */
   @BeforeEach
   void writeCase() {

@@ -18,17 +18,9 @@ import org.iscengine.image.Images;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TestImages;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** isc model convert, isc model info and isc extract, end to end on a small model. */
-class ModelExtractCommandsTest {
-  @TempDir Path dir;
-  private final CliRunner cli = new CliRunner();
-
-  private String path(String name) {
-    return dir.resolve(name).toString();
-  }
-
+class ModelExtractCommandsTest extends CommandTest {
   @Test
   void convertInspectAndExtract() throws Exception {
     assertEquals(0, cli.run("model", "convert", "--model", "resnet18", "--random", "--seed", "5", "--input-size", "64",

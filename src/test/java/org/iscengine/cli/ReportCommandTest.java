@@ -15,17 +15,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.image.Images;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** isc report on two image folders, predictions and a ground truth. */
-class ReportCommandTest {
-  @TempDir Path dir;
-  private final CliRunner cli = new CliRunner();
-
-  private String path(String name) {
-    return dir.resolve(name).toString();
-  }
-
+class ReportCommandTest extends CommandTest {
   /** Queries Q0-Q2 (Q2 a distractor), references R0-R3; Q0 copies R0 and Q1 copies R1. */
   @BeforeEach
   void writeCase() throws Exception {

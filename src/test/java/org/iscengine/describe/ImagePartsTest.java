@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.testing.TestImages;
@@ -17,13 +18,23 @@ class ImagePartsTest {
     }
   }
 
+  /** Cuts a test picture of w x h by a scheme and checks its parts, then closes them. */
+  private static void checkParts(long seed, int w, int h, ImageParts.Scheme scheme, BiConsumer<Mat, List<Mat>> check) {
+    try (Mat image = TestImages.natural(seed, w, h)) {
+      List<Mat> parts = ImageParts.cut(image, scheme);
+      try {
+        check.accept(image, parts);
+      } finally {
+        parts.forEach(Mat::close);
+      }
+    }
+  }
+
   @Test
   void aReferenceIsTheWholeImageItsTilesAndFiveCrops() {
     int w = 101;
     int h = 77;
-    try (Mat image = TestImages.natural(7, w, h)) {
-      List<Mat> parts = ImageParts.cut(image, ImageParts.Scheme.REFERENCE);
-      try {
+    checkParts(7, w, h, ImageParts.Scheme.REFERENCE, (image, parts) -> {
         assertEquals(19, parts.size());
         assertEquals(w, parts.get(0).cols());
         long area2 = 0;
@@ -42,19 +53,14 @@ class ImagePartsTest {
             parts.get(4).rows() - 1));
         assertEquals(2 * w / 3, parts.get(16).cols());
         assertArrayEquals(pixel(image, 0, h - 1), pixel(parts.get(16), 0, parts.get(16).rows() - 1));
-      } finally {
-        parts.forEach(Mat::close);
-      }
-    }
+    });
   }
 
   @Test
   void aQueryIsTurnedCroppedAndCutIntoProposedRegions() {
     int w = 160;
     int h = 96;
-    try (Mat image = TestImages.natural(11, w, h)) {
-      List<Mat> parts = ImageParts.cut(image, ImageParts.Scheme.QUERY);
-      try {
+    checkParts(11, w, h, ImageParts.Scheme.QUERY, (image, parts) -> {
         assertTrue(parts.size() >= 6 && parts.size() <= 6 + ImageParts.PROPOSALS, parts.size() + " parts");
         Mat clockwise = parts.get(1);
         assertEquals(h, clockwise.cols());
@@ -79,10 +85,7 @@ class ImagePartsTest {
             assertTrue(ImageParts.iou(proposals.get(i), proposals.get(j)) <= 0.5 + 1e-9, "distinct regions");
           }
         }
-      } finally {
-        parts.forEach(Mat::close);
-      }
-    }
+    });
   }
 
   @Test

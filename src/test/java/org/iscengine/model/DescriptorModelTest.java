@@ -5,9 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
@@ -158,65 +166,57 @@ class DescriptorModelTest {
     IscAssert.assertRefused(IscException.Kind.CORRUPT_DATA, () -> ModelFile.load(cut), "cut.iscm");
   }
 
-  @Test
-  void aTensorTableClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating(@TempDir Path dir) throws Exception {
-    Path file = dir.resolve("model.iscm");
-    try (DescriptorModel m = model("resnet18", "fc-bn", 32, true)) {
-      ModelFile.save(file, m, "test weights");
-    }
-    var json = new com.fasterxml.jackson.databind.ObjectMapper();
-    Path liar = dir.resolve("liar.iscm");
-    try (var in = new java.util.zip.ZipFile(file.toFile());
-        var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(liar))) {
-      for (var entry : java.util.Collections.list(in.entries())) {
+  /** A copy of a model file whose manifest (model.json) an edit changed; the tensors' entries stay as they were. */
+  private static Path withManifest(Path file, Path copy, Consumer<ObjectNode> edit) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    try (ZipFile in = new ZipFile(file.toFile());
+        ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(copy))) {
+      for (ZipEntry entry : Collections.list(in.entries())) {
         byte[] content = in.getInputStream(entry).readAllBytes();
         if (entry.getName().equals("model.json")) {
-          var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(content);
-          var shape = (com.fasterxml.jackson.databind.node.ArrayNode) manifest.get("tensors").get(0).get("shape");
-          shape.removeAll().add(1L << 20).add(1L << 20);
+          ObjectNode manifest = (ObjectNode) json.readTree(content);
+          edit.accept(manifest);
           content = json.writeValueAsBytes(manifest);
         }
-        out.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+        out.putNextEntry(new ZipEntry(entry.getName()));
         out.write(content);
         out.closeEntry();
       }
     }
-    var e = assertThrows(IscException.class, () -> ModelFile.load(liar));
-    assertEquals(IscException.Kind.CORRUPT_DATA, e.kind());
-    assertTrue(e.getMessage().contains("liar.iscm") && e.getMessage().contains("expected"), e.getMessage());
+    return copy;
   }
 
-  @Test
-  void aTensorTableNamingTensorsTheModelLacksOrTwiceIsRefusedBeforeReading(@TempDir Path dir) throws Exception {
+  private static Path savedModel(Path dir) throws Exception {
     Path file = dir.resolve("model.iscm");
     try (DescriptorModel m = model("resnet18", "fc-bn", 32, true)) {
       ModelFile.save(file, m, "test weights");
     }
-    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    return file;
+  }
+
+  @Test
+  void aTensorTableClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating(@TempDir Path dir) throws Exception {
+    Path liar = withManifest(savedModel(dir), dir.resolve("liar.iscm"), manifest -> {
+      ArrayNode shape = (ArrayNode) manifest.get("tensors").get(0).get("shape");
+      shape.removeAll().add(1L << 20).add(1L << 20);
+    });
+    IscAssert.assertRefused(IscException.Kind.CORRUPT_DATA, () -> ModelFile.load(liar), "liar.iscm", "expected");
+  }
+
+  @Test
+  void aTensorTableNamingTensorsTheModelLacksOrTwiceIsRefusedBeforeReading(@TempDir Path dir) throws Exception {
+    Path file = savedModel(dir);
     for (String rename : new String[] {null, "extra.weight"}) {
-      Path liar = dir.resolve((rename == null ? "twice" : "extra") + ".iscm");
-      try (var in = new java.util.zip.ZipFile(file.toFile());
-          var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(liar))) {
-        for (var entry : java.util.Collections.list(in.entries())) {
-          byte[] content = in.getInputStream(entry).readAllBytes();
-          if (entry.getName().equals("model.json")) {
-            var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(content);
-            var tensors = (com.fasterxml.jackson.databind.node.ArrayNode) manifest.get("tensors");
-            var copy = tensors.get(0).deepCopy();
-            if (rename != null) {
-              ((com.fasterxml.jackson.databind.node.ObjectNode) copy).put("name", rename);
-            }
-            tensors.add(copy);  // one more tensor, read from the first one's entry
-            content = json.writeValueAsBytes(manifest);
-          }
-          out.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
-          out.write(content);
-          out.closeEntry();
+      Path liar = withManifest(file, dir.resolve((rename == null ? "twice" : "extra") + ".iscm"), manifest -> {
+        ArrayNode tensors = (ArrayNode) manifest.get("tensors");
+        ObjectNode copy = tensors.get(0).deepCopy();
+        if (rename != null) {
+          copy.put("name", rename);
         }
-      }
-      var e = assertThrows(IscException.class, () -> ModelFile.load(liar));
-      assertEquals(IscException.Kind.CORRUPT_DATA, e.kind(), e.getMessage());
-      assertTrue(e.getMessage().contains(liar.getFileName().toString()), e.getMessage());
+        tensors.add(copy);  // one more tensor, read from the first one's entry
+      });
+      IscAssert.assertRefused(IscException.Kind.CORRUPT_DATA, () -> ModelFile.load(liar),
+          liar.getFileName().toString());
     }
   }
 

@@ -547,23 +547,9 @@ class IscServerTest {
 
   @Test
   void aBombOrABadIdIsRefusedAtOnceWhileTheRequestQueueIsFull() throws Exception {
-    server.stop();
-    DescriptorModel model = model();
     CountDownLatch release = new CountDownLatch(1);
-    DescriptorNetwork held = describedBy(model, images -> {
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return model.describe(images);
-    });
-    CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("held"), ReferenceStore.Options.defaults())
-        .build();
     // The waiting request must not go stale while the network is held: this is about a full queue.
-    server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
-        Duration.ofSeconds(10), Duration.ofSeconds(10), "held", List.of(), 1, 1 << 20)
-        .withMaxQueueWait(Duration.ofMinutes(1)), metrics);
+    startHeld(release, 1, Duration.ofMinutes(1));
     byte[] image = jpeg(seed, 90, 90);
     try {
       // One request on the request thread, held in the network; one waiting: the queue is full.
@@ -600,23 +586,9 @@ class IscServerTest {
 
   @Test
   void afterABurstALoneRequestIsServedBeforeTheBurstsBacklog() throws Exception {
-    server.stop();
-    DescriptorModel model = model();
     CountDownLatch release = new CountDownLatch(1);
-    DescriptorNetwork held = describedBy(model, images -> {
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return model.describe(images);
-    });
-    CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("burst"), ReferenceStore.Options.defaults())
-        .build();
-    // One request thread; congested once the oldest waited 0.5 s, and nothing waits long enough to be refused.
-    server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
-        Duration.ofSeconds(30), Duration.ofSeconds(30), "held", List.of(), 16, 1 << 20)
-        .withMaxQueueWait(Duration.ofSeconds(2)), metrics);
+    // Congested once the oldest waited 0.5 s, and nothing waits long enough to be refused.
+    startHeld(release, 16, Duration.ofSeconds(2));
     byte[] image = jpeg(seed, 90, 90);
     Map<String, Long> answeredAt = new java.util.concurrent.ConcurrentHashMap<>();
     List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
@@ -898,6 +870,25 @@ class IscServerTest {
   }
 
   /** The model, but describing as describe says (to fail or to wait where a test wants it to). */
+  /** Restarts the server with one request thread whose network waits for {@code release} before it describes. */
+  private void startHeld(CountDownLatch release, int maxQueued, Duration maxQueueWait) throws Exception {
+    server.stop();
+    DescriptorModel model = model();
+    DescriptorNetwork held = describedBy(model, images -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return model.describe(images);
+    });
+    CopyDetector detector = CopyDetector.builder(held).store(dir.resolve("held"), ReferenceStore.Options.defaults())
+        .build();
+    server = IscServer.start(detector, new IscServer.Options("127.0.0.1", 0, TOKEN, 64 * 1024, 1,
+        Duration.ofSeconds(30), Duration.ofSeconds(30), "held", List.of(), maxQueued, 1 << 20)
+        .withMaxQueueWait(maxQueueWait), metrics);
+  }
+
   private static DescriptorNetwork describedBy(DescriptorModel model, java.util.function.UnaryOperator<Tensor> describe) {
     return new DescriptorNetwork() {
       @Override

@@ -38,8 +38,18 @@ class ReferenceLogTest {
     return new ReferenceLog.Record(0, true, id, v);
   }
 
-  /** A log of single-record appends (adds and a remove); returns the file size after each append. */
-  private long[] writeLog(Path file, List<ReferenceLog.Record> written, int n) {
+  /** A log file, the records it holds and its size after each append. */
+  private record WrittenLog(Path file, List<ReferenceLog.Record> records, long[] ends) {
+    /** The size after the last append but {@code fromLast}. */
+    long end(int fromLast) {
+      return ends[ends.length - 1 - fromLast];
+    }
+  }
+
+  /** A log of n single-record appends (adds and a remove) in references.log. */
+  private WrittenLog writeLog(int n) {
+    Path file = dir.resolve("references.log");
+    List<ReferenceLog.Record> written = new ArrayList<>();
     long[] ends = new long[n];
     try (ReferenceLog log = ReferenceLog.open(file, DIM, r -> {})) {
       for (int i = 0; i < n; i++) {
@@ -49,7 +59,7 @@ class ReferenceLogTest {
         ends[i] = size(file);
       }
     }
-    return ends;
+    return new WrittenLog(file, written, ends);
   }
 
   private static List<ReferenceLog.Record> replay(Path file) {
@@ -98,31 +108,25 @@ class ReferenceLogTest {
 
   @Test
   void aZeroFilledTailIsATornWriteAndIsCut() throws Exception {
-    Path file = dir.resolve("references.log");
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    long[] ends = writeLog(file, written, 12);
-    append(file, new byte[1 + random.nextInt(5000)]);  // the size reached the disk, the data did not
-    assertTornTailIsCut(file, written, ends[ends.length - 1], "zero-filled tail");
+    WrittenLog logged = writeLog(12);
+    append(logged.file(), new byte[1 + random.nextInt(5000)]);  // the size reached the disk, the data did not
+    assertTornTailIsCut(logged.file(), logged.records(), logged.end(0), "zero-filled tail");
   }
 
   @Test
   void aGarbageTailIsATornWriteAndIsCut() throws Exception {
-    Path file = dir.resolve("references.log");
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    long[] ends = writeLog(file, written, 12);
+    WrittenLog logged = writeLog(12);
     byte[] garbage = new byte[9 + random.nextInt(5000)];
     random.nextBytes(garbage);
-    append(file, garbage);
-    assertTornTailIsCut(file, written, ends[ends.length - 1], "garbage tail");
+    append(logged.file(), garbage);
+    assertTornTailIsCut(logged.file(), logged.records(), logged.end(0), "garbage tail");
   }
 
   @Test
   void aBatchWhosePagesLandedOutOfOrderIsATornWriteAndIsCut() throws Exception {
-    Path file = dir.resolve("references.log");
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    long[] ends = writeLog(file, written, 8);
-    long whole = ends[ends.length - 1];
-    try (ReferenceLog log = ReferenceLog.open(file, DIM, r -> {})) {
+    WrittenLog logged = writeLog(8);
+    long whole = logged.end(0);
+    try (ReferenceLog log = ReferenceLog.open(logged.file(), DIM, r -> {})) {
       List<ReferenceLog.Record> batch = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
         batch.add(add("b" + i));
@@ -130,47 +134,43 @@ class ReferenceLogTest {
       log.append(batch);
     }
     // A crash before the batch's sync: its first bytes never reached the disk, later ones did.
-    long lost = (size(file) - whole) / 3;
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+    long lost = (size(logged.file()) - whole) / 3;
+    try (RandomAccessFile f = new RandomAccessFile(logged.file().toFile(), "rw")) {
       f.seek(whole);
       f.write(new byte[(int) lost]);
     }
-    assertTornTailIsCut(file, written, whole, "a batch with its first bytes zeroed");
+    assertTornTailIsCut(logged.file(), logged.records(), whole, "a batch with its first bytes zeroed");
   }
 
   @Test
   void damageFollowedByALaterAcknowledgedWriteRefusesNamingTheOffset() throws Exception {
-    Path file = dir.resolve("references.log");
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    long[] ends = writeLog(file, written, 12);
-    long secondLast = ends[ends.length - 3];
-    byte[] before = Files.readAllBytes(file);
+    WrittenLog logged = writeLog(12);
+    long secondLast = logged.end(2);
+    byte[] before = Files.readAllBytes(logged.file());
     // The length field of the second-to-last record gains 512: a plausible length that runs past the end.
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+    try (RandomAccessFile f = new RandomAccessFile(logged.file().toFile(), "rw")) {
       f.seek(secondLast + 1);
       f.write(before[(int) secondLast + 1] ^ 0x02);
     }
-    LogCorruptedException e = assertThrows(LogCorruptedException.class, () -> replay(file));
+    LogCorruptedException e = assertThrows(LogCorruptedException.class, () -> replay(logged.file()));
     assertTrue(e.getMessage().contains("byte " + secondLast), e.getMessage());
-    assertEquals(before.length, size(file), "nothing was cut");
+    assertEquals(before.length, size(logged.file()), "nothing was cut");
     // Zeros in place of that record: the same.
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+    try (RandomAccessFile f = new RandomAccessFile(logged.file().toFile(), "rw")) {
       f.seek(secondLast);
-      f.write(new byte[(int) (ends[ends.length - 2] - secondLast)]);
+      f.write(new byte[(int) (logged.end(1) - secondLast)]);
     }
-    e = assertThrows(LogCorruptedException.class, () -> replay(file));
+    e = assertThrows(LogCorruptedException.class, () -> replay(logged.file()));
     assertTrue(e.getMessage().contains("byte " + secondLast), e.getMessage());
-    assertEquals(before.length, size(file), "nothing was cut");
+    assertEquals(before.length, size(logged.file()), "nothing was cut");
   }
 
   @Test
   void aLastRecordCutAtAnyByteOpensWithEveryRecordBeforeIt() throws Exception {
-    Path file = dir.resolve("references.log");
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    long[] ends = writeLog(file, written, 6);
-    byte[] whole = Files.readAllBytes(file);
-    long start = ends[ends.length - 2];
-    List<ReferenceLog.Record> kept = written.subList(0, written.size() - 1);
+    WrittenLog logged = writeLog(6);
+    byte[] whole = Files.readAllBytes(logged.file());
+    long start = logged.end(1);
+    List<ReferenceLog.Record> kept = logged.records().subList(0, logged.records().size() - 1);
     for (long cut = start; cut < whole.length; cut++) {
       Path copy = dir.resolve("cut-" + cut + ".log");
       Files.write(copy, Arrays.copyOf(whole, (int) cut));
@@ -187,9 +187,8 @@ class ReferenceLogTest {
     // A crash while the log was being created: its size reached the disk, its bytes did not.
     Files.write(file, new byte[(int) header]);
     assertEquals(List.of(), replay(file));
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    writeLog(file, written, 3);
-    assertSameRecords(written, replay(file), "records after the recreated header");
+    WrittenLog logged = writeLog(3);  // into the same file
+    assertSameRecords(logged.records(), replay(file), "records after the recreated header");
   }
 
   @Test
@@ -203,15 +202,13 @@ class ReferenceLogTest {
 
   @Test
   void openingRemovesWhatACrashDuringARewriteLeftBehind() throws Exception {
-    Path file = dir.resolve("references.log");
-    List<ReferenceLog.Record> written = new ArrayList<>();
-    writeLog(file, written, 4);
+    WrittenLog logged = writeLog(4);
     // The temporary file of a compaction the process died in: the log itself was not replaced.
     Path leftover = dir.resolve(".references.log.8172635.tmp");
     byte[] half = new byte[4096];
     random.nextBytes(half);
     Files.write(leftover, half);
-    assertSameRecords(written, replay(file), "the log after a crash during its compaction");
+    assertSameRecords(logged.records(), replay(logged.file()), "the log after a crash during its compaction");
     assertFalse(Files.exists(leftover), "the half-written copy is removed");
   }
 
