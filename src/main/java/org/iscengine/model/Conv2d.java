@@ -59,9 +59,7 @@ public final class Conv2d extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    if (!x.is_cuda()) {
-      ConvolutionCheck.ensure();  // before the process's first CPU convolution
-    }
+    ConvolutionCheck.before(x);
     List<ConvolutionSuite.Case> trace = TRACE.get();
     if (trace != null) {
       trace.add(new ConvolutionSuite.Case((int) weight.size(1) * groups, (int) weight.size(0), kernel, stride, groups,

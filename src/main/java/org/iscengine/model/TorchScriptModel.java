@@ -56,9 +56,7 @@ public final class TorchScriptModel implements DescriptorNetwork {
 
   @Override
   public Tensor describe(Tensor images) {
-    if (!images.is_cuda()) {
-      ConvolutionCheck.ensure();  // before the process's first CPU convolution
-    }
+    ConvolutionCheck.before(images);
     try (NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
       IValueVector inputs = new IValueVector(new IValue(images));

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.AtomicFile;
@@ -135,6 +136,13 @@ public final class ConvolutionCheck {
   }
 
   private ConvolutionCheck() {}
+
+  /** Before a convolution on this input: on the CPU, the process's check must have passed first. */
+  public static void before(Tensor input) {
+    if (!input.is_cuda()) {
+      ensure();
+    }
+  }
 
   /** Runs the check once per process (or reads its cached verdict) and applies its configuration. */
   public static Verdict ensure() {

@@ -3,6 +3,7 @@ package org.iscengine.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -49,15 +50,7 @@ final class Snapshot {
   static void write(Path snapshots, Manifest about, VectorIndex index, Map<Long, String> ids) throws IOException {
     FileTrees.publish(snapshots.resolve(String.format("%020d", about.sequence())), folder -> {
       index.save(folder.resolve(INDEX));
-      IDS_FORMAT.write(folder.resolve(IDS), out -> {
-        out.writeInt(ids.size());
-        for (Map.Entry<Long, String> e : ids.entrySet()) {
-          byte[] id = e.getValue().getBytes(StandardCharsets.UTF_8);
-          out.writeLong(e.getKey());
-          out.writeShort(id.length);
-          out.write(id);
-        }
-      });
+      IDS_FORMAT.write(folder.resolve(IDS), out -> writeIds(out, ids));
       Map<String, FileSum> sums = new LinkedHashMap<>();
       for (String f : List.of(INDEX, IDS)) {
         sums.put(f, sum(folder.resolve(f)));
@@ -68,6 +61,17 @@ final class Snapshot {
     List<Path> all = list(snapshots);
     for (int i = KEEP; i < all.size(); i++) {
       FileTrees.delete(all.get(i));
+    }
+  }
+
+  /** The id map: its count, then each internal id and its reference id (all of version 1, the frame's body since). */
+  static void writeIds(DataOutputStream out, Map<Long, String> ids) throws IOException {
+    out.writeInt(ids.size());
+    for (Map.Entry<Long, String> e : ids.entrySet()) {
+      byte[] id = e.getValue().getBytes(StandardCharsets.UTF_8);
+      out.writeLong(e.getKey());
+      out.writeShort(id.length);
+      out.write(id);
     }
   }
 

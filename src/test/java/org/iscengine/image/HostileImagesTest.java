@@ -45,14 +45,18 @@ class HostileImagesTest {
     }
   }
 
+  /** A natural test picture as a WebP file. */
+  private static byte[] webp(long seed, int width, int height) {
+    try (Mat image = TestImages.natural(seed, width, height)) {
+      return Images.encode(image, ImageFormat.WEBP, 90);
+    }
+  }
+
   // ---- 1. chunk and segment walkers: every step moves forward and stops at the end ----
 
   @Test
   void webpFollowedByAJunkChunkOfNegativeLengthDecodes() {
-    byte[] webp;
-    try (Mat image = TestImages.natural(5, 40, 30)) {
-      webp = Images.encode(image, ImageFormat.WEBP, 90);
-    }
+    byte[] webp = webp(5, 40, 30);
     // A JUNK chunk whose length bytes F8 FF FF FF read as -8 signed: the RIFF walker of the EXIF
     // lookup stood still on it forever. The RIFF size is patched to cover the chunk's header.
     byte[] hostile = riffSized(concat(webp, ascii("JUNK"), le32(0xfffffff8)));
@@ -65,10 +69,7 @@ class HostileImagesTest {
 
   @Test
   void riffChunksOfAnyLengthEndTheWalk() {
-    byte[] webp;
-    try (Mat image = TestImages.natural(6, 24, 16)) {
-      webp = Images.encode(image, ImageFormat.WEBP, 90);
-    }
+    byte[] webp = webp(6, 24, 16);
     // Every length that goes wrong as a signed int, odd ones (padding) and ones past the end.
     int[] lengths = {0xffffffff, 0xfffffff8, 0xfffffff7, 0x80000000, 0x7fffffff, 1, 0};
     for (int length : lengths) {

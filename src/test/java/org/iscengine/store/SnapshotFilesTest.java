@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,13 +31,7 @@ class SnapshotFilesTest {
   private static byte[] version1(Map<Long, String> ids) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(ids.size());
-      for (Map.Entry<Long, String> e : ids.entrySet()) {
-        byte[] id = e.getValue().getBytes(StandardCharsets.UTF_8);
-        out.writeLong(e.getKey());
-        out.writeShort(id.length);
-        out.write(id);
-      }
+      Snapshot.writeIds(out, ids);
     }
     return bytes.toByteArray();
   }
