@@ -1,0 +1,127 @@
+package org.iscengine.spark;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.iscengine.descriptor.Descriptors;
+import org.iscengine.kernels.Knn;
+import org.iscengine.kernels.Metric;
+import org.iscengine.match.Predictions;
+
+/**
+ * Exact search of queries against references on a Spark cluster: the reference files are cut into
+ * shards, one task each ({@link ShardSearch}), and the queries broadcast to every task in blocks.
+ * Results are merged exactly: each query's k best (as {@code isc match --k}), or the globally best
+ * n pairs (as {@code isc match}); equal scores by lower reference row, as the kernel orders them.
+ * Executors read the reference files by path.
+ */
+public final class DistributedSearch {
+  /** Queries per broadcast block. */
+  public static final int DEFAULT_QUERY_BLOCK = 4096;
+
+  private final SparkSession spark;
+  private final Metric metric;
+  private final Integer shardRows;
+  private final int queryBlock;
+
+  /**
+   * @param shardRows rows per reference shard (null: a shard per reference file)
+   * @param queryBlock queries searched at once by a task
+   */
+  public DistributedSearch(SparkSession spark, Metric metric, Integer shardRows, int queryBlock) {
+    this.spark = spark;
+    this.metric = metric;
+    this.shardRows = shardRows;
+    this.queryBlock = queryBlock;
+  }
+
+  /** Each query's k best references (k at most 1024 and the number of references), query by query. */
+  public Predictions knn(Descriptors queries, List<Path> references, int k) {
+    List<ReferenceShard> shards = ReferenceShard.plan(references, queries.dim(), shardRows);
+    long total = ReferenceShard.rows(shards);
+    if (k < 1 || k > Math.min(Knn.MAX_K, total)) {
+      throw new IllegalArgumentException("k must be in [1, " + Math.min(Knn.MAX_K, total) + "], got " + k);
+    }
+    JavaSparkContext jsc = context("isc spark search: " + queries.size() + " queries, k=" + k, shards.size());
+    Broadcast<QueryBlocks> blocks = jsc.broadcast(QueryBlocks.of(queries, queryBlock));
+    ShardSearch search = new ShardSearch(metric);
+    try {
+      int reducers = Math.max(1, Math.min(queries.size(), jsc.defaultParallelism()));
+      Map<Integer, RankedHits> merged = jsc.parallelize(shards, shards.size())
+          .flatMapToPair(shard -> search.knn(shard, blocks.value(), k).iterator())
+          .reduceByKey((a, b) -> RankedHits.merge(a, b, k), reducers)
+          .collectAsMap();
+      ReferenceTable table = new ReferenceTable();
+      int[] q = new int[queries.size() * k];
+      int[] r = new int[q.length];
+      float[] scores = new float[q.length];
+      for (int query = 0; query < queries.size(); query++) {
+        RankedHits hits = merged.get(query);
+        for (int j = 0; j < k; j++) {
+          int row = query * k + j;
+          q[row] = query;
+          r[row] = table.index(hits.references()[j], hits.ids()[j]);
+          scores[row] = hits.scores()[j];
+        }
+      }
+      return new Predictions(queries.ids(), table.ids, q, r, scores);
+    } finally {
+      blocks.destroy();
+    }
+  }
+
+  /** The n best (query, reference) pairs over all queries (all pairs if there are fewer), best first. */
+  public Predictions top(Descriptors queries, List<Path> references, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("the number of results must be >= 1, got " + n);
+    }
+    List<ReferenceShard> shards = ReferenceShard.plan(references, queries.dim(), shardRows);
+    JavaSparkContext jsc = context("isc spark search: best " + n + " pairs of " + queries.size() + " queries",
+        shards.size());
+    Broadcast<QueryBlocks> blocks = jsc.broadcast(QueryBlocks.of(queries, queryBlock));
+    ShardSearch search = new ShardSearch(metric);
+    try {
+      JavaRDD<RankedPair> pairs = jsc.parallelize(shards, shards.size())
+          .flatMap(shard -> search.top(shard, blocks.value(), n).iterator());
+      List<RankedPair> best = pairs.takeOrdered(n, new RankedPair.Order());
+      ReferenceTable table = new ReferenceTable();
+      int[] q = new int[best.size()];
+      int[] r = new int[best.size()];
+      float[] scores = new float[best.size()];
+      for (int i = 0; i < best.size(); i++) {
+        RankedPair p = best.get(i);
+        q[i] = p.query();
+        r[i] = table.index(p.reference(), p.referenceId());
+        scores[i] = p.score();
+      }
+      return new Predictions(queries.ids(), table.ids, q, r, scores);
+    } finally {
+      blocks.destroy();
+    }
+  }
+
+  private JavaSparkContext context(String description, int shards) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    jsc.setJobDescription(description + ", " + shards + " reference shards");
+    return jsc;
+  }
+
+  /** The ids of the references that appear in the results, each once. */
+  private static final class ReferenceTable {
+    final List<String> ids = new ArrayList<>();
+    final Map<Long, Integer> byRow = new HashMap<>();
+
+    int index(long row, String id) {
+      return byRow.computeIfAbsent(row, r -> {
+        ids.add(id);
+        return ids.size() - 1;
+      });
+    }
+  }
+}
