@@ -1,10 +1,7 @@
 package org.iscengine.spark;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -48,29 +45,22 @@ public final class DistributedSearch {
     if (k < 1 || k > Math.min(Knn.MAX_K, total)) {
       throw new IllegalArgumentException("k must be in [1, " + Math.min(Knn.MAX_K, total) + "], got " + k);
     }
+    List<String> referenceIds = ReferenceShard.ids(references);
     JavaSparkContext jsc = context("isc spark search: " + queries.size() + " queries, k=" + k, shards.size());
     Broadcast<QueryBlocks> blocks = jsc.broadcast(QueryBlocks.of(queries, queryBlock));
     ShardSearch search = new ShardSearch(metric);
     try {
-      int reducers = Math.max(1, Math.min(queries.size(), jsc.defaultParallelism()));
-      Map<Integer, RankedHits> merged = jsc.parallelize(shards, shards.size())
-          .flatMapToPair(shard -> search.knn(shard, blocks.value(), k).iterator())
-          .reduceByKey((a, b) -> RankedHits.merge(a, b, k), reducers)
-          .collectAsMap();
-      ReferenceTable table = new ReferenceTable();
+      // Merged on the executors, pairwise in a tree: the driver receives one list per query.
+      RankedLists best = jsc.parallelize(shards, shards.size())
+          .map(shard -> search.knn(shard, blocks.value(), k))
+          .treeReduce((a, b) -> RankedLists.merge(a, b, k));
       int[] q = new int[queries.size() * k];
       int[] r = new int[q.length];
-      float[] scores = new float[q.length];
-      for (int query = 0; query < queries.size(); query++) {
-        RankedHits hits = merged.get(query);
-        for (int j = 0; j < k; j++) {
-          int row = query * k + j;
-          q[row] = query;
-          r[row] = table.index(hits.references()[j], hits.ids()[j]);
-          scores[row] = hits.scores()[j];
-        }
+      for (int row = 0; row < q.length; row++) {
+        q[row] = row / k;
+        r[row] = Math.toIntExact(best.references()[row]);
       }
-      return new Predictions(queries.ids(), table.ids, q, r, scores);
+      return new Predictions(queries.ids(), referenceIds, q, r, best.scores());
     } finally {
       blocks.destroy();
     }
@@ -82,6 +72,7 @@ public final class DistributedSearch {
       throw new IllegalArgumentException("the number of results must be >= 1, got " + n);
     }
     List<ReferenceShard> shards = ReferenceShard.plan(references, queries.dim(), shardRows);
+    List<String> referenceIds = ReferenceShard.ids(references);
     JavaSparkContext jsc = context("isc spark search: best " + n + " pairs of " + queries.size() + " queries",
         shards.size());
     Broadcast<QueryBlocks> blocks = jsc.broadcast(QueryBlocks.of(queries, queryBlock));
@@ -90,17 +81,15 @@ public final class DistributedSearch {
       JavaRDD<RankedPair> pairs = jsc.parallelize(shards, shards.size())
           .flatMap(shard -> search.top(shard, blocks.value(), n).iterator());
       List<RankedPair> best = pairs.takeOrdered(n, new RankedPair.Order());
-      ReferenceTable table = new ReferenceTable();
       int[] q = new int[best.size()];
       int[] r = new int[best.size()];
       float[] scores = new float[best.size()];
       for (int i = 0; i < best.size(); i++) {
-        RankedPair p = best.get(i);
-        q[i] = p.query();
-        r[i] = table.index(p.reference(), p.referenceId());
-        scores[i] = p.score();
+        q[i] = best.get(i).query();
+        r[i] = Math.toIntExact(best.get(i).reference());
+        scores[i] = best.get(i).score();
       }
-      return new Predictions(queries.ids(), table.ids, q, r, scores);
+      return new Predictions(queries.ids(), referenceIds, q, r, scores);
     } finally {
       blocks.destroy();
     }
@@ -110,18 +99,5 @@ public final class DistributedSearch {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobDescription(description + ", " + shards + " reference shards");
     return jsc;
-  }
-
-  /** The ids of the references that appear in the results, each once. */
-  private static final class ReferenceTable {
-    final List<String> ids = new ArrayList<>();
-    final Map<Long, Integer> byRow = new HashMap<>();
-
-    int index(long row, String id) {
-      return byRow.computeIfAbsent(row, r -> {
-        ids.add(id);
-        return ids.size() - 1;
-      });
-    }
   }
 }

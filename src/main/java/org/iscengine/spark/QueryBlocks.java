@@ -31,6 +31,11 @@ record QueryBlocks(int dimension, List<Block> blocks) implements Serializable {
     }
   }
 
+  /** Number of queries. */
+  int size() {
+    return blocks.isEmpty() ? 0 : blocks.get(blocks.size() - 1).start() + blocks.get(blocks.size() - 1).ids().size();
+  }
+
   static QueryBlocks of(Descriptors queries, int blockRows) {
     if (blockRows < 1) {
       throw new IllegalArgumentException("queries per block must be >= 1, got " + blockRows);

@@ -5,14 +5,13 @@ import java.util.Comparator;
 
 /**
  * A (query, reference) pair of the global best pairs, in the order {@code isc match} writes them:
- * higher score first, then lower query, then lower reference index.
+ * higher score first, then lower query, then lower reference row.
  *
  * @param query query row
- * @param reference reference index (rows of all reference files, in order)
- * @param referenceId its id
+ * @param reference reference row (of all reference files, in order)
  * @param score higher is more similar
  */
-record RankedPair(int query, long reference, String referenceId, float score) implements Serializable {
+record RankedPair(int query, long reference, float score) implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Best first; -0.0 and 0.0 are one score, as in the matcher. */

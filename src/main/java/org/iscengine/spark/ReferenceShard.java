@@ -50,6 +50,17 @@ record ReferenceShard(String file, int from, int rows, long offset) implements S
     return shards;
   }
 
+  /** The ids of every row of the files, in order: what the rows in search results name. */
+  static List<String> ids(List<Path> files) {
+    List<String> ids = new ArrayList<>();
+    for (Path file : files) {
+      try (Hdf5File h5 = Hdf5File.open(file)) {
+        ids.addAll(h5.readStrings(DescriptorFiles.IMAGE_NAMES));
+      }
+    }
+    return ids;
+  }
+
   /** Total rows of the shards. */
   static long rows(List<ReferenceShard> shards) {
     return shards.stream().mapToLong(ReferenceShard::rows).sum();

@@ -9,7 +9,6 @@ import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.search.ExactIndex;
 import org.iscengine.search.Neighbors;
-import scala.Tuple2;
 
 /**
  * The search of one reference shard, on an executor, by the engine's exact kernel: each block of
@@ -25,36 +24,32 @@ final class ShardSearch implements Serializable {
     this.metric = metric;
   }
 
-  /** Each query's best min(k, shard rows) references of the shard: (query row, hits). */
-  List<Tuple2<Integer, RankedHits>> knn(ReferenceShard shard, QueryBlocks queries, int k) {
-    List<Tuple2<Integer, RankedHits>> out = new ArrayList<>();
-    try (Descriptors references = shard.read();
+  /** Each query's best min(k, shard rows) references of the shard. */
+  RankedLists knn(ReferenceShard shard, QueryBlocks queries, int k) {
+    int kk = Math.min(k, shard.rows());
+    int total = queries.size();
+    long[] references = new long[total * kk];
+    float[] scores = new float[references.length];
+    try (Descriptors shardRows = shard.read();
         ExactIndex index = new ExactIndex(queries.dimension(), metric)) {
       long[] rows = new long[shard.rows()];
       for (int i = 0; i < rows.length; i++) {
         rows[i] = shard.offset() + i;
       }
-      index.add(references.vectors(), rows);
-      int kk = Math.min(k, shard.rows());
+      index.add(shardRows.vectors(), rows);
       for (QueryBlocks.Block block : queries.blocks()) {
         Neighbors found;
         try (Descriptors q = block.descriptors(queries.dimension())) {
           found = index.search(q.vectors(), kk);
         }
-        for (int qi = 0; qi < found.queries(); qi++) {
-          long[] refs = new long[kk];
-          String[] ids = new String[kk];
-          float[] scores = new float[kk];
-          for (int r = 0; r < kk; r++) {
-            refs[r] = found.id(qi, r);
-            ids[r] = references.ids().get((int) (refs[r] - shard.offset()));
-            scores[r] = Matcher.score(metric, found.score(qi, r));
-          }
-          out.add(new Tuple2<>(block.start() + qi, new RankedHits(refs, ids, scores)));
+        int at = block.start() * kk;
+        System.arraycopy(found.ids(), 0, references, at, found.ids().length);
+        for (int i = 0; i < found.scores().length; i++) {
+          scores[at + i] = Matcher.score(metric, found.scores()[i]);
         }
       }
     }
-    return out;
+    return new RankedLists(total, kk, references, scores);
   }
 
   /**
@@ -73,8 +68,7 @@ final class ShardSearch implements Serializable {
         }
         for (int row = 0; row < found.size(); row++) {
           int reference = found.referenceIndex(row);
-          best.add(new RankedPair(block.start() + found.queryIndex(row), shard.offset() + reference,
-              references.ids().get(reference), found.score(row)));
+          best.add(new RankedPair(block.start() + found.queryIndex(row), shard.offset() + reference, found.score(row)));
         }
         best.sort(order);  // each block's best n, then the best n of all blocks so far
         if (best.size() > n) {

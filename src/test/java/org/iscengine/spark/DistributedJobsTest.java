@@ -201,9 +201,17 @@ class DistributedJobsTest {
     return new SearchFiles(queries, references);
   }
 
-  /** Small integers (exact scores, many of them equal) or uniform floats. */
+  /** Small integers (exact scores, many of them equal), or unit vectors as descriptors are. */
   private static Tensor vectors(long seed, boolean ties, int rows, int dim) {
-    return ties ? RandomTensors.integers(seed, -2, 2, rows, dim) : RandomTensors.uniform(seed, -1, 1, rows, dim);
+    if (ties) {
+      return RandomTensors.integers(seed, -2, 2, rows, dim);
+    }
+    java.util.Random random = new java.util.Random(seed);
+    float[] values = new float[rows * dim];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(RandomTensors.unitVector(random, dim), 0, values, i * dim, dim);
+    }
+    return HostTensors.tensor(values, rows, dim);
   }
 
   private static Descriptors shifted(Descriptors d, int offset) {
@@ -319,9 +327,9 @@ class DistributedJobsTest {
 
   /**
    * The same ranking. Exact scores (small integers): the same rows and scores, equal scores in the
-   * same order. Float scores: the kernel's float32 sums depend on how many rows it is given at once,
-   * so scores agree to 1e-6 relative, and two rows may trade places only where their scores are
-   * that close (or at the end of the list, with a row that just missed it).
+   * same order. Float scores of unit vectors: the kernel's float32 sums depend on how many rows it
+   * is given at once, so scores agree to 1e-6, and two rows may trade places only where their
+   * scores are that close (or at the end of the list, with a row that just missed it).
    */
   private static void assertSameRanking(List<String> expectedRows, float[] expectedScores, List<String> actualRows,
       float[] actualScores, boolean exact, String what) {
@@ -335,7 +343,7 @@ class DistributedJobsTest {
     }
     int n = expectedScores.length;
     for (int i = 0; i < n; i++) {
-      double tolerance = 1e-6 * Math.max(1, Math.abs(expectedScores[i]));
+      double tolerance = 1e-6;
       String at = what + ", rank " + i;
       assertEquals(expectedScores[i], actualScores[i], tolerance, at);
       if (!expectedRows.get(i).equals(actualRows.get(i))) {
