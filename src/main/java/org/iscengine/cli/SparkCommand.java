@@ -190,8 +190,9 @@ final class SparkCommand extends IscCommand {
         throw usage("--query-block and --shard-rows must be >= 1");
       }
       long start = System.nanoTime();
-      Predictions predictions = SparkJobs.search(cluster.cluster(), metric.metric, queries, references, k, maxResults,
-          shardRows, queryBlock);
+      SparkJobs.SearchResult found = SparkJobs.search(cluster.cluster(), metric.metric, queries, references, k,
+          maxResults, shardRows, queryBlock);
+      Predictions predictions = found.predictions();
       PredictionsCsv.write(out, predictions);
       double seconds = (System.nanoTime() - start) / 1e9;
       PrintWriter stdout = out();
@@ -199,6 +200,8 @@ final class SparkCommand extends IscCommand {
       result.put("predictions", predictions.size());
       result.put("out", out.toString());
       result.put("seconds", seconds);
+      result.put("sessionSeconds", found.sessionSeconds());
+      result.put("searchSeconds", found.searchSeconds());
       json.print(stdout, result, () -> stdout.printf(Locale.ROOT, "%d predictions written to %s in %.1f s%n",
           predictions.size(), out, seconds));
       return 0;

@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.iscengine.extract.Extractor;
@@ -54,18 +56,18 @@ public final class DistributedExtraction {
     List<ImagePartition> all = ImagePartition.split(images, count);
     List<ImagePartition> todo = all.stream().filter(p -> !layout.isDone(p.index())).toList();
     log.info("{} images in {} partitions, {} to describe", images.size(), count, todo.size());
-    List<PartitionReport> reports = new ArrayList<>();
+    Map<Integer, PartitionReport> reports = new HashMap<>();
     if (!todo.isEmpty()) {
       PartitionExtraction task = new PartitionExtraction(model, settings, layout.folder());
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       jsc.setJobDescription("isc spark extract: " + todo.size() + " of " + count + " partitions");
-      reports.addAll(jsc.parallelize(todo, todo.size()).map(task::run).collect());
+      jsc.parallelize(todo, todo.size()).map(task::run).collect().forEach(r -> reports.put(r.partition(), r));
     }
     List<Extractor.Failure> failures = new ArrayList<>();
     int described = 0;
     for (ImagePartition p : all) {
-      PartitionReport report = reports.stream().filter(r -> r.partition() == p.index()).findFirst()
-          .orElseGet(() -> PartitionReport.of(p.index(), p.size(), layout.readFailures(p.index()), 0));
+      PartitionReport report = reports.computeIfAbsent(p.index(),
+          i -> PartitionReport.of(i, p.size(), layout.readFailures(i), 0));
       failures.addAll(report.failureList());
       described += report.described();
     }

@@ -3,7 +3,9 @@ package org.iscengine.spark;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
@@ -50,12 +52,18 @@ record ReferenceShard(String file, int from, int rows, long offset) implements S
     return shards;
   }
 
-  /** The ids of every row of the files, in order: what the rows in search results name. */
+  /** The ids of every row of the files, in order: what the rows in search results name. They must be unique. */
   static List<String> ids(List<Path> files) {
     List<String> ids = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (Path file : files) {
       try (Hdf5File h5 = Hdf5File.open(file)) {
-        ids.addAll(h5.readStrings(DescriptorFiles.IMAGE_NAMES));
+        for (String id : h5.readStrings(DescriptorFiles.IMAGE_NAMES)) {
+          if (!seen.add(id)) {
+            throw new IllegalArgumentException(file + ": id '" + id + "' appears twice in the reference files");
+          }
+          ids.add(id);
+        }
       }
     }
     return ids;

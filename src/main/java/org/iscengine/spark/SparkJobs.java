@@ -55,16 +55,26 @@ public final class SparkJobs {
   }
 
   /**
+   * What a search found, and its time: to start (or join) the session, then the search (reading
+   * the queries included).
+   */
+  public record SearchResult(Predictions predictions, double sessionSeconds, double searchSeconds) {}
+
+  /**
    * Searches the references for the queries: each query's k best when k is not null, else the
    * best maxResults pairs over all queries.
    */
-  public static Predictions search(Cluster cluster, Metric metric, List<Path> queries, List<Path> references,
+  public static SearchResult search(Cluster cluster, Metric metric, List<Path> queries, List<Path> references,
       Integer k, int maxResults, Integer shardRows, int queryBlock) {
     requireSpark();
-    try (SparkSessions.Lease lease = SparkSessions.open(cluster.master(), "isc spark search", cluster.conf());
-        Descriptors q = DescriptorFiles.read(queries)) {
-      DistributedSearch search = new DistributedSearch(lease.session(), metric, shardRows, queryBlock);
-      return k != null ? search.knn(q, references, k) : search.top(q, references, maxResults);
+    long start = System.nanoTime();
+    try (SparkSessions.Lease lease = SparkSessions.open(cluster.master(), "isc spark search", cluster.conf())) {
+      long started = System.nanoTime();
+      try (Descriptors q = DescriptorFiles.read(queries)) {
+        DistributedSearch search = new DistributedSearch(lease.session(), metric, shardRows, queryBlock);
+        Predictions found = k != null ? search.knn(q, references, k) : search.top(q, references, maxResults);
+        return new SearchResult(found, (started - start) / 1e9, (System.nanoTime() - started) / 1e9);
+      }
     } catch (Exception e) {  // Spark's own exceptions are checked ones that Scala throws undeclared
       throw SparkFailures.explain(e);
     }

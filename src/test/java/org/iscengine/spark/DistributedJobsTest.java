@@ -276,6 +276,17 @@ class DistributedJobsTest {
     }
   }
 
+  @Test
+  void referenceIdsMustBeUniqueAcrossFiles() {
+    SearchFiles files = searchFiles(false, 19);
+    List<Path> twice = List.of(files.references().get(0), files.references().get(1), files.references().get(0));
+    try (Descriptors queries = DescriptorFiles.read(files.queries())) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new DistributedSearch(spark.session(), Metric.L2, null, 5).knn(queries, twice, 3));
+      assertTrue(e.getMessage().contains("'R0' appears twice"), e.getMessage());
+    }
+  }
+
   /** On small integers (exact scores, many equal) the two commands must write the same bytes. */
   @Test
   void theSearchCommandWritesTheCsvOfIscMatch() throws Exception {
