@@ -45,6 +45,10 @@ public final class DistributedSearch {
     if (k < 1 || k > Math.min(Knn.MAX_K, total)) {
       throw new IllegalArgumentException("k must be in [1, " + Math.min(Knn.MAX_K, total) + "], got " + k);
     }
+    if ((long) queries.size() * k > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(queries.size() + " queries x k=" + k + " neighbours do not fit one result:"
+          + " search fewer queries at a time");
+    }
     List<String> referenceIds = ReferenceShard.ids(references);
     JavaSparkContext jsc = context("isc spark search: " + queries.size() + " queries, k=" + k, shards.size());
     Broadcast<QueryBlocks> blocks = jsc.broadcast(QueryBlocks.of(queries, queryBlock));
