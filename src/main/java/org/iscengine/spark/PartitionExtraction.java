@@ -43,6 +43,9 @@ final class PartitionExtraction implements Serializable {
           ScalarType.Float, Progress.none());
       result = extractor.run(partition.images(), layout.staging(p));
     }
+    if (layout.isDone(p)) {  // another attempt of this task published first (a retry that overlapped it)
+      return PartitionReport.of(p, partition.size(), layout.readFailures(p), 0);
+    }
     layout.publish(p, result.failures());
     double seconds = (System.nanoTime() - start) / 1e9;
     log.info("partition {}: {} images described, {} unreadable, in {} s", p,
