@@ -127,6 +127,11 @@ public final class Matcher {
   }
 
   private float score(float raw) {
+    return score(metric, raw);
+  }
+
+  /** A kernel's raw score as predictions carry it: the inner product, or minus the squared distance. */
+  public static float score(Metric metric, float raw) {
     return metric == Metric.L2 ? -raw : raw;
   }
 
