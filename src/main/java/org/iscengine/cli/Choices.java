@@ -65,6 +65,13 @@ final class Choices {
   /** {@code isc reproduce --preset}: which benchmark. */
   enum Benchmark {
     MINI,
-    DISC21;
+    DISC21,
+    INSCLR_MINI;
+
+    /** As users type it: mini, disc21, insclr-mini. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
   }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = IscCli.VersionProvider.class,
     description = "Image copy detection: datasets, models, training, descriptors, search and evaluation.",
-    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class, HashCommand.class, TrainCommand.class, TrainClassesCommand.class,
+    subcommands = {InfoCommand.class, DataCommand.class, ModelCommand.class, ExtractCommand.class, HashCommand.class, TrainCommand.class, TrainClassesCommand.class, TrainInsClrCommand.class,
       ReproduceCommand.class, DescriptorsCommand.class, PostprocessCommand.class, MatchCommand.class, EnsembleCommand.class, EvaluateCommand.class, ReportCommand.class, ServeCommand.class, SparkCommand.class,
       CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class IscCli implements Runnable {

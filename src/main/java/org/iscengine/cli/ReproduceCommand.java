@@ -6,13 +6,17 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.iscengine.data.InstanceBenchBuilder;
 import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.data.PhotoCollector;
 import org.iscengine.data.PhotoLibrary;
 import org.iscengine.io.IscCache;
 import org.iscengine.progress.ConsoleProgress;
+import org.iscengine.eval.RevisitedEvaluation.Protocol;
+import org.iscengine.reproduce.InstanceReproduction;
 import org.iscengine.reproduce.Reproduction;
 import org.iscengine.reproduce.SeedSummary;
+import org.iscengine.train.InsClrRecipe;
 import org.iscengine.train.Recipe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,10 +35,14 @@ import picocli.CommandLine.Option;
       "--seeds N trains N times (seeds S, S+1, ...), each in --work/seed-S (so does --seed S alone), and",
       "writes summary.md: each system's mean, standard deviation and range over the seeds.",
       "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
-      "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)"
+      "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)",
+      "  --preset insclr-mini  builds the instance benchmark of 'isc data instances' (or takes --data), trains the",
+      "                    'insclr-mini' InsCLR recipe on its database images without labels, and reports mAP of",
+      "                    the Easy, Medium and Hard protocols before training and after each stage"
     })
 final class ReproduceCommand extends IscCommand {
-  @Option(names = "--preset", defaultValue = "mini", description = "mini or disc21 (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--preset", defaultValue = "mini", description = "mini, disc21 or insclr-mini (default:"
+      + " ${DEFAULT-VALUE}).")
   Choices.Benchmark preset;
 
   @Option(names = "--data", description = "The benchmark folder (DISC21 layout); disc21 needs it, mini builds one.")
@@ -66,7 +74,10 @@ final class ReproduceCommand extends IscCommand {
     if (seeds < 1 || seeds > 100) {
       throw usage("--seeds must be in [1, 100], got " + seeds);
     }
-    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + preset.name().toLowerCase(Locale.ROOT));
+    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + preset);
+    if (preset == Choices.Benchmark.INSCLR_MINI) {
+      return instances(workDir);
+    }
     Path benchmark = data != null ? data : workDir.resolve("mini-disc");
     for (String sub : new String[] {"query_images", "reference_images", "training_images"}) {
       if (data != null && !Files.isDirectory(data.resolve(sub))) {
@@ -100,6 +111,36 @@ final class ReproduceCommand extends IscCommand {
     if (seeds > 1) {
       out.printf("summary over %d seeds: %s%n", seeds, SeedSummary.write(workDir, named.name(), runs));
     }
+    return 0;
+  }
+
+  /** The InsCLR reproduction on an instance benchmark, built from the photo library unless --data gives one. */
+  private int instances(Path workDir) {
+    if (seeds != 1) {
+      throw usage("--seeds applies to the mini and disc21 presets; run insclr-mini once per --seed");
+    }
+    Path benchmark = data != null ? data : workDir.resolve("instances");
+    if (data != null && !Files.exists(data.resolve(InstanceBenchBuilder.GROUND_TRUTH))) {
+      throw new IllegalArgumentException(data + " has no " + InstanceBenchBuilder.GROUND_TRUTH + " (isc data"
+          + " instances makes an instance benchmark)");
+    }
+    if (data == null && !Files.exists(benchmark.resolve(InstanceBenchBuilder.GROUND_TRUTH))) {
+      new InstanceBenchBuilder(photos(), new InstanceBenchBuilder.Options(70, 6, 500, 0),
+          ConsoleProgress.factory("img")).build(benchmark);
+    }
+    InsClrRecipe named = InsClrRecipe.named(recipe != null ? recipe : "insclr-mini");
+    if (seed != null) {
+      named = new InsClrRecipe(named.name(), seed, named.stages());
+    }
+    InstanceReproduction.Outcome outcome = new InstanceReproduction(benchmark, workDir, named, device.select(),
+        workers.count(), TrainCommand.resources(), (task, total) -> ConsoleProgress.factory(
+            task.startsWith("InsCLR") ? "step" : "img").start(task, total)).run();
+    PrintWriter out = out();
+    int width = outcome.results().keySet().stream().mapToInt(String::length).max().orElse(0);
+    outcome.results().forEach((name, m) -> out.printf(Locale.ROOT, "%-" + width + "s  mAP E %.2f  M %.2f  H %.2f%n",
+        name, 100 * m.get(Protocol.EASY).meanAveragePrecision(), 100 * m.get(Protocol.MEDIUM).meanAveragePrecision(),
+        100 * m.get(Protocol.HARD).meanAveragePrecision()));
+    out.printf("report: %s%n", outcome.report());
     return 0;
   }
 

@@ -26,15 +26,7 @@ public final class Sgd implements AutoCloseable {
   private final double weightDecay;
 
   public Sgd(TensorVector parameters, double momentum, double weightDecay) {
-    this.params = new ArrayList<>();
-    for (long i = 0; i < parameters.size(); i++) {
-      Tensor p = new Tensor(parameters.get(i));  // an owning handle: the vector's elements are views into it
-      if (p.requires_grad()) {
-        params.add(p);
-      } else {
-        p.close();
-      }
-    }
+    this.params = Gradients.trained(parameters);
     this.momentum = momentum;
     this.weightDecay = weightDecay;
     // Zero buffers give PyTorch's first step (b = g) and live outside any caller's pointer scope.
@@ -47,50 +39,17 @@ public final class Sgd implements AutoCloseable {
 
   /** Clears the gradients. */
   public void zeroGrad() {
-    for (Tensor p : params) {
-      Tensor g = p.grad();
-      if (g.defined()) {
-        g.zero_();
-      }
-    }
+    Gradients.zero(params);
   }
 
   /** Multiplies the gradients by factor. */
   public void scaleGradients(double factor) {
-    try (Scalar f = new Scalar(factor)) {
-      for (Tensor p : params) {
-        Tensor g = p.grad();
-        if (g.defined()) {
-          g.mul_(f);
-        }
-      }
-    }
+    Gradients.scale(params, factor);
   }
 
   /** The global L2 norm of the gradients, scaled down to maxNorm when above it (maxNorm 0: never). */
   public double clipGradients(double maxNorm) {
-    double sum = 0;
-    for (Tensor p : params) {
-      Tensor g = p.grad();
-      if (g.defined()) {
-        try (Tensor n = g.norm()) {
-          double v = n.item_double();
-          sum += v * v;
-        }
-      }
-    }
-    double norm = Math.sqrt(sum);
-    if (maxNorm > 0 && norm > maxNorm) {
-      try (Scalar scale = new Scalar(maxNorm / (norm + 1e-6))) {
-        for (Tensor p : params) {
-          Tensor g = p.grad();
-          if (g.defined()) {
-            g.mul_(scale);
-          }
-        }
-      }
-    }
-    return norm;
+    return Gradients.clip(params, maxNorm);
   }
 
   public void step(double lr) {

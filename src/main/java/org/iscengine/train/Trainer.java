@@ -189,11 +189,16 @@ public final class Trainer {
    * stays random).
    */
   public static DescriptorModel startingModel(Stage stage, long stageSeed, boolean pretrained) {
-    torch.manual_seed(stageSeed);
-    DescriptorModel model = new DescriptorModel(stage.modelConfig());
-    if (pretrained && stage.pretrained() != null) {
+    return startingModel(stage.modelConfig(), pretrained ? stage.pretrained() : null, stageSeed);
+  }
+
+  /** A network of config with random weights drawn with seed, then these pretrained backbone weights (null: none). */
+  public static DescriptorModel startingModel(ModelConfig config, String pretrained, long seed) {
+    torch.manual_seed(seed);
+    DescriptorModel model = new DescriptorModel(config);
+    if (pretrained != null) {
       try {
-        Pretrained.of(stage.pretrained()).load(model);
+        Pretrained.of(pretrained).load(model);
       } catch (RuntimeException e) {
         model.close();
         throw e;

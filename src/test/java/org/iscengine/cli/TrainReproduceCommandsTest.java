@@ -17,7 +17,17 @@ class TrainReproduceCommandsTest {
   @Test
   void mistakesGetClearMessages() throws Exception {
     assertEquals(2, cli.run("reproduce", "--preset", "huge"));
-    assertTrue(cli.err().contains("--preset") && cli.err().contains("[MINI, DISC21]"), cli.err());
+    assertTrue(cli.err().contains("--preset") && cli.err().contains("insclr-mini"), cli.err());
+    assertEquals(2, cli.run("reproduce", "--preset", "insclr-mini", "--seeds", "2"));
+    assertTrue(cli.err().contains("--seeds applies to the mini and disc21 presets"), cli.err());
+    assertNotEquals(0, cli.run("reproduce", "--preset", "INSCLR-MINI", "--data", dir.toString(), "--work",
+        dir.resolve("w").toString()));
+    assertTrue(cli.err().contains("gnd_instances.json"), cli.err());
+    assertNotEquals(0, cli.run("train-insclr", "--recipe", "nope", "--images", dir.toString(), "--out",
+        dir.resolve("r").toString()));
+    assertTrue(cli.err().contains("insclr-mini"), cli.err());
+    assertEquals(2, cli.run("train-insclr", "--images", dir.toString()));
+    assertTrue(cli.err().contains("--out"), cli.err());
     assertEquals(2, cli.run("reproduce", "--preset", "disc21"));
     assertTrue(cli.err().contains("--data"), cli.err());
     assertEquals(2, cli.run("reproduce", "--seeds", "0"));
