@@ -62,9 +62,16 @@ final class Choices {
     }
   }
 
-  /** {@code isc reproduce --preset}: which benchmark. */
+  /** {@code isc reproduce --preset}: which benchmark (and, for d2lv-mini, the matching track's pipeline on it). */
   enum Benchmark {
     MINI,
-    DISC21;
+    DISC21,
+    D2LV_MINI {
+      // What users type, as the recipe is called; picocli also accepts the constant's name.
+      @Override
+      public String toString() {
+        return "d2lv-mini";
+      }
+    };
   }
 }

@@ -17,9 +17,14 @@ class TrainReproduceCommandsTest {
   @Test
   void mistakesGetClearMessages() throws Exception {
     assertEquals(2, cli.run("reproduce", "--preset", "huge"));
-    assertTrue(cli.err().contains("--preset") && cli.err().contains("[MINI, DISC21]"), cli.err());
+    assertTrue(cli.err().contains("--preset") && cli.err().contains("[MINI, DISC21, D2LV_MINI, d2lv-mini]"), cli.err());
     assertEquals(2, cli.run("reproduce", "--preset", "disc21"));
     assertTrue(cli.err().contains("--data"), cli.err());
+    // The matching track's preset parses as users type it; --ensemble-with belongs to it alone.
+    assertEquals(2, cli.run("reproduce", "--preset", "d2lv-mini", "--seeds", "0"));
+    assertTrue(cli.err().contains("--seeds must be in [1, 100], got 0"), cli.err());
+    assertEquals(2, cli.run("reproduce", "--preset", "mini", "--ensemble-with", dir.resolve("m.iscm").toString()));
+    assertTrue(cli.err().contains("--ensemble-with needs --preset d2lv-mini"), cli.err());
     assertEquals(2, cli.run("reproduce", "--seeds", "0"));
     assertTrue(cli.err().contains("--seeds must be in [1, 100], got 0"), cli.err());
     Files.createDirectories(dir.resolve("disc/query_images"));
