@@ -84,7 +84,8 @@ final class ReproduceCommand extends IscCommand {
     }
     boolean classTrack = preset == Choices.Benchmark.D2LV_MINI;
     Path miniWork = IscCache.root().resolve("reproduce-mini");
-    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + preset.toString().toLowerCase(Locale.ROOT));
+    Path workDir = work != null ? work
+        : IscCache.root().resolve("reproduce-" + preset.toString().toLowerCase(Locale.ROOT));
     // d2lv-mini is reported on the very queries of --preset mini: it shares that run's mini-DISC.
     Path benchmark = data != null ? data : classTrack ? miniWork.resolve("mini-disc") : workDir.resolve("mini-disc");
     for (String sub : new String[] {"query_images", "reference_images", "training_images"}) {

@@ -25,6 +25,38 @@ import org.iscengine.train.Stage;
 final class ReproductionReport {
   private ReproductionReport() {}
 
+  private static final String DESCRIPTOR_TRACK_INTRO = "Matching:"
+      + " the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
+      + " (μAP over all predictions, distractor queries included). *Scores relative to rank 10*: each query's"
+      + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`). *Geometric"
+      + " verification*: each of those pairs re-scored by ORB matches and a RANSAC similarity between the two"
+      + " images (`isc match --verify`, default settings). *Untrained network*: the architecture's random"
+      + " weights; *pretrained network*: the pretrained backbone and the random head the training starts from."
+      + " Baselines without"
+      + " learning, from the same query and reference images: *PDQ (Hamming)*, Facebook's 256-bit perceptual hash"
+      + " (`isc hash`), the 10 nearest references by Hamming distance d, score 1 - d/256 (257 possible scores, so"
+      + " many ties, which the metric counts false positives first); *thumbnail 16×16*, the image's luminance"
+      + " area-resampled to 16×16, zero-mean, L2-normalised, by inner product.\n\n";
+
+  private static final String MATCHING_TRACK_INTRO = "The matching-track winner's pipeline at mini scale. Matching:"
+      + " the 10 nearest references of each query by inner product; metrics of the ISC21 challenge (μAP over all"
+      + " predictions, distractor queries included). *Class-trained*: the network after class training (below),"
+      + " its unit descriptors. *Score normalization*: each query's scores lowered by 2 × the mean of its"
+      + " similarities to its 10 nearest training descriptors (`isc match` after post-processing with"
+      + " `scoreNormalization: 2.0[0,9]`, the winner's factor 2 and n 10). *Multi-part*: each query described as up"
+      + " to 10 parts (the image, turned by 90/180/270°, its centre at 3/4 and 1/2, up to 4 regions of selective"
+      + " search) and each reference as 19 (the image, its 2×2 and 3×3 tiles, 5 crops of 2/3), a pair scoring as its"
+      + " best part pair (`isc extract --parts`, `isc match --parts`); each query part's 10 nearest reference"
+      + " parts, folded into image pairs, each query's 10 best kept. *Descriptor-track model*: the `mini` recipe's"
+      + " trained model (`isc reproduce --preset mini`) on whole images, with the same score normalization"
+      + " against its own training descriptors; the *ensemble* is the weighted mean of the two normalized systems'"
+      + " scores pair by pair (`isc ensemble --rule mean`, equal weights; a pair one system did not list counts its"
+      + " lowest score for that query), each query's 10 best kept. *Untrained network*: the architecture's random"
+      + " weights. Baselines without learning, from the same query and reference images: *PDQ (Hamming)*,"
+      + " Facebook's 256-bit perceptual hash, the 10 nearest references by Hamming distance d, score 1 - d/256;"
+      + " *thumbnail 16×16*, the image's luminance area-resampled to 16×16, zero-mean, L2-normalised, by inner"
+      + " product.\n\n";
+
   /** The descriptor-track reproduction's report. */
   static Path write(Path work, Recipe recipe, Path benchmark, Map<String, IscEvaluation.Result> results,
       Map<String, Double> seconds, ComputeDevice device) {
@@ -47,45 +79,15 @@ final class ReproductionReport {
         + " training image and %d `%s` copies at %d px, `isc data train-set`, seed %d), then:%n%n"
         + "| architecture | input | head | dim | GeM p | P × K | steps | lr | warm-up | loss |%n"
         + "|---|---:|---|---:|---:|---|---:|---:|---:|---|%n"
-        + "| %s | %d | %s | %d | %.1f | %d × %d | %d | %.3g | %d | %.0f × label-smoothed CE (%.2f) + %.0f × SoftTriple"
-        + " |%n", set.classes(), set.copies(), set.copies() - 1, set.preset(), set.size(), set.seed(),
+        + "| %s | %d | %s | %d | %.1f | %d × %d | %d | %.3g | %d |"
+        + " %.0f × label-smoothed CE (%.2f) + %.0f × SoftTriple |%n", set.classes(), set.copies(), set.copies() - 1,
+        set.preset(), set.size(), set.seed(),
         recipe.architecture(), recipe.inputSize(), recipe.head(), recipe.dimension(), recipe.gemP(),
         recipe.classesPerBatch(), recipe.perClass(), recipe.steps(), recipe.lr(), recipe.warmupSteps(),
         recipe.ceWeight(), recipe.labelSmoothing(), recipe.tripleWeight());
     return write(work, recipe.name(), recipe.seed(), MATCHING_TRACK_INTRO, training, benchmark, results, seconds,
         device, findings);
   }
-
-  private static final String DESCRIPTOR_TRACK_INTRO = "Matching: the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
-        + " (μAP over all predictions, distractor queries included). *Scores relative to rank 10*: each query's"
-        + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`). *Geometric"
-        + " verification*: each of those pairs re-scored by ORB matches and a RANSAC similarity between the two"
-        + " images (`isc match --verify`, default settings). *Untrained network*: the architecture's random"
-        + " weights; *pretrained network*: the pretrained backbone and the random head the training starts from."
-        + " Baselines without"
-        + " learning, from the same query and reference images: *PDQ (Hamming)*, Facebook's 256-bit perceptual hash"
-        + " (`isc hash`), the 10 nearest references by Hamming distance d, score 1 - d/256 (257 possible scores, so"
-        + " many ties, which the metric counts false positives first); *thumbnail 16×16*, the image's luminance"
-        + " area-resampled to 16×16, zero-mean, L2-normalised, by inner product.\n\n";
-
-  private static final String MATCHING_TRACK_INTRO = "The matching-track winner's pipeline at mini scale. Matching:"
-      + " the 10 nearest references of each query by inner product; metrics of the ISC21 challenge (μAP over all"
-      + " predictions, distractor queries included). *Class-trained*: the network after class training (below),"
-      + " its unit descriptors. *Score normalization*: each query's scores lowered by 2 × the mean of its"
-      + " similarities to its 10 nearest training descriptors (`isc match` after post-processing with"
-      + " `scoreNormalization: 2.0[0,9]`, the winner's factor 2 and n 10). *Multi-part*: each query described as up"
-      + " to 10 parts (the image, turned by 90/180/270°, its centre at 3/4 and 1/2, up to 4 regions of selective"
-      + " search) and each reference as 19 (the image, its 2×2 and 3×3 tiles, 5 crops of 2/3), a pair scoring as its"
-      + " best part pair (`isc extract --parts`, `isc match --parts`); each query part's 10 nearest reference"
-      + " parts, folded into image pairs, each query's 10 best kept. *Descriptor-track model*: the `mini` recipe's"
-      + " trained model (`isc reproduce --preset mini`) on whole images, with the same score normalization"
-      + " against its own training descriptors; the *ensemble* is the weighted mean of the two normalized systems'"
-      + " scores pair by pair (`isc ensemble --rule mean`, equal weights; a pair one system did not list counts its"
-      + " lowest score for that query), each query's 10 best kept. *Untrained network*: the architecture's random"
-      + " weights. Baselines without learning, from the same query and reference images: *PDQ (Hamming)*,"
-      + " Facebook's 256-bit perceptual hash, the 10 nearest references by Hamming distance d, score 1 - d/256;"
-      + " *thumbnail 16×16*, the image's luminance area-resampled to 16×16, zero-mean, L2-normalised, by inner"
-      + " product.\n\n";
 
   private static Path write(Path work, String recipeName, long seed, String intro, String trainingTable,
       Path benchmark, Map<String, IscEvaluation.Result> results, Map<String, Double> seconds, ComputeDevice device,
