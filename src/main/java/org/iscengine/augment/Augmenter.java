@@ -1,5 +1,6 @@
 package org.iscengine.augment;
 
+import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -24,8 +25,22 @@ public final class Augmenter {
     return resources;
   }
 
+  /** An augmented image and the names of the edits that made it (empty for a recipe without named edits). */
+  public record Edited(Mat image, List<String> edits) {}
+
   /** A new augmented image (the caller closes it); the input is left as it is. */
   public Mat apply(Mat image, long seed) {
+    return apply(image, new Rng(seed));
+  }
+
+  /** As {@link #apply(Mat, long)}, the same image, with the named edits that made it. */
+  public Edited applyRecorded(Mat image, long seed) {
+    Rng rng = Rng.recording(seed);
+    Mat out = apply(image, rng);
+    return new Edited(out, rng.edits());
+  }
+
+  private Mat apply(Mat image, Rng rng) {
     if (image == null || image.isNull() || image.empty()) {
       throw new IllegalArgumentException("image is null or empty");
     }
@@ -34,7 +49,7 @@ public final class Augmenter {
           "augmentations take 8-bit BGR images (decoded with Images), got " + image.channels() + " channels, depth "
               + image.depth());
     }
-    Mat out = recipe.apply(image, new Rng(seed), resources);
+    Mat out = recipe.apply(image, rng, resources);
     return out == image ? image.clone() : out;
   }
 }

@@ -18,6 +18,14 @@ public final class Compose {
     return sequence(List.of(steps));
   }
 
+  /** The transform under a name, recorded by a recording {@link Rng} each time it runs. */
+  public static Transform named(String name, Transform t) {
+    return (image, rng, res) -> {
+      rng.record(name);
+      return t.apply(image, rng, res);
+    };
+  }
+
   /** The transform with probability p, else the image unchanged. */
   public static Transform maybe(double p, Transform t) {
     if (!(p >= 0 && p <= 1)) {

@@ -134,22 +134,23 @@ public final class Presets {
    * perspective, padding, pixelization, opacity), then a resize.
    */
   static Transform discQuery(int size) {
+    // Named, so that mini-DISC can record which edits made each query (per-edit evaluation).
     Transform edits = oneOf(
-        new RandomResizedCrop(0.2, 0.7, 0),
-        new OverlayOntoBackground(0.35, 0.8, 0.8, 1.0),
-        new TextOverlay(1, 3, 4, 16, 0.08, 0.25, 0.7, 1.0),
-        new EmojiOverlay(0.15, 0.45, 0.8, 1.0),
-        new MemeCaption(0.15, 0.35, true),
-        new ColorJitter(0.6, 0.6, 0.8, 0.3),
-        new Blur(1.0, 3.0),
-        new JpegQuality(new int[] {10, 20, 30}),
-        new Rotate(-40, 40, false),
-        new Perspective(0.5),
-        new Pad(0.05, 0.25),
-        new Pixelize(0.1, 0.4),
-        new Opacity(0.4, 0.8),
-        sequence(new Grayscale(), new EdgeEnhance()),
-        new Flip(true));
+        Compose.named("crop", new RandomResizedCrop(0.2, 0.7, 0)),
+        Compose.named("underlay", new OverlayOntoBackground(0.35, 0.8, 0.8, 1.0)),
+        Compose.named("text", new TextOverlay(1, 3, 4, 16, 0.08, 0.25, 0.7, 1.0)),
+        Compose.named("emoji", new EmojiOverlay(0.15, 0.45, 0.8, 1.0)),
+        Compose.named("caption", new MemeCaption(0.15, 0.35, true)),
+        Compose.named("colour", new ColorJitter(0.6, 0.6, 0.8, 0.3)),
+        Compose.named("blur", new Blur(1.0, 3.0)),
+        Compose.named("jpeg", new JpegQuality(new int[] {10, 20, 30})),
+        Compose.named("rotation", new Rotate(-40, 40, false)),
+        Compose.named("perspective", new Perspective(0.5)),
+        Compose.named("pad", new Pad(0.05, 0.25)),
+        Compose.named("pixelize", new Pixelize(0.1, 0.4)),
+        Compose.named("opacity", new Opacity(0.4, 0.8)),
+        Compose.named("grayscale-edges", sequence(new Grayscale(), new EdgeEnhance())),
+        Compose.named("flip", new Flip(true)));
     return sequence(edits, maybe(0.7, edits), maybe(0.4, edits), Resize.square(size));
   }
 }

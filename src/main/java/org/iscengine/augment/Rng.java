@@ -1,14 +1,43 @@
 package org.iscengine.augment;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The random source of one augmentation: SplitMix64, so that a seed gives the same draws on every
- * JVM and version. Not thread-safe: one per image.
+ * JVM and version. Not thread-safe: one per image. A recording one also keeps the names of the
+ * edits applied with it ({@link Compose#named}), so that a benchmark can say which edit made each
+ * query; recording draws nothing, so the image is the same either way.
  */
 public final class Rng {
   private long state;
+  private final List<String> edits;
 
   public Rng(long seed) {
     this.state = seed;
+    this.edits = null;
+  }
+
+  private Rng(long seed, List<String> edits) {
+    this.state = seed;
+    this.edits = edits;
+  }
+
+  /** A stream like {@code new Rng(seed)} that records the named edits it drives. */
+  public static Rng recording(long seed) {
+    return new Rng(seed, new ArrayList<>());
+  }
+
+  /** Notes that an edit was applied (nothing when not recording). */
+  void record(String edit) {
+    if (edits != null) {
+      edits.add(edit);
+    }
+  }
+
+  /** The named edits applied so far, in order; empty when not recording. */
+  public List<String> edits() {
+    return edits == null ? List.of() : List.copyOf(edits);
   }
 
   /** An independent stream for the given key (for example an image index). */

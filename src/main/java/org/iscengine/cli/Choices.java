@@ -62,13 +62,14 @@ final class Choices {
     }
   }
 
-  /** {@code isc reproduce --preset}: which benchmark. */
+  /** {@code isc reproduce --preset}: which benchmark (and, for d2lv-mini, the matching track's pipeline on it). */
   enum Benchmark {
     MINI,
     DISC21,
-    INSCLR_MINI;
+    INSCLR_MINI,
+    D2LV_MINI;
 
-    /** As users type it: mini, disc21, insclr-mini. */
+    /** As users type it: mini, disc21, insclr-mini, d2lv-mini. */
     @Override
     public String toString() {
       return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.iscengine.augment.Resources;
 import org.iscengine.data.InstanceBenchBuilder;
 import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.data.PhotoCollector;
@@ -13,9 +14,11 @@ import org.iscengine.data.PhotoLibrary;
 import org.iscengine.io.IscCache;
 import org.iscengine.progress.ConsoleProgress;
 import org.iscengine.eval.RevisitedEvaluation.Protocol;
+import org.iscengine.progress.Progress;
 import org.iscengine.reproduce.InstanceReproduction;
 import org.iscengine.reproduce.Reproduction;
 import org.iscengine.reproduce.SeedSummary;
+import org.iscengine.train.ClassRecipe;
 import org.iscengine.train.InsClrRecipe;
 import org.iscengine.train.Recipe;
 import picocli.CommandLine;
@@ -34,14 +37,18 @@ import picocli.CommandLine.Option;
       "grey thumbnails. Steps already done in --work are kept, so a stopped run started again continues.",
       "--seeds N trains N times (seeds S, S+1, ...), each in --work/seed-S (so does --seed S alone), and",
       "writes summary.md: each system's mean, standard deviation and range over the seeds.",
-      "  --preset mini     builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
-      "  --preset disc21   runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)",
+      "  --preset mini       builds mini-DISC from Debian packages' photos and trains the 'mini' recipe on the CPU",
+      "  --preset disc21     runs the winner's recipe on a DISC21 copy (--data; a GPU is expected)",
+      "  --preset d2lv-mini  the matching-track winner's pipeline on the same mini-DISC (the one of --preset mini):",
+      "                      class training ('d2lv-mini' class recipe), multi-part matching, score normalization",
+      "                      (factor 2, n 10), the ensemble with the descriptor-track model of --preset mini when",
+      "                      that run is in the cache (or --ensemble-with), per-edit μAP and what the parts cost",
       "  --preset insclr-mini  builds the instance benchmark of 'isc data instances' (or takes --data), trains the",
-      "                    'insclr-mini' InsCLR recipe on its database images without labels, and reports mAP of",
-      "                    the Easy, Medium and Hard protocols before training and after each stage"
+      "                      'insclr-mini' InsCLR recipe on its database images without labels, and reports mAP of",
+      "                      the Easy, Medium and Hard protocols before training and after each stage"
     })
 final class ReproduceCommand extends IscCommand {
-  @Option(names = "--preset", defaultValue = "mini", description = "mini, disc21 or insclr-mini (default:"
+  @Option(names = "--preset", defaultValue = "mini", description = "mini, disc21, d2lv-mini or insclr-mini (default:"
       + " ${DEFAULT-VALUE}).")
   Choices.Benchmark preset;
 
@@ -51,8 +58,13 @@ final class ReproduceCommand extends IscCommand {
   @Option(names = "--work", description = "Work folder (default: <cache>/reproduce-<preset>).")
   Path work;
 
-  @Option(names = "--recipe", description = "Another training recipe (built-in name or YAML file).")
+  @Option(names = "--recipe", description = "Another training recipe (built-in name or YAML file; for d2lv-mini a"
+      + " class recipe).")
   String recipe;
+
+  @Option(names = "--ensemble-with", description = "d2lv-mini: the descriptor-track model to fuse with (default:"
+      + " <cache>/reproduce-mini/train/model.iscm, the --preset mini run's, when it is there).")
+  Path ensembleWith;
 
   @Option(names = "--seeds", defaultValue = "1", description = "Train this many times with consecutive seeds and"
       + " summarise the spread (default: ${DEFAULT-VALUE}).")
@@ -74,33 +86,49 @@ final class ReproduceCommand extends IscCommand {
     if (seeds < 1 || seeds > 100) {
       throw usage("--seeds must be in [1, 100], got " + seeds);
     }
-    Path workDir = work != null ? work : IscCache.root().resolve("reproduce-" + preset);
+    if (ensembleWith != null && (preset != Choices.Benchmark.D2LV_MINI || !Files.isRegularFile(ensembleWith))) {
+      throw usage("--ensemble-with needs --preset d2lv-mini and a model file; got " + ensembleWith);
+    }
+    boolean classTrack = preset == Choices.Benchmark.D2LV_MINI;
+    Path miniWork = IscCache.root().resolve("reproduce-mini");
+    Path workDir = work != null ? work
+        : IscCache.root().resolve("reproduce-" + preset.toString().toLowerCase(Locale.ROOT));
     if (preset == Choices.Benchmark.INSCLR_MINI) {
       return instances(workDir);
     }
-    Path benchmark = data != null ? data : workDir.resolve("mini-disc");
+    // d2lv-mini is reported on the very queries of --preset mini: it shares that run's mini-DISC.
+    Path benchmark = data != null ? data : classTrack ? miniWork.resolve("mini-disc") : workDir.resolve("mini-disc");
     for (String sub : new String[] {"query_images", "reference_images", "training_images"}) {
       if (data != null && !Files.isDirectory(data.resolve(sub))) {
         throw new IllegalArgumentException(data + " has no " + sub + "/ (expected the DISC21 layout)");
       }
     }
     PhotoLibrary library = data == null ? photos() : null;
-    if (library != null && !Files.exists(benchmark.resolve("ground_truth.csv"))) {
+    if (library != null && (!Files.exists(benchmark.resolve("ground_truth.csv"))
+        || !Files.exists(benchmark.resolve(MiniDiscBuilder.QUERY_EDITS)))) {
       new MiniDiscBuilder(library, MiniDiscCommand.resources(library),
           new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320, MiniDiscBuilder.TEST), workers.count(),
           ConsoleProgress.factory("img")).build(benchmark);
     }
-    Recipe named = Recipe.named(recipe != null ? recipe : preset == Choices.Benchmark.MINI ? "mini" : "lyakaap");
-    long first = seed != null ? seed : named.seed();
+    Recipe named = classTrack ? null
+        : Recipe.named(recipe != null ? recipe : preset == Choices.Benchmark.MINI ? "mini" : "lyakaap");
+    ClassRecipe classRecipe = classTrack ? ClassRecipe.named(recipe != null ? recipe : "d2lv-mini") : null;
+    Path descriptorTrack = ensembleWith != null ? ensembleWith : miniWork.resolve("train").resolve("model.iscm");
+    String recipeName = classTrack ? classRecipe.name() : named.name();
+    long first = seed != null ? seed : classTrack ? classRecipe.seed() : named.seed();
     PrintWriter out = out();
     Map<Long, Reproduction.Outcome> runs = new LinkedHashMap<>();
     for (long s = first; s < first + seeds; s++) {
       Path runDir = seeds == 1 && seed == null ? workDir : workDir.resolve("seed-" + s);
-      Reproduction.Outcome outcome = new Reproduction(benchmark, runDir, named.withSeed(s), device.select(),
-          workers.count(), library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources(),
-          (task, total) -> ConsoleProgress.factory(task.startsWith("training") ? "step"
-              : task.startsWith("geometric") ? "pair" : "img").start(task, total))
-          .run();
+      Resources resources = library != null ? MiniDiscCommand.resources(library) : TrainCommand.resources();
+      Progress.Factory bars = (task, total) -> ConsoleProgress.factory(task.startsWith("training")
+          || task.startsWith("class training") ? "step" : task.startsWith("geometric") ? "pair" : "img")
+          .start(task, total);
+      Reproduction reproduction = classTrack
+          ? Reproduction.classTraining(benchmark, runDir, classRecipe.withSeed(s), descriptorTrack, device.select(),
+              workers.count(), resources, bars)
+          : new Reproduction(benchmark, runDir, named.withSeed(s), device.select(), workers.count(), resources, bars);
+      Reproduction.Outcome outcome = reproduction.run();
       runs.put(s, outcome);
       int width = outcome.results().keySet().stream().mapToInt(String::length).max().orElse(0);
       outcome.results().forEach((name, result) -> out.printf(Locale.ROOT, "%-" + width + "s  μAP %.4f%n", name,
@@ -109,7 +137,7 @@ final class ReproduceCommand extends IscCommand {
       out.flush();
     }
     if (seeds > 1) {
-      out.printf("summary over %d seeds: %s%n", seeds, SeedSummary.write(workDir, named.name(), runs));
+      out.printf("summary over %d seeds: %s%n", seeds, SeedSummary.write(workDir, recipeName, runs));
     }
     return 0;
   }
@@ -117,7 +145,7 @@ final class ReproduceCommand extends IscCommand {
   /** The InsCLR reproduction on an instance benchmark, built from the photo library unless --data gives one. */
   private int instances(Path workDir) {
     if (seeds != 1) {
-      throw usage("--seeds applies to the mini and disc21 presets; run insclr-mini once per --seed");
+      throw usage("--seeds applies to the mini, disc21 and d2lv-mini presets; run insclr-mini once per --seed");
     }
     Path benchmark = data != null ? data : workDir.resolve("instances");
     if (data != null && !Files.exists(data.resolve(InstanceBenchBuilder.GROUND_TRUTH))) {

@@ -1,11 +1,15 @@
 package org.iscengine.data;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -22,8 +26,9 @@ import org.iscengine.runtime.Versions;
 
 /**
  * A small copy-detection benchmark in the DISC21 layout: reference_images/R000000.jpg ...,
- * query_images/Q00000.jpg ..., training_images/T000000.jpg ..., and ground_truth.csv
- * ("query_id,reference_id", the reference empty for distractor queries). References are
+ * query_images/Q00000.jpg ..., training_images/T000000.jpg ..., ground_truth.csv
+ * ("query_id,reference_id", the reference empty for distractor queries) and query_edits.csv (the
+ * edits that made each query, for evaluation per edit). References are
  * benchmark photos; copy queries are edited copies of some of them; distractor queries are edited
  * benchmark photos that are not references; training images come from the disjoint training pool
  * (which also gives the overlay backgrounds). preview.png shows some queries beside their
@@ -36,6 +41,11 @@ public final class MiniDiscBuilder {
   public static final String TEST = "test";
 
   public static final String VALIDATION = "validation";
+
+  /** Which edits made each query: "query_id,edits", the edits (the preset's names) joined by "+". */
+  public static final String QUERY_EDITS = "query_edits.csv";
+
+  private static final String EDIT_SEPARATOR = "+";
 
   /** One source photo in this many goes to the validation split. */
   static final int VALIDATION_EVERY = 5;
@@ -189,14 +199,26 @@ public final class MiniDiscBuilder {
         r -> BuildFolder.copy(bench.get(benchOrder[r]), references.resolve(String.format("R%06d.jpg", r))))
         .forEach(f -> failures.add("R" + f.index() + ": " + f.message()));
     Augmenter augmenter = Augmenter.preset(options.preset(), options.querySize(), resources);
+    Map<String, List<String>> knownEdits = Files.exists(out.resolve(QUERY_EDITS)) ? readQueryEdits(out)
+        : Map.of();
+    String[] edits = new String[options.queries()];
     Parallel.run("queries", options.queries(), threads, progress, q -> {
-      Path target = queries.resolve(String.format("Q%05d.jpg", q));
-      if (Files.exists(target)) {
+      String id = String.format("Q%05d", q);
+      Path target = queries.resolve(id + ".jpg");
+      boolean written = Files.exists(target);
+      if (written && knownEdits.containsKey(id)) {
+        edits[q] = String.join(EDIT_SEPARATOR, knownEdits.get(id));
         return;
       }
-      try (Mat source = Images.read(bench.get(querySource[q]));
-          Mat edited = augmenter.apply(source, Rng.of(options.seed(), 1_000_000L + q).nextLong())) {
-        Images.write(target, edited, 90);
+      // A query written by a build that did not record its edits is edited again to learn them: same seed, same edits.
+      try (Mat source = Images.read(bench.get(querySource[q]))) {
+        Augmenter.Edited edited = augmenter.applyRecorded(source, Rng.of(options.seed(), 1_000_000L + q).nextLong());
+        try (Mat image = edited.image()) {
+          if (!written) {
+            Images.write(target, image, 90);
+          }
+        }
+        edits[q] = String.join(EDIT_SEPARATOR, edited.edits());
       }
     }).forEach(f -> failures.add(String.format("Q%05d", f.index()) + ": " + f.message()));
     Parallel.run("training", trainingCount, threads, progress,
@@ -213,8 +235,44 @@ public final class MiniDiscBuilder {
     }
     byte[] groundTruth = csv.toString().getBytes(StandardCharsets.US_ASCII);
     AtomicFile.write(out.resolve("ground_truth.csv"), tmp -> Files.write(tmp, groundTruth));
+    StringBuilder editsCsv = new StringBuilder("query_id,edits\n");
+    for (int q = 0; q < options.queries(); q++) {
+      if (edits[q] != null) {
+        editsCsv.append(String.format("Q%05d,%s%n", q, edits[q]));
+      }
+    }
+    byte[] editBytes = editsCsv.toString().getBytes(StandardCharsets.US_ASCII);
+    AtomicFile.write(out.resolve(QUERY_EDITS), tmp -> Files.write(tmp, editBytes));
     preview(out, queryReference);
     return new Result(out, manifest, failures);
+  }
+
+  /**
+   * Each query's edits, in the order applied, as {@code QUERY_EDITS} holds them (one
+   * "query_id,edits" row per query, the edits joined by "+"; a preset without named edits gives an
+   * empty list).
+   */
+  public static Map<String, List<String>> readQueryEdits(Path benchmark) {
+    Path file = benchmark.resolve(QUERY_EDITS);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+      for (int i = 1; i < lines.size(); i++) {
+        String line = lines.get(i).strip();
+        if (line.isEmpty()) {
+          continue;
+        }
+        int comma = line.indexOf(',');
+        if (comma <= 0) {
+          throw new IllegalArgumentException(file + ":" + (i + 1) + ": expected query_id,edits, got '" + line + "'");
+        }
+        String edits = line.substring(comma + 1).strip();
+        out.put(line.substring(0, comma), edits.isEmpty() ? List.of() : List.of(edits.split("\\+")));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** preview.png: the first copy queries beside their references, then distractor queries. */

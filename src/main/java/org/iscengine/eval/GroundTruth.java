@@ -89,6 +89,17 @@ public final class GroundTruth {
     return refs != null && refs.contains(reference);
   }
 
+  /** The ground truth of some of its queries only (those of the set that it knows), with their matches. */
+  public GroundTruth restrictedTo(Set<String> subset) {
+    Set<String> kept = new java.util.LinkedHashSet<>();
+    for (String q : queries) {
+      if (subset.contains(q)) {
+        kept.add(q);
+      }
+    }
+    return new GroundTruth(kept, matches.stream().filter(m -> kept.contains(m.query())).toList());
+  }
+
   /** The references a query copies (empty for a distractor). */
   public Set<String> referencesOf(String query) {
     return referencesOf.getOrDefault(query, Set.of());

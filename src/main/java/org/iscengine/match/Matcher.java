@@ -95,6 +95,42 @@ public final class Matcher {
   }
 
   /**
+   * Each query's k best rows (all of a query with fewer), in the input's order: after folding
+   * parts or fusing systems, a query holds more candidates than the k nearest it is compared at.
+   */
+  public static Predictions bestPerQuery(Predictions predictions, int k) {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be >= 1, got " + k);
+    }
+    Map<Integer, List<Integer>> rowsByQuery = new LinkedHashMap<>();
+    for (int row = 0; row < predictions.size(); row++) {
+      rowsByQuery.computeIfAbsent(predictions.queryIndex(row), q -> new ArrayList<>()).add(row);
+    }
+    boolean[] keep = new boolean[predictions.size()];
+    int kept = 0;
+    for (List<Integer> rows : rowsByQuery.values()) {
+      rows.sort(Comparator.<Integer>comparingDouble(predictions::score).reversed()
+          .thenComparingInt(predictions::referenceIndex));
+      for (int j = 0; j < Math.min(k, rows.size()); j++) {
+        keep[rows.get(j)] = true;
+        kept++;
+      }
+    }
+    int[] q = new int[kept];
+    int[] r = new int[kept];
+    float[] scores = new float[kept];
+    int out = 0;
+    for (int row = 0; row < predictions.size(); row++) {
+      if (keep[row]) {
+        q[out] = predictions.queryIndex(row);
+        r[out] = predictions.referenceIndex(row);
+        scores[out++] = predictions.score(row);
+      }
+    }
+    return new Predictions(predictions.queryIds(), predictions.referenceIds(), q, r, scores);
+  }
+
+  /**
    * The maxResults best pairs over all queries (all pairs if there are fewer), best first. Exact:
    * each query's list grows until its worst kept score is below the global cut-off.
    */

@@ -11,6 +11,14 @@ import java.util.Map;
 import java.util.function.Function;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.iscengine.augment.Resources;
+import org.iscengine.data.MiniDiscBuilder;
+import org.iscengine.data.TrainSetBuilder;
+import org.iscengine.describe.ImageParts;
+import org.iscengine.eval.GroupEvaluation;
+import org.iscengine.match.PartMatching;
+import org.iscengine.match.ScoreFusion;
+import org.iscengine.train.ClassRecipe;
+import org.iscengine.train.ClassTrainer;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
 import org.iscengine.descriptor.PostProcessConfig;
@@ -60,11 +68,24 @@ import org.slf4j.LoggerFactory;
  * by inner product), computed from the same query and reference images. Every step keeps its
  * output in the work folder and is skipped when that output is already there, so a stopped run
  * started again continues.
+ *
+ * <p>With a {@link ClassRecipe} ({@link #classTraining}) it reproduces the matching-track
+ * winner's pipeline instead: class folders made from the training images ({@link TrainSetBuilder}),
+ * class training ({@link ClassTrainer}), and as systems on the same queries: the untrained network,
+ * the class-trained model alone, with score normalization against the training descriptors
+ * (factor 2 on the mean of the 10 nearest), with multi-part matching ({@link ImageParts}: queries
+ * as up to 10 parts, references as 19, each pair scored by its best part pair, {@link
+ * PartMatching}), with both, and, when a descriptor-track model is given, that model with the
+ * same score normalization and its fusion with the class-trained one ({@link ScoreFusion}, mean);
+ * then the same two baselines. It also evaluates per kind of edit (the benchmark's
+ * {@link MiniDiscBuilder#QUERY_EDITS}) with and without parts, and measures what the parts cost.
  */
 public final class Reproduction {
   private static final Logger log = LoggerFactory.getLogger(Reproduction.class);
   private static final int NEIGHBOURS = 10;
   private static final int ERRORS_SHOWN = 12;
+  private static final String PARTS_SUFFIX = "-parts";
+  private static final String EXTRACT_PARTS = "extract trained, parts";
 
   /** The "model" of the PDQ baseline: hashes in hashes/SPLIT.csv, matched by Hamming distance. */
   static final String PDQ = "pdq";
@@ -83,41 +104,109 @@ public final class Reproduction {
   private static final String TRAINED_NES_RELATIVE_VERIFIED = "trained + DBA/NES, relative to rank 10, geometric"
       + " verification";
 
+  /** The descriptor-track model fused with the class-trained one (descriptors/descriptor-track/). */
+  static final String DESCRIPTOR_TRACK = "descriptor-track";
+
+  static final String CLASS_TRAINED = "class-trained";
+  static final String CLASS_TRAINED_NORMALIZED = "class-trained + score normalization";
+  static final String CLASS_TRAINED_PARTS = "class-trained, multi-part";
+  static final String CLASS_TRAINED_PARTS_NORMALIZED = "class-trained, multi-part + score normalization";
+  static final String DESCRIPTOR_TRACK_NORMALIZED = "descriptor-track model + score normalization";
+  static final String ENSEMBLE = "ensemble: class-trained multi-part + descriptor-track, both score-normalized";
+
+  /**
+   * The class dataset built from the training images, as the recipe was tuned with it (60
+   * classes of 8 images at 160 px, the winner's d2lv-big edits; benchmarks/RESULTS.md): the data
+   * are fixed, the recipe's seed draws the weights and batches.
+   */
+  static final TrainSetBuilder.Options CLASS_SET = new TrainSetBuilder.Options(60, 8, "d2lv-big", 160, 0);
+
+  /** The systems per edit kind is reported for: the class-trained model with and without parts, and PDQ. */
+  static final List<String> PER_EDIT = List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS, "PDQ (Hamming)");
+
   /**
    * One compared system: its name, descriptors, post-processing, the rank its scores are taken
-   * relative to (0: raw scores), and whether its pairs are re-scored by geometric verification.
+   * relative to (0: raw scores), whether its pairs are re-scored by geometric verification,
+   * whether it matches image parts (descriptors/MODEL-parts/), and the systems it fuses (none: a
+   * system of its own).
    */
-  record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified) {
+  record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified,
+      boolean parts, List<Variant> fused) {
     Variant(String name, String model, PostProcessConfig postProcess) {
-      this(name, model, postProcess, 0, false);
+      this(name, model, postProcess, 0, false, false, List.of());
     }
 
     Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank) {
-      this(name, model, postProcess, relativeToRank, false);
+      this(name, model, postProcess, relativeToRank, false, false, List.of());
+    }
+
+    Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified) {
+      this(name, model, postProcess, relativeToRank, verified, false, List.of());
+    }
+
+    static Variant parts(String name, String model, PostProcessConfig postProcess) {
+      return new Variant(name, model, postProcess, 0, false, true, List.of());
+    }
+
+    static Variant fusion(String name, List<Variant> members) {
+      return new Variant(name, "fusion", PostProcessConfig.recipe("none"), 0, false, false, List.copyOf(members));
     }
   }
 
   /** The metrics of a variant, and the seconds each phase took. */
   public record Outcome(Map<String, IscEvaluation.Result> results, Map<String, Double> seconds, Path report) {}
 
+  /**
+   * What multi-part matching costs, from the descriptor files and the timed searches: rows per
+   * image on each side, the reference index's float32 bytes with and without parts, and the
+   * seconds of describing and of searching (k nearest, post-processing excluded) both ways.
+   */
+  record PartsCost(double queryParts, double referenceParts, long indexBytes, long partIndexBytes,
+      double describeSeconds, double partDescribeSeconds, double searchSeconds, double partSearchSeconds) {}
+
+  /** The matching track's extra findings: metrics per edit kind and system, what parts cost, the ensemble's state. */
+  record ClassTrackFindings(Map<String, Map<String, GroupEvaluation.Group>> perEdit, PartsCost partsCost,
+      String ensembleNote) {}
+
   private final Path benchmark;
   private final Path work;
   private final Recipe recipe;
+  private final ClassRecipe classRecipe;
+  private final Path descriptorTrackModel;
   private final ComputeDevice device;
   private final int workers;
   private final Resources resources;
   private final Progress.Factory progress;
   private final Map<String, Double> seconds = new LinkedHashMap<>();
+  private final Map<String, Double> searchSeconds = new LinkedHashMap<>();
+  private final Map<String, Predictions> predictionsOf = new LinkedHashMap<>();
 
   public Reproduction(Path benchmark, Path work, Recipe recipe, ComputeDevice device, int workers,
       Resources resources, Progress.Factory progress) {
+    this(benchmark, work, recipe, null, null, device, workers, resources, progress);
+  }
+
+  private Reproduction(Path benchmark, Path work, Recipe recipe, ClassRecipe classRecipe, Path descriptorTrackModel,
+      ComputeDevice device, int workers, Resources resources, Progress.Factory progress) {
     this.benchmark = benchmark;
     this.work = work;
     this.recipe = recipe;
+    this.classRecipe = classRecipe;
+    this.descriptorTrackModel = descriptorTrackModel;
     this.device = device;
     this.workers = workers;
     this.resources = resources;
     this.progress = progress;
+  }
+
+  /**
+   * The matching-track reproduction: class training with this recipe, multi-part matching, score
+   * normalization, and the ensemble with descriptorTrackModel when it is not null.
+   */
+  public static Reproduction classTraining(Path benchmark, Path work, ClassRecipe recipe, Path descriptorTrackModel,
+      ComputeDevice device, int workers, Resources resources, Progress.Factory progress) {
+    return new Reproduction(benchmark, work, null, recipe, descriptorTrackModel, device, workers, resources,
+        progress);
   }
 
   /** The variants of the report; with a pretrained start, the pretrained network before training too. */
@@ -140,15 +229,48 @@ public final class Reproduction {
     return variants;
   }
 
+  /**
+   * The systems of the matching-track reproduction; with a descriptor-track model, that model
+   * and the ensemble too. Score normalization is the winner's (2 x the mean of the 10 nearest
+   * training descriptors), on unit descriptors without PCA, so that it is the only step added.
+   */
+  static List<Variant> classVariants(boolean ensemble) {
+    PostProcessConfig none = PostProcessConfig.recipe("none");
+    PostProcessConfig normalized = new PostProcessConfig(true, 0, false, 0, 3, 0, 0.35, 1,
+        ScoreNormalization.d2lv().toString());
+    Variant partsNormalized = Variant.parts(CLASS_TRAINED_PARTS_NORMALIZED, "trained", normalized);
+    List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant(UNTRAINED_NETWORK, "untrained", none),
+        new Variant(CLASS_TRAINED, "trained", none), new Variant(CLASS_TRAINED_NORMALIZED, "trained", normalized),
+        Variant.parts(CLASS_TRAINED_PARTS, "trained", none), partsNormalized));
+    if (ensemble) {
+      Variant descriptorTrack = new Variant(DESCRIPTOR_TRACK_NORMALIZED, DESCRIPTOR_TRACK, normalized);
+      variants.add(descriptorTrack);
+      variants.add(Variant.fusion(ENSEMBLE, List.of(partsNormalized, descriptorTrack)));
+    }
+    variants.addAll(List.of(new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none)));
+    return variants;
+  }
+
   /** What the report says each step adds: pairs of systems (before, after) that differ by one step. */
   static List<List<String>> steps() {
     return List.of(List.of(UNTRAINED_NETWORK, PRETRAINED_NETWORK), List.of(PRETRAINED_NETWORK, TRAINED),
         List.of(TRAINED, TRAINED_NES), List.of(TRAINED_NES, TRAINED_NES + " + score normalization"),
-        List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED));
+        List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED),
+        List.of(UNTRAINED_NETWORK, CLASS_TRAINED), List.of(CLASS_TRAINED, CLASS_TRAINED_NORMALIZED),
+        List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS), List.of(CLASS_TRAINED_PARTS, CLASS_TRAINED_PARTS_NORMALIZED),
+        List.of(CLASS_TRAINED_PARTS_NORMALIZED, ENSEMBLE), List.of(DESCRIPTOR_TRACK_NORMALIZED, ENSEMBLE));
   }
 
   private boolean pretrainedStart() {
-    return recipe.stages().get(0).pretrained() != null;
+    return recipe != null && recipe.stages().get(0).pretrained() != null;
+  }
+
+  private boolean ensemble() {
+    return classRecipe != null && descriptorTrackModel != null && Files.isRegularFile(descriptorTrackModel);
+  }
+
+  private List<Variant> variants() {
+    return classRecipe != null ? classVariants(ensemble()) : variants(pretrainedStart());
   }
 
   public Outcome run() {
@@ -157,15 +279,24 @@ public final class Reproduction {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + work + ": " + e.getMessage(), e);
     }
-    Path trained = timed("train", this::train);
+    Path trained = timed("train", classRecipe != null ? this::trainClasses : this::train);
     Path untrained = timed("untrained model", this::untrained);
     Map<String, Path> models = new LinkedHashMap<>(Map.of("untrained", untrained, "trained", trained));
     if (pretrainedStart()) {
       models.put(PRETRAINED, timed("pretrained model", this::pretrained));
     }
+    if (ensemble()) {
+      models.put(DESCRIPTOR_TRACK, descriptorTrackModel);
+    }
     for (var m : models.entrySet()) {
       timed("extract " + m.getKey(), () -> {
-        extract(m.getKey(), m.getValue());
+        extract(m.getKey(), m.getValue(), ImageParts.Scheme.NONE);
+        return null;
+      });
+    }
+    if (classRecipe != null) {
+      timed(EXTRACT_PARTS, () -> {
+        extract("trained", trained, ImageParts.Scheme.QUERY);
         return null;
       });
     }
@@ -179,10 +310,12 @@ public final class Reproduction {
     });
     GroundTruth truth = GroundTruth.read(benchmark.resolve("ground_truth.csv"));
     Map<String, IscEvaluation.Result> results = new LinkedHashMap<>();
-    for (Variant v : variants(pretrainedStart())) {
+    for (Variant v : variants()) {
       results.put(v.name(), timed("evaluate " + v.name(), () -> evaluate(v, truth)));
     }
-    Path report = ReproductionReport.write(work, recipe, benchmark, results, seconds, device);
+    Path report = classRecipe != null
+        ? ReproductionReport.write(work, classRecipe, benchmark, results, seconds, device, findings(truth))
+        : ReproductionReport.write(work, recipe, benchmark, results, seconds, device);
     PrCurvePlot.write(work.resolve("report-pr.png"), "mini-DISC: precision-recall of the compared systems", results);
     errors(results, truth);
     return new Outcome(results, seconds, report);
@@ -202,8 +335,36 @@ public final class Reproduction {
     return trainer.run(Files.exists(run.resolve("recipe.json"))).model();
   }
 
+  /** Class folders made from the training images, then class training on them. */
+  private Path trainClasses() {
+    Path run = work.resolve("train");
+    Path model = run.resolve("model.iscm");
+    if (Files.exists(model)) {
+      log.info("trained model found: {}", model);
+      return model;
+    }
+    Path classes = work.resolve("classes");
+    TrainSetBuilder.Result set = new TrainSetBuilder(CLASS_SET, resources, workers, progress)
+        .build(ImageList.of(benchmark.resolve("training_images")).files(), classes);
+    if (!set.failures().isEmpty()) {
+      log.warn("{} classes could not be made: {}", set.failures().size(), set.failures().stream().limit(10).toList());
+    }
+    return new ClassTrainer(classRecipe, ClassTrainer.Classes.under(classes), run, device, progress).run().model();
+  }
+
   /** The first stage's network with random weights only, drawn with the training's seed. */
   private Path untrained() {
+    if (classRecipe != null) {
+      Path file = work.resolve("untrained.iscm");
+      if (!Files.exists(file)) {
+        // The class trainer's own start: the same seed before the same constructor.
+        org.bytedeco.pytorch.global.torch.manual_seed(classRecipe.seed());
+        try (DescriptorModel model = new DescriptorModel(classRecipe.modelConfig())) {
+          ModelFile.save(file, model, "random initialisation, seed " + classRecipe.seed());
+        }
+      }
+      return file;
+    }
     return startingModel("untrained.iscm", false, "random initialisation, seed " + recipe.seed());
   }
 
@@ -223,18 +384,30 @@ public final class Reproduction {
     return file;
   }
 
-  private void extract(String name, Path modelFile) {
-    Path dir = work.resolve("descriptors").resolve(name);
+  /**
+   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries' and the
+   * references' parts (their own schemes) in descriptors/NAME-parts/, the training images staying
+   * whole (score normalization compares each part with them).
+   */
+  private void extract(String name, Path modelFile, ImageParts.Scheme parts) {
+    boolean cut = parts != ImageParts.Scheme.NONE;
+    Path dir = work.resolve("descriptors").resolve(cut ? name + PARTS_SUFFIX : name);
+    List<String> splits = cut ? List.of("query", "reference") : List.of("query", "reference", "training");
+    if (splits.stream().allMatch(split -> Files.exists(dir.resolve(split + ".h5")))) {
+      return;
+    }
     try (DescriptorModel model = ModelFile.load(modelFile)) {
       model.moveTo(device, ScalarType.Float);
-      ExtractOptions options = new ExtractOptions(32, workers, org.iscengine.describe.Preprocess.Resize.SQUARE,
-          new double[] {1.0}, false, 8192);
-      for (String split : List.of("query", "reference", "training")) {
+      for (String split : splits) {
         Path out = dir.resolve(split + ".h5");
         if (Files.exists(out)) {
           continue;
         }
         Files.createDirectories(dir);
+        ImageParts.Scheme scheme = !cut ? ImageParts.Scheme.NONE
+            : split.equals("query") ? ImageParts.Scheme.QUERY : ImageParts.Scheme.REFERENCE;
+        ExtractOptions options = new ExtractOptions(32, workers, org.iscengine.describe.Preprocess.Resize.SQUARE,
+            new double[] {1.0}, false, 8192, scheme);
         new Extractor(model, name, options, device, ScalarType.Float, progress)
             .run(ImageList.of(benchmark.resolve(split + "_images")), out);
       }
@@ -283,7 +456,8 @@ public final class Reproduction {
   }
 
   private IscEvaluation.Result evaluate(Variant v, GroundTruth truth) {
-    Predictions predictions = v.model().equals(PDQ) ? pdqPredictions() : descriptorPredictions(v);
+    Predictions predictions = predictions(v);
+    predictionsOf.put(v.name(), predictions);
     Path csv = work.resolve("predictions").resolve(slug(v.name()) + ".csv");
     try {
       Files.createDirectories(csv.getParent());
@@ -294,6 +468,25 @@ public final class Reproduction {
     return IscEvaluation.evaluate(predictions, truth);
   }
 
+  private Predictions predictions(Variant v) {
+    if (!v.fused().isEmpty()) {
+      return fusedPredictions(v);
+    }
+    return v.model().equals(PDQ) ? pdqPredictions() : descriptorPredictions(v);
+  }
+
+  /**
+   * The members' predictions fused pair by pair (weighted mean, equal weights: both members'
+   * scores are normalized inner products), each query's 10 best kept.
+   */
+  private Predictions fusedPredictions(Variant v) {
+    List<Predictions> members = v.fused().stream()
+        .map(m -> predictionsOf.containsKey(m.name()) ? predictionsOf.get(m.name()) : predictions(m)).toList();
+    double[] weights = new double[members.size()];
+    java.util.Arrays.fill(weights, 1.0);
+    return Matcher.bestPerQuery(ScoreFusion.fuse(members, weights, ScoreFusion.Rule.MEAN, 0), NEIGHBOURS);
+  }
+
   /** Each query's nearest references by Hamming distance of the PDQ hashes. */
   private Predictions pdqPredictions() {
     PdqCsv.Rows q = PdqCsv.read(work.resolve("hashes").resolve("query.csv"));
@@ -301,15 +494,25 @@ public final class Reproduction {
     return PdqMatcher.knn(q, r, Math.min(NEIGHBOURS, r.size()));
   }
 
-  /** Post-processed descriptors, each query's nearest references by inner product. */
+  /**
+   * Post-processed descriptors, each query's nearest references by inner product; with parts,
+   * each query part's nearest reference parts, folded into image pairs (best part pair) of which
+   * each query keeps its 10 best.
+   */
   private Predictions descriptorPredictions(Variant v) {
-    Path dir = work.resolve("descriptors").resolve(v.model());
+    Path whole = work.resolve("descriptors").resolve(v.model());
+    Path dir = v.parts() ? work.resolve("descriptors").resolve(v.model() + PARTS_SUFFIX) : whole;
     try (Descriptors q = DescriptorFiles.read(dir.resolve("query.h5"));
         Descriptors r = DescriptorFiles.read(dir.resolve("reference.h5"));
-        Descriptors t = v.postProcess().needsTraining() ? DescriptorFiles.read(dir.resolve("training.h5")) : null;
+        Descriptors t = v.postProcess().needsTraining() ? DescriptorFiles.read(whole.resolve("training.h5")) : null;
         PostProcessor.Output processed = new PostProcessor(v.postProcess(), device).run(q, r, t)) {
       int k = Math.min(NEIGHBOURS, processed.references().size());
+      long t0 = System.nanoTime();
       Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
+      if (v.parts()) {
+        predictions = Matcher.bestPerQuery(PartMatching.fold(predictions, 0), NEIGHBOURS);
+      }
+      searchSeconds.put(v.name(), (System.nanoTime() - t0) / 1e9);
       if (v.relativeToRank() > 0 && k >= 2) {
         predictions = Matcher.relativeToRank(predictions, Math.min(v.relativeToRank(), k));
       }
@@ -320,6 +523,37 @@ public final class Reproduction {
       }
       return predictions;
     }
+  }
+
+  /** Per-edit metrics, the cost of parts, and whether the ensemble ran, for the matching track's report. */
+  private ClassTrackFindings findings(GroundTruth truth) {
+    Map<String, Map<String, GroupEvaluation.Group>> perEdit = new LinkedHashMap<>();
+    if (Files.exists(benchmark.resolve(MiniDiscBuilder.QUERY_EDITS))) {
+      Map<String, List<String>> edits = MiniDiscBuilder.readQueryEdits(benchmark);
+      for (String system : PER_EDIT) {
+        perEdit.put(system, GroupEvaluation.evaluate(predictionsOf.get(system), truth, edits));
+      }
+    }
+    Path descriptors = work.resolve("descriptors");
+    long indexBytes;
+    long partIndexBytes;
+    PartMatching.Cost cost;
+    try (Descriptors r = DescriptorFiles.read(descriptors.resolve("trained/reference.h5"));
+        Descriptors rp = DescriptorFiles.read(descriptors.resolve("trained" + PARTS_SUFFIX + "/reference.h5"));
+        Descriptors qp = DescriptorFiles.read(descriptors.resolve("trained" + PARTS_SUFFIX + "/query.h5"))) {
+      indexBytes = (long) r.size() * r.dim() * Float.BYTES;
+      partIndexBytes = (long) rp.size() * rp.dim() * Float.BYTES;
+      cost = PartMatching.cost(qp.ids(), rp.ids());
+    }
+    PartsCost partsCost = new PartsCost(cost.queryParts(), cost.referenceParts(), indexBytes, partIndexBytes,
+        seconds.getOrDefault("extract trained", Double.NaN), seconds.getOrDefault(EXTRACT_PARTS, Double.NaN),
+        searchSeconds.getOrDefault(CLASS_TRAINED, Double.NaN),
+        searchSeconds.getOrDefault(CLASS_TRAINED_PARTS, Double.NaN));
+    String ensembleNote = ensemble() ? "fused with the descriptor-track model " + descriptorTrackModel
+        : "not computed: no descriptor-track model at " + (descriptorTrackModel == null ? "(none given)"
+            : descriptorTrackModel) + "; run `isc reproduce --preset mini` first (or give --ensemble-with FILE), then"
+            + " this again: the finished steps are kept";
+    return new ClassTrackFindings(perEdit, partsCost, ensembleNote);
   }
 
   /** report-errors.png and report-matches.html: the errors (and the top pairs) of the system with the highest μAP. */

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.iscengine.data.TrainSetBuilder;
+import org.iscengine.eval.GroupEvaluation;
 import org.iscengine.eval.IscEvaluation;
 import org.iscengine.eval.IscMetrics;
 import org.iscengine.eval.RevisitedEvaluation;
@@ -18,6 +20,7 @@ import org.iscengine.eval.RevisitedEvaluation.ProtocolMetrics;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.runtime.Versions;
+import org.iscengine.train.ClassRecipe;
 import org.iscengine.train.InsClrRecipe;
 import org.iscengine.train.InsClrStage;
 import org.iscengine.train.InsClrTrainer;
@@ -28,25 +31,83 @@ import org.iscengine.train.Stage;
 final class ReproductionReport {
   private ReproductionReport() {}
 
+  private static final String DESCRIPTOR_TRACK_INTRO = "Matching:"
+      + " the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
+      + " (μAP over all predictions, distractor queries included). *Scores relative to rank 10*: each query's"
+      + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`). *Geometric"
+      + " verification*: each of those pairs re-scored by ORB matches and a RANSAC similarity between the two"
+      + " images (`isc match --verify`, default settings). *Untrained network*: the architecture's random"
+      + " weights; *pretrained network*: the pretrained backbone and the random head the training starts from."
+      + " Baselines without"
+      + " learning, from the same query and reference images: *PDQ (Hamming)*, Facebook's 256-bit perceptual hash"
+      + " (`isc hash`), the 10 nearest references by Hamming distance d, score 1 - d/256 (257 possible scores, so"
+      + " many ties, which the metric counts false positives first); *thumbnail 16×16*, the image's luminance"
+      + " area-resampled to 16×16, zero-mean, L2-normalised, by inner product.\n\n";
+
+  private static final String MATCHING_TRACK_INTRO = "The matching-track winner's pipeline at mini scale. Matching:"
+      + " the 10 nearest references of each query by inner product; metrics of the ISC21 challenge (μAP over all"
+      + " predictions, distractor queries included). *Class-trained*: the network after class training (below),"
+      + " its unit descriptors. *Score normalization*: each query's scores lowered by 2 × the mean of its"
+      + " similarities to its 10 nearest training descriptors (`isc match` after post-processing with"
+      + " `scoreNormalization: 2.0[0,9]`, the winner's factor 2 and n 10). *Multi-part*: each query described as up"
+      + " to 10 parts (the image, turned by 90/180/270°, its centre at 3/4 and 1/2, up to 4 regions of selective"
+      + " search) and each reference as 19 (the image, its 2×2 and 3×3 tiles, 5 crops of 2/3), a pair scoring as its"
+      + " best part pair (`isc extract --parts`, `isc match --parts`); each query part's 10 nearest reference"
+      + " parts, folded into image pairs, each query's 10 best kept. *Descriptor-track model*: the `mini` recipe's"
+      + " trained model (`isc reproduce --preset mini`) on whole images, with the same score normalization"
+      + " against its own training descriptors; the *ensemble* is the weighted mean of the two normalized systems'"
+      + " scores pair by pair (`isc ensemble --rule mean`, equal weights; a pair one system did not list counts its"
+      + " lowest score for that query), each query's 10 best kept. *Untrained network*: the architecture's random"
+      + " weights. Baselines without learning, from the same query and reference images: *PDQ (Hamming)*,"
+      + " Facebook's 256-bit perceptual hash, the 10 nearest references by Hamming distance d, score 1 - d/256;"
+      + " *thumbnail 16×16*, the image's luminance area-resampled to 16×16, zero-mean, L2-normalised, by inner"
+      + " product.\n\n";
+
+  /** The descriptor-track reproduction's report. */
   static Path write(Path work, Recipe recipe, Path benchmark, Map<String, IscEvaluation.Result> results,
       Map<String, Double> seconds, ComputeDevice device) {
+    StringBuilder training = new StringBuilder("| stage | architecture | input | dim | batch | epochs | lr | schedule"
+        + " | memory |\n|---|---|---:|---:|---:|---:|---:|---|---:|\n");
+    for (Stage s : recipe.stages()) {
+      training.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.3g | %s | %d |%n", s.name(),
+          s.architecture(), s.inputSize(), s.dimension(), s.batchSize(), s.epochs(), s.lr(), s.schedule(),
+          s.memorySize()));
+    }
+    return write(work, recipe.name(), recipe.seed(), DESCRIPTOR_TRACK_INTRO, training.toString(), benchmark, results,
+        seconds, device, null);
+  }
+
+  /** The matching-track reproduction's report: the systems, then per edit kind, then what parts cost. */
+  static Path write(Path work, ClassRecipe recipe, Path benchmark, Map<String, IscEvaluation.Result> results,
+      Map<String, Double> seconds, ComputeDevice device, Reproduction.ClassTrackFindings findings) {
+    TrainSetBuilder.Options set = Reproduction.CLASS_SET;
+    String training = String.format(Locale.ROOT, "Class training (`isc train-classes`): %d classes of %d images (the"
+        + " training image and %d `%s` copies at %d px, `isc data train-set`, seed %d), then:%n%n"
+        + "| architecture | input | head | dim | GeM p | P × K | steps | lr | warm-up | loss |%n"
+        + "|---|---:|---|---:|---:|---|---:|---:|---:|---|%n"
+        + "| %s | %d | %s | %d | %.1f | %d × %d | %d | %.3g | %d |"
+        + " %.0f × label-smoothed CE (%.2f) + %.0f × SoftTriple |%n", set.classes(), set.copies(), set.copies() - 1,
+        set.preset(), set.size(), set.seed(),
+        recipe.architecture(), recipe.inputSize(), recipe.head(), recipe.dimension(), recipe.gemP(),
+        recipe.classesPerBatch(), recipe.perClass(), recipe.steps(), recipe.lr(), recipe.warmupSteps(),
+        recipe.ceWeight(), recipe.labelSmoothing(), recipe.tripleWeight());
+    return write(work, recipe.name(), recipe.seed(), MATCHING_TRACK_INTRO, training, benchmark, results, seconds,
+        device, findings);
+  }
+
+  private static Path write(Path work, String recipeName, long seed, String intro, String trainingTable,
+      Path benchmark, Map<String, IscEvaluation.Result> results, Map<String, Double> seconds, ComputeDevice device,
+      Reproduction.ClassTrackFindings findings) {
     StringBuilder md = new StringBuilder();
     md.append("# Reproduction report\n\n");
     md.append(String.format(Locale.ROOT, "Benchmark `%s`; recipe `%s` (seed %d); %s, %d processors; isc-engine %s."
-        + "%n%n", benchmark, recipe.name(), recipe.seed(), device.name(), Runtime.getRuntime().availableProcessors(),
+        + "%n%n", benchmark, recipeName, seed, device.name(), Runtime.getRuntime().availableProcessors(),
         Versions.engine()));
     md.append("## Results on the same queries\n\n");
-    md.append("Matching: the 10 nearest references of each query by inner product; metrics of the ISC21 challenge"
-        + " (μAP over all predictions, distractor queries included). *Scores relative to rank 10*: each query's"
-        + " scores minus its 10th best, ranks 1-9 kept (`isc match --relative-to-rank 10`). *Geometric"
-        + " verification*: each of those pairs re-scored by ORB matches and a RANSAC similarity between the two"
-        + " images (`isc match --verify`, default settings). *Untrained network*: the architecture's random"
-        + " weights; *pretrained network*: the pretrained backbone and the random head the training starts from."
-        + " Baselines without"
-        + " learning, from the same query and reference images: *PDQ (Hamming)*, Facebook's 256-bit perceptual hash"
-        + " (`isc hash`), the 10 nearest references by Hamming distance d, score 1 - d/256 (257 possible scores, so"
-        + " many ties, which the metric counts false positives first); *thumbnail 16×16*, the image's luminance"
-        + " area-resampled to 16×16, zero-mean, L2-normalised, by inner product.\n\n");
+    md.append(intro);
+    if (findings != null) {
+      md.append("Ensemble: ").append(findings.ensembleNote()).append(".\n\n");
+    }
     md.append("| system | μAP | recall@P90 | score at P90 | recall@rank1 | recall@rank10 |\n"
         + "|---|---:|---:|---:|---:|---:|\n");
     for (var e : results.entrySet()) {
@@ -75,23 +136,26 @@ final class ReproductionReport {
         + " training loss: `train/loss.png`; per-step metrics: `train/metrics.jsonl`.\n\n");
     md.append("![precision-recall](report-pr.png)\n\n![errors](report-errors.png)\n\n"
         + "![training loss](train/loss.png)\n\n");
-    md.append("## Training\n\n| stage | architecture | input | dim | batch | epochs | lr | schedule | memory |\n"
-        + "|---|---|---:|---:|---:|---:|---:|---|---:|\n");
-    for (Stage s : recipe.stages()) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.3g | %s | %d |%n", s.name(),
-          s.architecture(), s.inputSize(), s.dimension(), s.batchSize(), s.epochs(), s.lr(), s.schedule(),
-          s.memorySize()));
+    if (findings != null) {
+      perEdit(md, findings.perEdit());
+      partsCost(md, findings.partsCost());
     }
+    md.append("## Training\n\n").append(trainingTable);
     md.append("\n## Time\n\n| phase | seconds |\n|---|---:|\n");
     seconds.forEach((k, v) -> md.append(String.format(Locale.ROOT, "| %s | %.1f |%n", k, v)));
     md.append(String.format(Locale.ROOT, "| total | %.1f |%n", seconds.values().stream().mapToDouble(d -> d).sum()));
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("recipe", recipe.name());
-    json.put("seed", recipe.seed());
+    json.put("recipe", recipeName);
+    json.put("seed", seed);
     json.put("device", device.name());
     Map<String, Object> metrics = new LinkedHashMap<>();
     results.forEach((k, v) -> metrics.put(k, v.metrics()));
     json.put("results", metrics);
+    if (findings != null) {
+      json.put("perEdit", findings.perEdit());
+      json.put("parts", findings.partsCost());
+      json.put("ensemble", findings.ensembleNote());
+    }
     json.put("seconds", seconds);
     return publish(work, md, json);
   }
@@ -168,5 +232,51 @@ final class ReproductionReport {
       throw new UncheckedIOException(e);
     }
     return report;
+  }
+
+  /** μAP per edit kind, one column per system, and what the second system gains over the first. */
+  private static void perEdit(StringBuilder md, Map<String, Map<String, GroupEvaluation.Group>> perEdit) {
+    md.append("## Per edit\n\n");
+    if (perEdit.isEmpty()) {
+      md.append("The benchmark has no `query_edits.csv` (mini-DISC writes one), so no figures per edit.\n\n");
+      return;
+    }
+    List<String> systems = List.copyOf(perEdit.keySet());
+    md.append("μAP of the queries made with each edit (a query made with two or three edits counts under each; a"
+        + " group's μAP is that of its queries alone, copies and distractors, against its own ground-truth"
+        + " pairs). Few copies per edit, so a difference of a few hundredths is noise. *Overlay* edits put"
+        + " something on the image (text, emoji, caption); *underlay* puts the image inside another one.\n\n");
+    md.append("| edit | queries | copies |");
+    systems.forEach(s -> md.append(' ').append(s).append(" |"));
+    md.append(String.format(" %s − %s |%n|---|---:|---:|", systems.get(1), systems.get(0)));
+    md.append("---:|".repeat(systems.size() + 1)).append('\n');
+    for (var e : perEdit.get(systems.get(0)).entrySet()) {
+      GroupEvaluation.Group first = e.getValue();
+      md.append(String.format(Locale.ROOT, "| %s | %d | %d |", e.getKey(), first.queries(), first.copies()));
+      for (String s : systems) {
+        md.append(String.format(Locale.ROOT, " %.4f |", perEdit.get(s).get(e.getKey()).metrics()
+            .microAveragePrecision()));
+      }
+      double gain = perEdit.get(systems.get(1)).get(e.getKey()).metrics().microAveragePrecision()
+          - first.metrics().microAveragePrecision();
+      md.append(String.format(Locale.ROOT, " %s%.4f |%n", gain >= 0 ? "+" : "", gain));
+    }
+    md.append('\n');
+  }
+
+  /** Rows, index size and time with and without parts. */
+  private static void partsCost(StringBuilder md, Reproduction.PartsCost c) {
+    md.append("## What multi-part matching costs\n\n| | whole images | parts | factor |\n|---|---:|---:|---:|\n");
+    md.append(String.format(Locale.ROOT, "| rows per query | 1 | %.2f | %.2f× |%n", c.queryParts(), c.queryParts()));
+    md.append(String.format(Locale.ROOT, "| rows per reference | 1 | %.2f | %.2f× |%n", c.referenceParts(),
+        c.referenceParts()));
+    md.append(String.format(Locale.ROOT, "| reference index (float32) | %.2f MB | %.2f MB | %.2f× |%n",
+        c.indexBytes() / 1e6, c.partIndexBytes() / 1e6, (double) c.partIndexBytes() / c.indexBytes()));
+    md.append(String.format(Locale.ROOT, "| search work (query rows × reference rows) | 1 | %.1f | %.1f× |%n",
+        c.queryParts() * c.referenceParts(), c.queryParts() * c.referenceParts()));
+    md.append(String.format(Locale.ROOT, "| search, 10 nearest (+ folding), measured | %.3f s | %.3f s | %.1f× |%n",
+        c.searchSeconds(), c.partSearchSeconds(), c.partSearchSeconds() / c.searchSeconds()));
+    md.append(String.format(Locale.ROOT, "| describing (whole: queries, references and training images; parts:"
+        + " queries and references) | %.1f s | %.1f s | |%n%n", c.describeSeconds(), c.partDescribeSeconds()));
   }
 }

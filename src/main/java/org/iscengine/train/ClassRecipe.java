@@ -55,6 +55,13 @@ public record ClassRecipe(String name, long seed, String architecture, int input
     return new org.iscengine.model.ModelConfig(a.id(), head, dimension, gemP, false, inputSize, a.mean(), a.std());
   }
 
+  /** This recipe with another seed (initial weights and batches). */
+  public ClassRecipe withSeed(long newSeed) {
+    return new ClassRecipe(name, newSeed, architecture, inputSize, head, dimension, gemP, classesPerBatch, perClass,
+        steps, lr, warmupSteps, momentum, weightDecay, labelSmoothing, ceWeight, tripleWeight, centers, lambda, gamma,
+        tau, gradClip);
+  }
+
   /** The SoftTriple settings of this recipe for a number of classes and a descriptor dimension. */
   public SoftTripleLoss.Settings softTriple(int classes, int descriptorDimension) {
     return new SoftTripleLoss.Settings(classes, centers, descriptorDimension, lambda, gamma, tau, 0);

@@ -17,9 +17,10 @@ class TrainReproduceCommandsTest {
   @Test
   void mistakesGetClearMessages() throws Exception {
     assertEquals(2, cli.run("reproduce", "--preset", "huge"));
-    assertTrue(cli.err().contains("--preset") && cli.err().contains("insclr-mini"), cli.err());
+    assertTrue(cli.err().contains("--preset") && cli.err().contains("insclr-mini")
+        && cli.err().contains("d2lv-mini"), cli.err());
     assertEquals(2, cli.run("reproduce", "--preset", "insclr-mini", "--seeds", "2"));
-    assertTrue(cli.err().contains("--seeds applies to the mini and disc21 presets"), cli.err());
+    assertTrue(cli.err().contains("--seeds applies to the mini, disc21 and d2lv-mini presets"), cli.err());
     assertNotEquals(0, cli.run("reproduce", "--preset", "INSCLR-MINI", "--data", dir.toString(), "--work",
         dir.resolve("w").toString()));
     assertTrue(cli.err().contains("gnd_instances.json"), cli.err());
@@ -30,6 +31,11 @@ class TrainReproduceCommandsTest {
     assertTrue(cli.err().contains("--out"), cli.err());
     assertEquals(2, cli.run("reproduce", "--preset", "disc21"));
     assertTrue(cli.err().contains("--data"), cli.err());
+    // The matching track's preset parses as users type it; --ensemble-with belongs to it alone.
+    assertEquals(2, cli.run("reproduce", "--preset", "d2lv-mini", "--seeds", "0"));
+    assertTrue(cli.err().contains("--seeds must be in [1, 100], got 0"), cli.err());
+    assertEquals(2, cli.run("reproduce", "--preset", "mini", "--ensemble-with", dir.resolve("m.iscm").toString()));
+    assertTrue(cli.err().contains("--ensemble-with needs --preset d2lv-mini"), cli.err());
     assertEquals(2, cli.run("reproduce", "--seeds", "0"));
     assertTrue(cli.err().contains("--seeds must be in [1, 100], got 0"), cli.err());
     Files.createDirectories(dir.resolve("disc/query_images"));

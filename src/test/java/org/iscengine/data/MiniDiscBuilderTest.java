@@ -136,6 +136,39 @@ class MiniDiscBuilderTest {
   }
 
   @Test
+  void recordsTheEditsOfEveryQueryAndRecoversThemForAnOlderBuild() throws Exception {
+    Path out = work.resolve("edits");
+    build(out, OPTIONS, 2);
+    Map<String, List<String>> edits = MiniDiscBuilder.readQueryEdits(out);
+    assertEquals(10, edits.size());
+    Set<String> known = Set.of("crop", "underlay", "text", "emoji", "caption", "colour", "blur", "jpeg", "rotation",
+        "perspective", "pad", "pixelize", "opacity", "grayscale-edges", "flip");
+    for (int q = 0; q < 10; q++) {
+      List<String> e = edits.get(String.format("Q%05d", q));
+      assertTrue(e.size() >= 1 && e.size() <= 3 && known.containsAll(e), e::toString);
+    }
+    // Recording draws nothing: the same seed gives the same pixels with or without it.
+    var augmenter = org.iscengine.augment.Augmenter.preset("disc-query", 96, RESOURCES);
+    try (Mat source = Images.read(library.file(library.units(PhotoLibrary.BENCH).get(0)));
+        Mat plain = augmenter.apply(source, 42)) {
+      var recorded = augmenter.applyRecorded(source, 42);
+      try (Mat image = recorded.image()) {
+        assertEquals(0, org.bytedeco.opencv.global.opencv_core.norm(plain, image, org.bytedeco.opencv.global
+            .opencv_core.NORM_INF, new Mat()), 0.0);
+      }
+      assertFalse(recorded.edits().isEmpty());
+    }
+    // A build made before the edits were recorded: its queries are edited again (not rewritten) to learn them.
+    byte[] csv = Files.readAllBytes(out.resolve(MiniDiscBuilder.QUERY_EDITS));
+    Files.delete(out.resolve(MiniDiscBuilder.QUERY_EDITS));
+    Path query = out.resolve("query_images/Q00002.jpg");
+    Files.setLastModifiedTime(query, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    build(out, OPTIONS, 2);
+    assertArrayEquals(csv, Files.readAllBytes(out.resolve(MiniDiscBuilder.QUERY_EDITS)));
+    assertEquals(1_000_000, Files.getLastModifiedTime(query).toMillis());
+  }
+
+  @Test
   void aFolderHoldingAnotherBuildIsRefusedUntouched() throws Exception {
     Path out = work.resolve("other");
     build(out, OPTIONS, 2);

@@ -112,6 +112,22 @@ class MatcherTest {
   }
 
   @Test
+  void bestPerQueryKeepsEachQuerysHighestRowsInTheirOrder() {
+    // Folded or fused predictions: rows in any order, one query with fewer rows than k.
+    Predictions p = new Predictions(List.of("q0", "q1"), List.of("a", "b", "c", "d"),
+        new int[] {0, 1, 0, 0, 1, 0}, new int[] {0, 0, 1, 2, 3, 3}, new float[] {0.1f, 0.5f, 0.9f, 0.4f, 0.7f, 0.4f});
+    Predictions best = Matcher.bestPerQuery(p, 2);
+    assertEquals(4, best.size());
+    // q0: b 0.9, then the tie at 0.4 broken by reference index (c before d); q1 keeps both rows.
+    List<String> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < best.size(); i++) {
+      rows.add(best.queryId(i) + ":" + best.referenceId(i) + ":" + best.score(i));
+    }
+    assertEquals(List.of("q1:a:0.5", "q0:b:0.9", "q0:c:0.4", "q1:d:0.7"), rows);
+    assertThrows(IllegalArgumentException.class, () -> Matcher.bestPerQuery(p, 0));
+  }
+
+  @Test
   void scoresRelativeToARankSubtractThatRanksScoreAndDropTheRest() {
     withIntegers(13, 40, 6, (q, r) -> {
       Predictions knn = new Matcher(Metric.INNER_PRODUCT).knn(q, r, 5);

@@ -8,11 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.augment.Resources;
+import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
+import org.iscengine.eval.GroundTruth;
+import org.iscengine.eval.GroupEvaluation;
 import org.iscengine.hash.PdqCsv;
 import org.iscengine.hash.PdqHasher;
 import org.iscengine.hash.PdqMatcher;
@@ -20,12 +24,16 @@ import org.iscengine.hash.Thumbnail;
 import org.iscengine.image.Images;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
+import org.iscengine.model.DescriptorModel;
+import org.iscengine.model.ModelFile;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.ComputeDevice;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TestImages;
+import org.iscengine.train.ClassRecipe;
 import org.iscengine.train.Recipe;
 import org.iscengine.train.Stage;
+import org.iscengine.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,9 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReproductionTest {
   @TempDir Path dir;
 
-  @Test
-  void trainsDescribesEvaluatesAndReportsEveryVariantAndTheBaselines() throws Exception {
-    long seed = RandomTensors.freshSeed();
+  /** 16 training images, 6 references, 6 queries of which 3 are mirrored copies, with ground truth. */
+  private Path tinyBenchmark(long seed) throws Exception {
     Path bench = dir.resolve("bench");
     Path train = Files.createDirectories(bench.resolve("training_images"));
     Path refs = Files.createDirectories(bench.resolve("reference_images"));
@@ -58,6 +65,15 @@ class ReproductionTest {
       truth.append(String.format("Q%05d,%s%n", i, i < 3 ? String.format("R%06d", i) : ""));
     }
     Files.writeString(bench.resolve("ground_truth.csv"), truth);
+    return bench;
+  }
+
+  @Test
+  void trainsDescribesEvaluatesAndReportsEveryVariantAndTheBaselines() throws Exception {
+    long seed = RandomTensors.freshSeed();
+    Path bench = tinyBenchmark(seed);
+    Path refs = bench.resolve("reference_images");
+    Path queries = bench.resolve("query_images");
     Stage stage = Stage.builder().name("s").architecture("resnet18").inputSize(64).dimension(16).gemP(3.0)
         .views(List.of("moderate", "lyakaap-v83")).batchSize(8).epochs(1).lr(0.01).momentum(0.9).gradClip(5)
         .memorySize(64).negMargin(1).build();
@@ -129,5 +145,97 @@ class ReproductionTest {
     for (String baseline : List.of("PDQ (Hamming)", "thumbnail 16×16")) {
       assertEquals(outcome.results().get(baseline).metrics(), again.results().get(baseline).metrics(), baseline);
     }
+  }
+
+  @Test
+  void theMatchingTrackReportsPartsScoreNormalizationTheEnsembleAndEachEdit() throws Exception {
+    long seed = RandomTensors.freshSeed();
+    Path bench = tinyBenchmark(seed);
+    // Which edits made each query, as mini-DISC records them: the copies are mirrored, one also cropped.
+    Files.writeString(bench.resolve(MiniDiscBuilder.QUERY_EDITS), "query_id,edits\nQ00000,flip\nQ00001,flip+crop\n"
+        + "Q00002,flip\nQ00003,crop\nQ00004,text\nQ00005,flip\n");
+    // A descriptor-track model to fuse with: any saved network of another architecture will do.
+    Stage other = Stage.builder().name("s").architecture("resnet18").inputSize(48).dimension(24).gemP(3.0)
+        .views(List.of("moderate", "lyakaap-v83")).batchSize(8).epochs(1).lr(0.01).momentum(0.9).gradClip(5)
+        .memorySize(64).negMargin(1).build();
+    Path descriptorTrack = dir.resolve("descriptor-track.iscm");
+    try (DescriptorModel m = Trainer.startingModel(other, seed, false)) {
+      ModelFile.save(descriptorTrack, m, "test");
+    }
+    ClassRecipe recipe = new ClassRecipe("tiny-classes", 5, "resnet18", 48, "fc-bn", 16, 3.0, 2, 2, 3, 0.01, 1, 0.9,
+        1e-4, 0.1, 10, 1, 2, 20, 0.1, 0.2, 5);
+    Path work = dir.resolve("classes-work");
+    Reproduction.Outcome outcome = Reproduction.classTraining(bench, work, recipe, descriptorTrack, ComputeDevice.CPU,
+        2, Resources.local(), Progress.none()).run();
+
+    List<String> systems = Reproduction.classVariants(true).stream().map(Reproduction.Variant::name).toList();
+    assertEquals(systems, List.copyOf(outcome.results().keySet()));
+    assertEquals(List.of("untrained network", "class-trained", "class-trained + score normalization",
+        "class-trained, multi-part", "class-trained, multi-part + score normalization",
+        "descriptor-track model + score normalization",
+        "ensemble: class-trained multi-part + descriptor-track, both score-normalized", "PDQ (Hamming)",
+        "thumbnail 16×16"), systems);
+    String md = Files.readString(outcome.report());
+    for (String s : systems) {
+      assertTrue(md.contains("| " + s + " | "), s + " in\n" + md);
+    }
+    assertTrue(md.contains("recipe `tiny-classes` (seed 5)"), md);
+    assertTrue(md.contains("- class-trained → class-trained, multi-part: "), md);
+    assertTrue(md.contains("fused with the descriptor-track model"), md);
+    assertTrue(Files.exists(work.resolve("classes/000015/07.jpg")), "16 classes of 8 images from the training images");
+    assertTrue(Files.exists(work.resolve("train/model.iscm")));
+
+    // Parts: up to 10 rows per query, 19 per reference; the image pairs folded from them, at most 10 per query.
+    try (Descriptors qp = DescriptorFiles.read(work.resolve("descriptors/trained-parts/query.h5"));
+        Descriptors rp = DescriptorFiles.read(work.resolve("descriptors/trained-parts/reference.h5"))) {
+      assertEquals(6 * 19, rp.size());
+      assertTrue(qp.size() >= 6 * 6 && qp.size() <= 6 * 10, "query parts: " + qp.size());
+      assertTrue(rp.ids().contains("R000003#18") && qp.ids().contains("Q00002#0"), rp.ids().toString());
+    }
+    Predictions parts = PredictionsCsv.read(work.resolve("predictions").resolve(Reproduction.slug(
+        "class-trained, multi-part") + ".csv"));
+    assertTrue(parts.size() >= 6 && parts.size() <= 6 * 6, "image pairs: " + parts.size());
+    for (int i = 0; i < parts.size(); i++) {
+      assertTrue(!parts.queryId(i).contains("#") && !parts.referenceId(i).contains("#"), parts.queryId(i));
+    }
+    Predictions fused = PredictionsCsv.read(work.resolve("predictions").resolve(Reproduction.slug(
+        "ensemble: class-trained multi-part + descriptor-track, both score-normalized") + ".csv"));
+    assertTrue(fused.size() >= parts.size() && fused.size() <= 6 * 6, "fused pairs: " + fused.size());
+
+    // Per edit: each edit's μAP, with and without parts, is that of its queries alone.
+    GroundTruth truth = GroundTruth.read(bench.resolve("ground_truth.csv"));
+    Map<String, List<String>> edits = MiniDiscBuilder.readQueryEdits(bench);
+    Map<String, GroupEvaluation.Group> whole = GroupEvaluation.evaluate(PredictionsCsv.read(work.resolve(
+        "predictions").resolve(Reproduction.slug("class-trained") + ".csv")), truth, edits);
+    Map<String, GroupEvaluation.Group> withParts = GroupEvaluation.evaluate(parts, truth, edits);
+    assertEquals(List.of("crop", "flip", "text"), List.copyOf(whole.keySet()));
+    assertEquals(4, whole.get("flip").queries());
+    assertEquals(3, whole.get("flip").copies());
+    for (String edit : whole.keySet()) {
+      double a = whole.get(edit).metrics().microAveragePrecision();
+      double b = withParts.get(edit).metrics().microAveragePrecision();
+      String row = String.format(java.util.Locale.ROOT, "| %s | %d | %d | %.4f | %.4f |", edit,
+          whole.get(edit).queries(), whole.get(edit).copies(), a, b);
+      assertTrue(md.contains(row), row + " in\n" + md);
+    }
+    JsonNode json = new ObjectMapper().readTree(work.resolve("report.json").toFile());
+    assertEquals(whole.get("flip").metrics().microAveragePrecision(),
+        json.at("/perEdit/class-trained/flip/metrics/microAveragePrecision").asDouble(), 1e-12);
+
+    // What parts cost: rows per image, the index's bytes and the timed searches.
+    assertEquals(19.0, json.at("/parts/referenceParts").asDouble(), 0.0);
+    assertEquals(6L * 16 * 4, json.at("/parts/indexBytes").asLong());
+    assertEquals(6L * 19 * 16 * 4, json.at("/parts/partIndexBytes").asLong());
+    assertTrue(json.at("/parts/partSearchSeconds").asDouble() > 0);
+    assertTrue(md.contains("| rows per reference | 1 | 19.00 | 19.00× |"), md);
+
+    // Without a descriptor-track model the report says how to get the ensemble, and lists the rest.
+    Reproduction.Outcome alone = Reproduction.classTraining(bench, work, recipe, dir.resolve("absent.iscm"),
+        ComputeDevice.CPU, 2, Resources.local(), Progress.none()).run();
+    assertEquals(Reproduction.classVariants(false).stream().map(Reproduction.Variant::name).toList(),
+        List.copyOf(alone.results().keySet()));
+    assertEquals(outcome.results().get("class-trained, multi-part").metrics(),
+        alone.results().get("class-trained, multi-part").metrics());
+    assertTrue(Files.readString(alone.report()).contains("run `isc reproduce --preset mini` first"));
   }
 }
