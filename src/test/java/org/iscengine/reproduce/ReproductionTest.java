@@ -22,8 +22,10 @@ import org.iscengine.hash.PdqHasher;
 import org.iscengine.hash.PdqMatcher;
 import org.iscengine.hash.Thumbnail;
 import org.iscengine.image.Images;
+import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
+import org.iscengine.match.ScoreFusion;
 import org.iscengine.model.DescriptorModel;
 import org.iscengine.model.ModelFile;
 import org.iscengine.progress.Progress;
@@ -106,6 +108,21 @@ class ReproductionTest {
     assertTrue(Files.size(work.resolve("train").resolve("loss.png")) > 1000);
     assertTrue(Files.exists(work.resolve("descriptors/trained/query.h5")));
     assertTrue(Files.exists(work.resolve("predictions").resolve(Reproduction.slug(systems.get(3)) + ".csv")));
+
+    // The fused system: its two members' scores averaged pair by pair, each query's 10 best kept.
+    Path predictions = work.resolve("predictions");
+    Predictions fused = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_WITH_THUMBNAIL)
+        + ".csv"));
+    Predictions expected = Matcher.bestPerQuery(ScoreFusion.fuse(List.of(
+        PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.TRAINED_NES_RELATIVE_VERIFIED) + ".csv")),
+        PredictionsCsv.read(predictions.resolve("thumbnail-16-16-scores-relative-to-rank-10.csv"))),
+        new double[] {1, 1}, ScoreFusion.Rule.MEAN, 0), 10);
+    assertTrue(fused.size() > 0);
+    assertEquals(expected.size(), fused.size());
+    for (int i = 0; i < fused.size(); i++) {
+      assertEquals(expected.queryId(i) + " " + expected.referenceId(i), fused.queryId(i) + " " + fused.referenceId(i));
+      assertEquals(expected.score(i), fused.score(i), 1e-6);
+    }
 
     // The baselines are systems of the report, computed from the same query and reference images.
     assertTrue(systems.containsAll(List.of("PDQ (Hamming)", "thumbnail 16×16")), systems.toString());
