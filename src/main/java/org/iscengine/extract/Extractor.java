@@ -131,7 +131,7 @@ public final class Extractor {
     try {
       Files.createDirectories(parts);
       byte[] wanted = JSON.writeValueAsBytes(new PartsManifest(modelName, model.config(), options,
-          precision.toString(), images.size(), sha256(images.ids())));
+          precision.toString(), images.size(), idsSha256(images.ids())));
       Path file = parts.resolve("manifest.json");
       if (Files.exists(file)) {
         if (!Arrays.equals(Files.readAllBytes(file), wanted)) {
@@ -280,7 +280,8 @@ public final class Extractor {
     }
   }
 
-  private static String sha256(List<String> ids) {
+  /** The SHA-256 of the ids, one per line: what a run was made of, to tell whether output still matches. */
+  public static String idsSha256(List<String> ids) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (String id : ids) {

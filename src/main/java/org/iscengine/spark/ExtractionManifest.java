@@ -1,12 +1,9 @@
 package org.iscengine.spark;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import org.iscengine.describe.ImageParts;
 import org.iscengine.describe.Preprocess;
+import org.iscengine.extract.Extractor;
 
 /**
  * What a distributed extraction's folder holds, so that a re-run adds to it only when it would
@@ -20,7 +17,7 @@ record ExtractionManifest(String format, int version, String model, String model
   static ExtractionManifest of(ModelSource model, String modelSha256, ExtractionSettings settings, List<String> ids,
       int partitions) {
     return new ExtractionManifest(FORMAT, 1, model.file(), modelSha256, settings.resize(), settings.scales(),
-        settings.flip(), settings.parts(), ids.size(), sha256(ids), partitions);
+        settings.flip(), settings.parts(), ids.size(), Extractor.idsSha256(ids), partitions);
   }
 
   /** Whether both describe the same images the same way into the same partitions. */
@@ -29,18 +26,5 @@ record ExtractionManifest(String format, int version, String model, String model
         && resize == other.resize && java.util.Arrays.equals(scales, other.scales) && flip == other.flip
         && parts == other.parts && images == other.images && idsSha256.equals(other.idsSha256)
         && partitions == other.partitions;
-  }
-
-  private static String sha256(List<String> ids) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (String id : ids) {
-        md.update(id.getBytes(StandardCharsets.UTF_8));
-        md.update((byte) '\n');
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -90,54 +90,45 @@ public record InsClrStage(
     lrDropSteps = lrDropSteps == null ? List.of() : List.copyOf(lrDropSteps);
     lrDecay = lrDecay == null ? 0.1 : lrDecay;
     head = head == null ? null : head.toLowerCase(Locale.ROOT);
-    require(name, name != null && name.matches("[A-Za-z0-9_.-]+"), "name", "letters, digits, '.', '_' or '-'", name);
+    Stage.require(name, name != null && name.matches("[A-Za-z0-9_.-]+"), "name", "letters, digits, '.', '_' or '-'", name);
     try {
       Architecture.of(architecture == null ? "" : architecture);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("stage " + name + ": architecture: " + e.getMessage(), e);
     }
-    require(name, List.of("fc-bn", "linear", "none").contains(head), "head", "fc-bn, linear or none", head);
-    require(name, dimension >= 2 && dimension <= 4096, "dimension", "in [2, 4096]", dimension);
-    require(name, gemP >= 1 && gemP <= 16, "gemP", "in [1, 16]", gemP);
-    require(name, inputSize >= 32 && inputSize <= 2048, "inputSize", "in [32, 2048]", inputSize);
-    require(name, trainSize >= 32 && trainSize <= 2048, "trainSize", "in [32, 2048]", trainSize);
-    require(name, view != null && Presets.NAMES.contains(view.toLowerCase(Locale.ROOT)), "view",
+    Stage.require(name, List.of("fc-bn", "linear", "none").contains(head), "head", "fc-bn, linear or none", head);
+    Stage.require(name, dimension >= 2 && dimension <= 4096, "dimension", "in [2, 4096]", dimension);
+    Stage.require(name, gemP >= 1 && gemP <= 16, "gemP", "in [1, 16]", gemP);
+    Stage.require(name, inputSize >= 32 && inputSize <= 2048, "inputSize", "in [32, 2048]", inputSize);
+    Stage.require(name, trainSize >= 32 && trainSize <= 2048, "trainSize", "in [32, 2048]", trainSize);
+    Stage.require(name, view != null && Presets.NAMES.contains(view.toLowerCase(Locale.ROOT)), "view",
         "an augmentation preset, one of " + Presets.NAMES, view);
-    require(name, candidates >= 1 && candidates <= 10_000, "candidates", "in [1, 10000]", candidates);
-    require(name, positiveThreshold >= -1 && positiveThreshold <= 1, "positiveThreshold", "in [-1, 1]",
+    Stage.require(name, candidates >= 1 && candidates <= 10_000, "candidates", "in [1, 10000]", candidates);
+    Stage.require(name, positiveThreshold >= -1 && positiveThreshold <= 1, "positiveThreshold", "in [-1, 1]",
         positiveThreshold);
-    require(name, negativeThreshold >= -1 && negativeThreshold <= positiveThreshold, "negativeThreshold",
+    Stage.require(name, negativeThreshold >= -1 && negativeThreshold <= positiveThreshold, "negativeThreshold",
         "in [-1, positiveThreshold]", negativeThreshold);
-    require(name, expandRounds >= 0 && expandRounds <= 100, "expandRounds", "in [0, 100]", expandRounds);
-    require(name, expandRounds == 0 || expandSimilarity >= -1 && expandSimilarity <= 1, "expandSimilarity",
+    Stage.require(name, expandRounds >= 0 && expandRounds <= 100, "expandRounds", "in [0, 100]", expandRounds);
+    Stage.require(name, expandRounds == 0 || expandSimilarity >= -1 && expandSimilarity <= 1, "expandSimilarity",
         "in [-1, 1]", expandSimilarity);
-    require(name, expandRounds == 0 || expandPerRound >= 1, "expandPerRound", ">= 1 when expandRounds > 0",
+    Stage.require(name, expandRounds == 0 || expandPerRound >= 1, "expandPerRound", ">= 1 when expandRounds > 0",
         expandPerRound);
-    require(name, positivesPerImage >= 1 && positivesPerImage <= 64, "positivesPerImage", "in [1, 64]",
+    Stage.require(name, positivesPerImage >= 1 && positivesPerImage <= 64, "positivesPerImage", "in [1, 64]",
         positivesPerImage);
-    require(name, batchSize >= 2, "batchSize", ">= 2", batchSize);
-    require(name, steps >= 1, "steps", ">= 1", steps);
-    require(name, lr > 0 && lr <= 1, "lr", "in (0, 1]", lr);
-    require(name, weightDecay >= 0 && weightDecay < 1, "weightDecay", "in [0, 1)", weightDecay);
-    require(name, warmupSteps >= 0, "warmupSteps", ">= 0", warmupSteps);
+    Stage.require(name, batchSize >= 2, "batchSize", ">= 2", batchSize);
+    Stage.require(name, steps >= 1, "steps", ">= 1", steps);
+    Stage.require(name, lr > 0 && lr <= 1, "lr", "in (0, 1]", lr);
+    Stage.require(name, weightDecay >= 0 && weightDecay < 1, "weightDecay", "in [0, 1)", weightDecay);
+    Stage.require(name, warmupSteps >= 0, "warmupSteps", ">= 0", warmupSteps);
     for (Integer s : lrDropSteps) {
-      require(name, s != null && s >= 1 && s <= steps, "lrDropSteps", "steps in [1, steps]", lrDropSteps);
+      Stage.require(name, s != null && s >= 1 && s <= steps, "lrDropSteps", "steps in [1, steps]", lrDropSteps);
     }
-    require(name, lrDecay > 0 && lrDecay <= 1, "lrDecay", "in (0, 1]", lrDecay);
-    require(name, margin >= -1 && margin < 1, "margin", "in [-1, 1)", margin);
-    require(name, memoryFrom >= 0, "memoryFrom", ">= 0", memoryFrom);
-    require(name, memorySamples >= 0, "memorySamples", ">= 0", memorySamples);
-    require(name, gradClip >= 0, "gradClip", ">= 0", gradClip);
-    if (pretrained != null) {
-      Pretrained p;
-      try {
-        p = Pretrained.of(pretrained);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("stage " + name + ": pretrained: " + e.getMessage(), e);
-      }
-      require(name, p.architecture() == Architecture.of(architecture), "pretrained",
-          "weights for the stage's architecture (" + p.id() + " is for " + p.architecture().id() + ")", pretrained);
-    }
+    Stage.require(name, lrDecay > 0 && lrDecay <= 1, "lrDecay", "in (0, 1]", lrDecay);
+    Stage.require(name, margin >= -1 && margin < 1, "margin", "in [-1, 1)", margin);
+    Stage.require(name, memoryFrom >= 0, "memoryFrom", ">= 0", memoryFrom);
+    Stage.require(name, memorySamples >= 0, "memorySamples", ">= 0", memorySamples);
+    Stage.require(name, gradClip >= 0, "gradClip", ">= 0", gradClip);
+    Stage.requirePretrainedFor(name, pretrained, architecture);
   }
 
   /** The descriptor network of this stage. */
@@ -165,11 +156,5 @@ public record InsClrStage(
       rate *= 1.0 / 3 * (1 - alpha) + alpha;  // WarmupMultiStepLR's linear warm-up, factor 1/3
     }
     return rate;
-  }
-
-  private static void require(String stage, boolean ok, String key, String what, Object value) {
-    if (!ok) {
-      throw new IllegalArgumentException("stage " + stage + ": " + key + " must be " + what + ", got " + value);
-    }
   }
 }

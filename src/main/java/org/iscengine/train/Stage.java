@@ -114,16 +114,7 @@ public record Stage(
         "finite, posMargin < negMargin", posMargin + " / " + negMargin);
     require(name, Double.isFinite(entropyWeight) && entropyWeight >= 0 && entropyWeight <= 1000, "entropyWeight",
         "in [0, 1000]", entropyWeight);
-    if (pretrained != null) {
-      Pretrained p;
-      try {
-        p = Pretrained.of(pretrained);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("stage " + name + ": pretrained: " + e.getMessage(), e);
-      }
-      require(name, p.architecture() == Architecture.of(architecture), "pretrained",
-          "weights for the stage's architecture (" + p.id() + " is for " + p.architecture().id() + ")", pretrained);
-    }
+    requirePretrainedFor(name, pretrained, architecture);
     for (String f : freeze) {
       require(name, f != null && !f.isBlank(), "freeze", "parameter-name prefixes", freeze);
     }
@@ -303,7 +294,23 @@ public record Stage(
     return new ModelConfig(architecture, "fc-bn", dimension, gemP, false, inputSize, a.mean(), a.std());
   }
 
-  private static void require(String stage, boolean ok, String key, String what, Object value) {
+  /** A stage's pretrained weights (null: none) must exist and be for the stage's architecture. */
+  static void requirePretrainedFor(String stage, String pretrained, String architecture) {
+    if (pretrained == null) {
+      return;
+    }
+    Pretrained p;
+    try {
+      p = Pretrained.of(pretrained);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("stage " + stage + ": pretrained: " + e.getMessage(), e);
+    }
+    require(stage, p.architecture() == Architecture.of(architecture), "pretrained",
+        "weights for the stage's architecture (" + p.id() + " is for " + p.architecture().id() + ")", pretrained);
+  }
+
+  /** Refuses a stage whose key is out of range, naming the stage, the key, the range and the value. */
+  static void require(String stage, boolean ok, String key, String what, Object value) {
     if (!ok) {
       throw new IllegalArgumentException("stage " + stage + ": " + key + " must be " + what + ", got " + value);
     }
