@@ -57,7 +57,8 @@ public final class InstanceReproduction {
   private final int workers;
   private final Resources resources;
   private final Progress.Factory progress;
-  private final Map<String, Double> seconds = new LinkedHashMap<>();
+  private final PhaseTimes phases = new PhaseTimes();
+  private final Map<String, Double> seconds = phases.seconds();
 
   public InstanceReproduction(Path benchmark, Path work, InsClrRecipe recipe, ComputeDevice device, int workers,
       Resources resources, Progress.Factory progress) {
@@ -138,10 +139,6 @@ public final class InstanceReproduction {
   }
 
   private <T> T timed(String phase, java.util.function.Supplier<T> step) {
-    long t0 = System.nanoTime();
-    log.info("{}...", phase);
-    T out = step.get();
-    seconds.put(phase, (System.nanoTime() - t0) / 1e9);
-    return out;
+    return phases.timed(phase, step);
   }
 }

@@ -182,7 +182,8 @@ public final class Reproduction {
   private final int workers;
   private final Resources resources;
   private final Progress.Factory progress;
-  private final Map<String, Double> seconds = new LinkedHashMap<>();
+  private final PhaseTimes phases = new PhaseTimes();
+  private final Map<String, Double> seconds = phases.seconds();
   private final Map<String, Double> searchSeconds = new LinkedHashMap<>();
   private final Map<String, Predictions> predictionsOf = new LinkedHashMap<>();
 
@@ -287,7 +288,7 @@ public final class Reproduction {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + work + ": " + e.getMessage(), e);
     }
-    Path trained = timed("train", classRecipe != null ? this::trainClasses : this::train);
+    Path trained = timed("train", () -> trainedOnce(classRecipe != null ? this::trainClasses : this::train));
     Path untrained = timed("untrained model", this::untrained);
     Map<String, Path> models = new LinkedHashMap<>(Map.of("untrained", untrained, "trained", trained));
     if (pretrainedStart()) {
@@ -329,13 +330,18 @@ public final class Reproduction {
     return new Outcome(results, seconds, report);
   }
 
-  private Path train() {
+  /** The model an earlier run of this work folder trained, or else the given training's, run in train/. */
+  private Path trainedOnce(java.util.function.Function<Path, Path> training) {
     Path run = work.resolve("train");
     Path model = run.resolve("model.iscm");
     if (Files.exists(model)) {
       log.info("trained model found: {}", model);
       return model;
     }
+    return training.apply(run);
+  }
+
+  private Path train(Path run) {
     TrainingData data = TrainingData.of(benchmark.resolve("training_images"), benchmark.resolve(
         "reference_images"), recipe.stages().stream().anyMatch(Stage::pairs) ? benchmark : null);
     Trainer trainer = new Trainer(recipe, data, resources, run, device, new Trainer.Options(workers, 50, null, 0),
@@ -344,13 +350,7 @@ public final class Reproduction {
   }
 
   /** Class folders made from the training images, then class training on them. */
-  private Path trainClasses() {
-    Path run = work.resolve("train");
-    Path model = run.resolve("model.iscm");
-    if (Files.exists(model)) {
-      log.info("trained model found: {}", model);
-      return model;
-    }
+  private Path trainClasses(Path run) {
     Path classes = work.resolve("classes");
     TrainSetBuilder.Result set = new TrainSetBuilder(CLASS_SET, resources, workers, progress)
         .build(ImageList.of(benchmark.resolve("training_images")).files(), classes);
@@ -581,11 +581,7 @@ public final class Reproduction {
     return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
   }
 
-  private <T> T timed(String phase, java.util.function.Supplier<T> work) {
-    long t0 = System.nanoTime();
-    log.info("{}...", phase);
-    T out = work.get();
-    seconds.put(phase, (System.nanoTime() - t0) / 1e9);
-    return out;
+  private <T> T timed(String phase, java.util.function.Supplier<T> step) {
+    return phases.timed(phase, step);
   }
 }
