@@ -22,23 +22,15 @@ references=$(ls "$work"/refs*.h5 | paste -sd, -)
 result="$out/spark-search-$day.jsonl"
 : > "$result"
 
-timed() {  # timed NAME CSV COMMAND...: runs it, appends {name, run, seconds, load, its --json} to the result
-  local name=$1 csv=$2; shift 2
-  local t0=$(date +%s%N)
-  "$@" --json > "$work/$name.json" 2> "$work/$name.log" || { cat "$work/$name.log" >&2; exit 1; }
-  local t1=$(date +%s%N)
-  printf '{"name":"%s","run":%d,"seconds":%.2f,"load":"%s","command":%s}\n' "$name" "$run" \
-    "$(echo "($t1-$t0)/1000000000" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cat "$work/$name.json")" \
-    | tee -a "$result"
-  [[ "$csv" == "$work/match.csv" ]] || cmp "$work/match.csv" "$csv"
-}
+source "$here/timed.sh"
 
 for run in $(seq 1 "$runs"); do
-  timed match "$work/match.csv" "$root/isc" match --queries "$work/queries.h5" --references "$references" --k "$k" \
+  timed match "$root/isc" match --queries "$work/queries.h5" --references "$references" --k "$k" \
     --out "$work/match.csv"
   for master in 1 2; do
-    timed "spark-local-$master" "$work/spark.csv" "$root/isc" spark search --master "local[$master]" \
+    timed "spark-local-$master" "$root/isc" spark search --master "local[$master]" \
       --queries "$work/queries.h5" --references "$references" --k "$k" --out "$work/spark.csv"
+    cmp "$work/match.csv" "$work/spark.csv"
   done
 done
 echo "every CSV is the same bytes as isc match's" | tee -a "$out/spark-search-$day.log"

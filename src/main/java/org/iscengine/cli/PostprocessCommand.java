@@ -3,7 +3,6 @@ package org.iscengine.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
@@ -23,50 +22,7 @@ import picocli.CommandLine;
       "--config (YAML, the same keys), then the options below."
     })
 final class PostprocessCommand extends IscCommand {
-  @Option(names = "--queries", required = true, split = ",", description = "Query descriptor file(s).")
-  List<Path> queries;
-
-  @Option(names = "--references", required = true, split = ",", description = "Reference descriptor file(s).")
-  List<Path> references;
-
-  @Option(names = "--training", split = ",", description = "Training descriptor file(s) (PCA, DBA, NES, score norm).")
-  List<Path> training;
-
-  @Option(names = "--recipe", defaultValue = "lyakaap",
-      description = "lyakaap (DBA k=10 alpha=3, NES k=10 beta=0.35 x1), d2lv (PCA-whitening, score norm 2.0[0,9]),"
-          + " sscd (PCA-whitening, score norm 1.0[0,2]) or none (default: ${DEFAULT-VALUE}).")
-  String recipe;
-
-  @Option(names = "--config", description = "YAML file of settings (keys: recipe, normalize, pcaDimension, whiten,"
-      + " dbaK, dbaAlpha, nesK, nesBeta, nesIterations, scoreNormalization).")
-  Path config;
-
-  @Option(names = "--normalize", negatable = true, description = "L2-normalise the inputs first.")
-  Boolean normalize;
-
-  @Option(names = "--pca", description = "PCA output dimension (0: keep the input's).")
-  Integer pca;
-
-  @Option(names = "--whiten", negatable = true, description = "PCA-whitening.")
-  Boolean whiten;
-
-  @Option(names = "--dba-k", description = "DBA neighbours (0: no DBA).")
-  Integer dbaK;
-
-  @Option(names = "--dba-alpha", description = "DBA similarity exponent.")
-  Double dbaAlpha;
-
-  @Option(names = "--nes-k", description = "NES negatives (0: no NES).")
-  Integer nesK;
-
-  @Option(names = "--nes-beta", description = "NES step.")
-  Double nesBeta;
-
-  @Option(names = "--nes-iterations", description = "NES repetitions.")
-  Integer nesIterations;
-
-  @Option(names = "--score-norm", description = "Score normalization weight[first,last], e.g. 1.0[0,2]; none to skip.")
-  String scoreNorm;
+  @CommandLine.Mixin PostProcessOptions steps;
 
   @Option(names = "--out-queries", description = "Output query descriptor file.")
   Path outQueries;
@@ -90,13 +46,12 @@ final class PostprocessCommand extends IscCommand {
       throw usage(
           "give --out-queries and --out-references, or --submission");
     }
-    new OutputPaths().input("--queries", queries).input("--references", references).input("--training", training)
-        .input("--config", config).output("--out-queries", outQueries).output("--out-references", outReferences)
+    steps.inputs(new OutputPaths()).output("--out-queries", outQueries).output("--out-references", outReferences)
         .output("--submission", submission).output("--save-pca", savePca).check();
-    PostProcessConfig settings = settings();
-    try (Descriptors q = DescriptorFiles.read(queries);
-        Descriptors r = DescriptorFiles.read(references);
-        Descriptors t = training == null ? null : DescriptorFiles.read(training);
+    PostProcessConfig settings = steps.settings();
+    try (Descriptors q = DescriptorFiles.read(steps.queries);
+        Descriptors r = DescriptorFiles.read(steps.references);
+        Descriptors t = steps.training == null ? null : DescriptorFiles.read(steps.training);
         PostProcessor.Output out = new PostProcessor(settings, device.select()).run(q, r, t)) {
       if (submission != null) {
         DescriptorFiles.writeSubmission(submission, out.queries(), out.references(), false);
@@ -119,19 +74,5 @@ final class PostprocessCommand extends IscCommand {
           out.queries().size(), out.references().size(), out.queries().dim(), settings));
     }
     return 0;
-  }
-
-  private PostProcessConfig settings() {
-    PostProcessConfig base = config != null ? PostProcessConfig.read(config, recipe) : PostProcessConfig.recipe(recipe);
-    return new PostProcessConfig(
-        normalize != null ? normalize : base.normalize(),
-        pca != null ? pca : base.pcaDimension(),
-        whiten != null ? whiten : base.whiten(),
-        dbaK != null ? dbaK : base.dbaK(),
-        dbaAlpha != null ? dbaAlpha : base.dbaAlpha(),
-        nesK != null ? nesK : base.nesK(),
-        nesBeta != null ? nesBeta : base.nesBeta(),
-        nesIterations != null ? nesIterations : base.nesIterations(),
-        scoreNorm != null ? scoreNorm : base.scoreNormalization());
   }
 }

@@ -11,7 +11,9 @@ import org.iscengine.extract.ImageList;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
+import org.iscengine.descriptor.PostProcessConfig;
 import org.iscengine.spark.DistributedExtraction;
+import org.iscengine.spark.DistributedPostProcessing;
 import org.iscengine.spark.DistributedSearch;
 import org.iscengine.spark.ExtractionSettings;
 import org.iscengine.spark.ModelSource;
@@ -27,15 +29,16 @@ import picocli.CommandLine.Option;
 @Command(
     name = "spark",
     description = {
-      "Run extraction and exact search as Apache Spark jobs: in an embedded session on every core of this",
-      "machine (local[*]) by default, or on the cluster --master names. Executors read and write files by",
-      "path: on a cluster, every path must name the same file on every machine (a shared file system)."
+      "Run extraction, exact search and post-processing as Apache Spark jobs: in an embedded session on",
+      "every core of this machine (local[*]) by default, or on the cluster --master names. Executors read",
+      "and write files by path: on a cluster, every path must name the same file on every machine (a shared",
+      "file system)."
     },
-    subcommands = {SparkCommand.Extract.class, SparkCommand.Search.class})
+    subcommands = {SparkCommand.Extract.class, SparkCommand.Search.class, SparkCommand.Postprocess.class})
 final class SparkCommand extends IscCommand {
   @Override
   public Integer call() {
-    throw usage("a spark command is required (extract, search)");
+    throw usage("a spark command is required (extract, search, postprocess)");
   }
 
   /** Where the jobs run (a picocli mixin). */
@@ -50,6 +53,23 @@ final class SparkCommand extends IscCommand {
 
     SparkJobs.Cluster cluster() {
       return new SparkJobs.Cluster(master, conf);
+    }
+  }
+
+  /** How descriptor files are cut into tasks, and how many rows a task searches at once (a picocli mixin). */
+  static final class ShardOptions {
+    static final String RULE = "--query-block and --shard-rows must be >= 1";
+
+    @Option(names = "--shard-rows", description = "Rows per shard: files with more are cut (each task reads its whole"
+        + " file) (default: one shard per file).")
+    Integer rows;
+
+    @Option(names = "--query-block", defaultValue = "" + DistributedSearch.DEFAULT_QUERY_BLOCK,
+        description = "Rows a task searches at once (default: ${DEFAULT-VALUE}).")
+    int queryBlock;
+
+    boolean valid() {
+      return queryBlock >= 1 && (rows == null || rows >= 1);
     }
   }
 
@@ -168,13 +188,7 @@ final class SparkCommand extends IscCommand {
     @Option(names = "--k", description = "Each query's k best references instead of the global best pairs (k <= 1024).")
     Integer k;
 
-    @Option(names = "--shard-rows", description = "Rows per reference shard: files with more are cut (each task reads"
-        + " its whole file) (default: one shard per reference file).")
-    Integer shardRows;
-
-    @Option(names = "--query-block", defaultValue = "" + DistributedSearch.DEFAULT_QUERY_BLOCK,
-        description = "Queries a task searches at once (default: ${DEFAULT-VALUE}).")
-    int queryBlock;
+    @CommandLine.Mixin ShardOptions shards;
 
     @Option(names = "--out", required = true, description = "Output CSV.")
     Path out;
@@ -186,12 +200,12 @@ final class SparkCommand extends IscCommand {
     @Override
     public Integer call() throws Exception {
       new OutputPaths().input("--queries", queries).input("--references", references).output("--out", out).check();
-      if (queryBlock < 1 || (shardRows != null && shardRows < 1)) {
-        throw usage("--query-block and --shard-rows must be >= 1");
+      if (!shards.valid()) {
+        throw usage(ShardOptions.RULE);
       }
       long start = System.nanoTime();
       SparkJobs.SearchResult found = SparkJobs.search(cluster.cluster(), metric.metric, queries, references, k,
-          maxResults, shardRows, queryBlock);
+          maxResults, shards.rows, shards.queryBlock);
       Predictions predictions = found.predictions();
       PredictionsCsv.write(out, predictions);
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -204,6 +218,52 @@ final class SparkCommand extends IscCommand {
       result.put("searchSeconds", found.searchSeconds());
       json.print(stdout, result, () -> stdout.printf(Locale.ROOT, "%d predictions written to %s in %.1f s%n",
           predictions.size(), out, seconds));
+      return 0;
+    }
+  }
+
+  @Command(name = "postprocess",
+      description = {
+        "isc postprocess on the executors, with the same settings (--recipe, --config and the step options):",
+        "the PCA learned from moments gathered in a tree, DBA and NES from the distributed exact search. Writes",
+        "OUT/queries, OUT/references and OUT/training (the training descriptors as the last step used them), a",
+        "descriptor file per shard in input order (part-NNNNN.h5), and OUT/pca.h5 when a PCA is learned."
+      })
+  static final class Postprocess extends IscCommand {
+    @CommandLine.Mixin PostProcessOptions steps;
+
+    @CommandLine.Mixin ShardOptions shards;
+
+    @Option(names = "--out", required = true, description = "Output folder.")
+    Path out;
+
+    @CommandLine.Mixin ClusterOptions cluster;
+
+    @CommandLine.Mixin JsonOption json;
+
+    @Override
+    public Integer call() throws Exception {
+      steps.inputs(new OutputPaths()).output("--out", out).check();
+      if (!shards.valid()) {
+        throw usage(ShardOptions.RULE);
+      }
+      PostProcessConfig settings = steps.settings();
+      long start = System.nanoTime();
+      DistributedPostProcessing.Result result = SparkJobs.postprocess(cluster.cluster(), settings, steps.queries,
+          steps.references, steps.training, out, shards.rows, shards.queryBlock);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      PrintWriter stdout = out();
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("settings", settings);
+      summary.put("queries", result.queries().stream().map(Path::toString).toList());
+      summary.put("references", result.references().stream().map(Path::toString).toList());
+      summary.put("training", result.training().stream().map(Path::toString).toList());
+      result.pca().ifPresent(pca -> summary.put("pca", pca.toString()));
+      summary.put("dimension", result.dimension());
+      summary.put("seconds", seconds);
+      json.print(stdout, summary, () -> stdout.printf(Locale.ROOT,
+          "post-processed into %s: %d query and %d reference files of %d dimensions (%s) in %.1f s%n", out,
+          result.queries().size(), result.references().size(), result.dimension(), settings, seconds));
       return 0;
     }
   }

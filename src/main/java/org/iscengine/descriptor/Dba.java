@@ -44,7 +44,8 @@ public record Dba(int k, double alpha) {
     }
   }
 
-  private Tensor weights(Tensor similarities) {
+  /** The neighbours' weights, similarity^alpha, a new tensor shaped as the similarities. */
+  public Tensor weights(Tensor similarities) {
     try (Scalar power = new Scalar(alpha)) {
       if (alpha == Math.rint(alpha)) {
         return similarities.pow(power);

@@ -34,6 +34,14 @@ public record NegativeEmbeddingSubtraction(int k, double beta, int iterations) {
     return new NegativeEmbeddingSubtraction(10, 0.35, 1);
   }
 
+  /** One repetition: normalize(x - beta * mean of each row's k nearest negatives), a new tensor. */
+  public Tensor step(Tensor x, Tensor negativeMean) {
+    try (Scalar step = new Scalar(beta);
+        Tensor moved = x.sub(negativeMean, step)) {
+      return Tensors.l2Normalize(moved);
+    }
+  }
+
   /** The moved descriptors, a new [n, d] tensor. */
   public Tensor apply(Tensor descriptors, Tensor negatives) {
     TensorChecks.matrix("descriptors", descriptors);
@@ -43,14 +51,12 @@ public record NegativeEmbeddingSubtraction(int k, double beta, int iterations) {
       throw new IllegalArgumentException("NES k=" + k + " exceeds the " + negatives.size(0) + " negatives");
     }
     Tensor x = descriptors.clone();
-    try (Scalar step = new Scalar(beta);
-        Scalar share = new Scalar(1.0 / k);
+    try (Scalar share = new Scalar(1.0 / k);
         Tensor uniform = descriptors.new_full(new long[] {descriptors.size(0), k}, share)) {
       for (int it = 0; it < iterations; it++) {
         try (KnnResult nn = Knn.search(x, negatives, k, Metric.INNER_PRODUCT);
-            Tensor mean = Rows.weightedNeighbourSum(negatives, nn.ids(), uniform);
-            Tensor moved = x.sub(mean, step)) {
-          Tensor next = Tensors.l2Normalize(moved);
+            Tensor mean = Rows.weightedNeighbourSum(negatives, nn.ids(), uniform)) {
+          Tensor next = step(x, mean);
           x.close();
           x = next;
         }

@@ -42,8 +42,74 @@ public final class Pca implements AutoCloseable {
   /** Learns a projection to dim dimensions from [n, d] float32 training rows. */
   public static Pca fit(Tensor training, int dim, double eigenPower) {
     TensorChecks.matrix("training descriptors", training);
-    long n = training.size(0);
-    long d = training.size(1);
+    return fit(Moments.of(training), dim, eigenPower);
+  }
+
+  /**
+   * The count, mean and scatter (sum of the centred rows' outer products) of training rows, in
+   * float64: what a PCA is learned from. Moments of disjoint row sets merge into those of their
+   * union (Chan, Golub and LeVeque's pairwise update), so that they can be gathered in a tree.
+   *
+   * @param mean d values
+   * @param scatter d x d values, row-major
+   */
+  public record Moments(long count, double[] mean, double[] scatter) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public Moments {
+      if (count < 0 || scatter.length != (long) mean.length * mean.length) {
+        throw new IllegalArgumentException("PCA moments: " + count + " rows, mean of " + mean.length
+            + " and scatter of " + scatter.length + " values");
+      }
+    }
+
+    /** The moments of [n, d] float32 rows. */
+    public static Moments of(Tensor rows) {
+      TensorChecks.matrix("training descriptors", rows);
+      long d = rows.size(1);
+      if (rows.size(0) == 0) {
+        return new Moments(0, new double[(int) d], new double[(int) (d * d)]);
+      }
+      try (ScalarTypeOptional f64 = new ScalarTypeOptional(ScalarType.Double);
+          Tensor mean64 = rows.mean(new long[] {0}, false, f64);
+          Tensor scatter = Pca.scatter(rows, mean64)) {
+        return new Moments(rows.size(0), doubles(mean64), doubles(scatter));
+      }
+    }
+
+    /** The moments of both row sets together. */
+    public static Moments merge(Moments a, Moments b) {
+      if (a.mean.length != b.mean.length) {
+        throw new IllegalArgumentException("PCA moments of " + a.mean.length + " and " + b.mean.length
+            + " dimensions");
+      }
+      if (a.count == 0 || b.count == 0) {
+        return a.count == 0 ? b : a;
+      }
+      int d = a.mean.length;
+      long n = a.count + b.count;
+      double share = (double) b.count / n;
+      double cross = (double) a.count * b.count / n;
+      double[] delta = new double[d];
+      double[] mean = new double[d];
+      for (int i = 0; i < d; i++) {
+        delta[i] = b.mean[i] - a.mean[i];
+        mean[i] = a.mean[i] + delta[i] * share;
+      }
+      double[] scatter = new double[d * d];
+      for (int i = 0; i < d; i++) {
+        for (int j = 0; j < d; j++) {
+          scatter[i * d + j] = a.scatter[i * d + j] + b.scatter[i * d + j] + delta[i] * delta[j] * cross;
+        }
+      }
+      return new Moments(n, mean, scatter);
+    }
+  }
+
+  /** Learns a projection to dim dimensions from the moments of the training rows. */
+  public static Pca fit(Moments moments, int dim, double eigenPower) {
+    long n = moments.count();
+    long d = moments.mean().length;
     if (dim < 1 || dim > d) {
       throw new IllegalArgumentException("PCA dimension must be in [1, " + d + "], got " + dim);
     }
@@ -53,9 +119,10 @@ public final class Pca implements AutoCloseable {
     if (!Double.isFinite(eigenPower) || eigenPower > 0) {
       throw new IllegalArgumentException("PCA eigen power must be <= 0 (0: PCA, -0.5: whitening), got " + eigenPower);
     }
-    try (ScalarTypeOptional f64 = new ScalarTypeOptional(ScalarType.Double);
-        Tensor mean64 = training.mean(new long[] {0}, false, f64);
-        Tensor covariance = covariance(training, mean64);
+    try (Tensor mean64 = float64(moments.mean(), d);
+        Tensor scatter = float64(moments.scatter(), d, d);
+        Scalar count = new Scalar((double) n);
+        Tensor covariance = scatter.div(count);
         T_TensorTensor_T eigen = torch.linalg_eigh(covariance);
         Tensor values = new Tensor(eigen.get0());
         Tensor vectors = new Tensor(eigen.get1());
@@ -150,8 +217,8 @@ public final class Pca implements AutoCloseable {
     projection.close();
   }
 
-  /** (X - mean)^T (X - mean) / n in float64, a chunk of rows at a time. */
-  private static Tensor covariance(Tensor training, Tensor mean64) {
+  /** (X - mean)^T (X - mean) in float64, a chunk of rows at a time. */
+  private static Tensor scatter(Tensor training, Tensor mean64) {
     long n = training.size(0);
     long d = training.size(1);
     Tensor sum = mean64.new_zeros(new long[] {d, d});
@@ -162,9 +229,6 @@ public final class Pca implements AutoCloseable {
           Tensor transposed = centred.t()) {
         sum.addmm_(transposed, centred);
       }
-    }
-    try (Scalar count = new Scalar((double) n)) {
-      sum.div_(count);
     }
     return sum;
   }
@@ -184,10 +248,15 @@ public final class Pca implements AutoCloseable {
     for (int i = 0; i < s.length; i++) {
       s[i] = power == 0 ? 1 : Math.pow(eigenvalues[i], power);
     }
-    try (Tensor zeros = torch.zeros(s.length)) {
+    return float64(s, s.length);
+  }
+
+  /** A new float64 CPU tensor of the values. */
+  private static Tensor float64(double[] values, long... shape) {
+    try (Tensor zeros = torch.zeros(shape)) {
       Tensor out = zeros.to(ScalarType.Double);
       try (DoublePointer p = new DoublePointer(out.data_ptr())) {
-        p.put(s);
+        p.put(values);
       }
       return out;
     }

@@ -105,6 +105,33 @@ public record PostProcessConfig(
     return pcaDimension > 0 || whiten;
   }
 
+  /**
+   * Fails, naming the step, where the steps need training descriptors and none are given
+   * (trainingRows null), or more neighbours than there are.
+   */
+  public void checkTraining(Long trainingRows) {
+    if (!needsTraining()) {
+      return;
+    }
+    if (trainingRows == null) {
+      throw new IllegalArgumentException("these post-processing steps need training descriptors (PCA, DBA, NES or"
+          + " score normalization)");
+    }
+    requireNeighbours("DBA k", dbaK, trainingRows);
+    requireNeighbours("NES k", nesK, trainingRows);
+    if (!scoreNormalization.isEmpty()) {
+      requireNeighbours("score normalization's ranks", ScoreNormalization.parse(scoreNormalization).lastRank() + 1,
+          trainingRows);
+    }
+  }
+
+  private static void requireNeighbours(String what, int neighbours, long trainingRows) {
+    if (neighbours > trainingRows) {
+      throw new IllegalArgumentException(what + " = " + neighbours + " needs more than the " + trainingRows
+          + " training descriptors");
+    }
+  }
+
   /** Whether any step needs training descriptors. */
   public boolean needsTraining() {
     return pca() || dbaK > 0 || nesK > 0 || !scoreNormalization.isEmpty();

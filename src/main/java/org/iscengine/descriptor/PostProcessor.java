@@ -35,10 +35,7 @@ public final class PostProcessor {
 
   /** training may be null when no step needs it. */
   public Output run(Descriptors queries, Descriptors references, Descriptors training) {
-    if (config.needsTraining() && training == null) {
-      throw new IllegalArgumentException("these post-processing steps need training descriptors (PCA, DBA, NES or"
-          + " score normalization)");
-    }
+    config.checkTraining(training == null ? null : (long) training.size());
     if (queries.dim() != references.dim() || (training != null && training.dim() != queries.dim())) {
       throw new IllegalArgumentException("descriptor dimensions differ: queries " + queries.dim() + ", references "
           + references.dim() + (training == null ? "" : ", training " + training.dim()));

@@ -65,8 +65,22 @@ public record ScoreNormalization(double weight, int firstRank, int lastRank) {
       throw new IllegalArgumentException("score normalization uses rank " + lastRank + " but there are only "
           + training.size(0) + " training descriptors");
     }
-    try (KnnResult nn = Knn.search(queries, training, lastRank + 1, Metric.INNER_PRODUCT);
-        Tensor ranks = nn.scores().narrow(1, firstRank, lastRank - firstRank + 1);
+    try (KnnResult nn = Knn.search(queries, training, lastRank + 1, Metric.INNER_PRODUCT)) {
+      return queriesScored(queries, nn.scores());
+    }
+  }
+
+  /**
+   * The queries with their extra dimension, from each query's inner products with its nearest
+   * training descriptors, best first ([nq, at least lastRank + 1]).
+   */
+  public Tensor queriesScored(Tensor queries, Tensor neighbourScores) {
+    if (neighbourScores.dim() != 2 || neighbourScores.size(0) != queries.size(0)
+        || neighbourScores.size(1) <= lastRank) {
+      throw new IllegalArgumentException("score normalization needs each query's " + (lastRank + 1)
+          + " best training scores");
+    }
+    try (Tensor ranks = neighbourScores.narrow(1, firstRank, lastRank - firstRank + 1);
         ScalarTypeOptional same = new ScalarTypeOptional();
         Tensor mean = ranks.mean(new long[] {1}, true, same);
         Scalar factor = new Scalar(-weight);

@@ -50,21 +50,29 @@ public final class DistributedSearch {
           + " search fewer queries at a time");
     }
     List<String> referenceIds = ReferenceShard.ids(references);
-    JavaSparkContext jsc = context("isc spark search: " + queries.size() + " queries, k=" + k, shards.size());
+    RankedLists best = rank(queries, shards, k, "isc spark search: " + queries.size() + " queries, k=" + k);
+    int[] q = new int[queries.size() * k];
+    int[] r = new int[q.length];
+    for (int row = 0; row < q.length; row++) {
+      q[row] = row / k;
+      r[row] = Math.toIntExact(best.references()[row]);
+    }
+    return new Predictions(queries.ids(), referenceIds, q, r, best.scores());
+  }
+
+  /**
+   * Each query's best min(k, rows of the shards) rows of the shards, by the search's metric: one
+   * task per shard, the lists merged on the executors, pairwise in a tree, so that the driver
+   * receives one list per query.
+   */
+  RankedLists rank(Descriptors queries, List<ReferenceShard> shards, int k, String description) {
+    JavaSparkContext jsc = context(description, shards.size());
     Broadcast<QueryBlocks> blocks = jsc.broadcast(QueryBlocks.of(queries, queryBlock));
     ShardSearch search = new ShardSearch(metric);
     try {
-      // Merged on the executors, pairwise in a tree: the driver receives one list per query.
-      RankedLists best = jsc.parallelize(shards, shards.size())
+      return jsc.parallelize(shards, shards.size())
           .map(shard -> search.knn(shard, blocks.value(), k))
           .treeReduce((a, b) -> RankedLists.merge(a, b, k));
-      int[] q = new int[queries.size() * k];
-      int[] r = new int[q.length];
-      for (int row = 0; row < q.length; row++) {
-        q[row] = row / k;
-        r[row] = Math.toIntExact(best.references()[row]);
-      }
-      return new Predictions(queries.ids(), referenceIds, q, r, best.scores());
     } finally {
       blocks.destroy();
     }

@@ -47,6 +47,7 @@ final class PartitionExtraction implements Serializable {
       return PartitionReport.of(p, partition.size(), layout.readFailures(p), 0);
     }
     layout.publish(p, result.failures());
+    TaskFaults.reached("partition " + p + " published");
     double seconds = (System.nanoTime() - start) / 1e9;
     log.info("partition {}: {} images described, {} unreadable, in {} s", p,
         partition.size() - result.failures().size(), result.failures().size(), Math.round(seconds));

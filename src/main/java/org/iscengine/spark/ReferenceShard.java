@@ -30,10 +30,7 @@ record ReferenceShard(String file, int from, int rows, long offset) implements S
     List<ReferenceShard> shards = new ArrayList<>();
     long offset = 0;
     for (Path file : files) {
-      long[] shape;
-      try (Hdf5File h5 = Hdf5File.open(file)) {
-        shape = h5.shape(DescriptorFiles.VECTORS);
-      }
+      long[] shape = shape(file);
       if (shape.length != 2 || shape[1] != dimension) {
         throw new IllegalArgumentException(file + ": vectors of shape " + java.util.Arrays.toString(shape)
             + ", the queries have " + dimension + " dimensions");
@@ -50,6 +47,13 @@ record ReferenceShard(String file, int from, int rows, long offset) implements S
       throw new IllegalArgumentException("the reference files hold no descriptors");
     }
     return shards;
+  }
+
+  /** The shape of a descriptor file's vectors ([rows, dimension] in a valid file). */
+  static long[] shape(Path file) {
+    try (Hdf5File h5 = Hdf5File.open(file)) {
+      return h5.shape(DescriptorFiles.VECTORS);
+    }
   }
 
   /** The ids of every row of the files, in order: what the rows in search results name. They must be unique. */

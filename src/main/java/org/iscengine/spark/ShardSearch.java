@@ -49,6 +49,7 @@ final class ShardSearch implements Serializable {
         }
       }
     }
+    TaskFaults.reached("shard at row " + shard.offset() + " searched");
     return new RankedLists(total, kk, references, scores);
   }
 

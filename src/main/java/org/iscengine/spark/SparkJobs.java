@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
+import org.iscengine.descriptor.PostProcessConfig;
 import org.iscengine.errors.IscException;
 import org.iscengine.extract.ImageList;
 import org.iscengine.kernels.Metric;
@@ -75,6 +76,18 @@ public final class SparkJobs {
         Predictions found = k != null ? search.knn(q, references, k) : search.top(q, references, maxResults);
         return new SearchResult(found, (started - start) / 1e9, (System.nanoTime() - started) / 1e9);
       }
+    } catch (Exception e) {  // Spark's own exceptions are checked ones that Scala throws undeclared
+      throw SparkFailures.explain(e);
+    }
+  }
+
+  /** Post-processes the descriptor files into the folder (see {@link DistributedPostProcessing}). */
+  public static DistributedPostProcessing.Result postprocess(Cluster cluster, PostProcessConfig config,
+      List<Path> queries, List<Path> references, List<Path> training, Path folder, Integer shardRows, int queryBlock) {
+    requireSpark();
+    try (SparkSessions.Lease lease = SparkSessions.open(cluster.master(), "isc spark postprocess", cluster.conf())) {
+      return new DistributedPostProcessing(lease.session(), config, shardRows, queryBlock)
+          .run(queries, references, training, folder);
     } catch (Exception e) {  // Spark's own exceptions are checked ones that Scala throws undeclared
       throw SparkFailures.explain(e);
     }

@@ -503,7 +503,7 @@ public final class ReferenceStore implements AutoCloseable {
         long t0 = System.nanoTime();
         hooks.beforeSnapshotWrite();
         Snapshot.write(dir.resolve("snapshots"), new Snapshot.Manifest(copy.sequence(), dimension,
-            options.metric().name(), options.index(), Map.of()), copied, copy.ids());
+            options.metric().name(), options.index(), Map.of()), copied, copy.ids(), hooks);
         log.info("reference store {}: snapshot at log record {} ({} references, {} ms)", dir, copy.sequence(),
             copy.ids().size(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6));
       } catch (IOException e) {

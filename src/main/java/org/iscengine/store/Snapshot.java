@@ -47,16 +47,20 @@ final class Snapshot {
 
   private Snapshot() {}
 
-  static void write(Path snapshots, Manifest about, VectorIndex index, Map<Long, String> ids) throws IOException {
+  static void write(Path snapshots, Manifest about, VectorIndex index, Map<Long, String> ids, StoreHooks hooks)
+      throws IOException {
     FileTrees.publish(snapshots.resolve(String.format("%020d", about.sequence())), folder -> {
       index.save(folder.resolve(INDEX));
+      hooks.snapshotFileWritten(folder.resolve(INDEX));
       IDS_FORMAT.write(folder.resolve(IDS), out -> writeIds(out, ids));
+      hooks.snapshotFileWritten(folder.resolve(IDS));
       Map<String, FileSum> sums = new LinkedHashMap<>();
       for (String f : List.of(INDEX, IDS)) {
         sums.put(f, sum(folder.resolve(f)));
       }
       Manifest manifest = new Manifest(about.sequence(), about.dimension(), about.metric(), about.index(), sums);
       Files.write(folder.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+      hooks.snapshotFileWritten(folder.resolve(MANIFEST));
     });
     List<Path> all = list(snapshots);
     for (int i = KEEP; i < all.size(); i++) {

@@ -28,6 +28,9 @@ interface StoreHooks {
   /** Before the files of a snapshot are written. */
   default void beforeSnapshotWrite() throws IOException {}
 
+  /** After each file of a snapshot is written, before the snapshot is published. */
+  default void snapshotFileWritten(Path file) throws IOException {}
+
   /** Once the store is open: how many log records it replayed after the snapshot it loaded (all of them without one). */
   default void replayed(long records) {}
 

@@ -212,6 +212,49 @@ class PostProcessingTest {
     }
   }
 
+  /** The moments of parts, merged in any order, are those of the whole, checked against float64 sums. */
+  @Test
+  void pcaMomentsOfPartsMergeIntoThoseOfTheWhole() {
+    double[][] x = unitRows(seed, 71, 9);
+    for (double[] row : x) {  // off-centre, so that the merge's mean correction matters
+      row[0] = (float) (row[0] + 2.5);  // still a float32 value
+    }
+    double[] mean = new double[9];
+    for (double[] row : x) {
+      for (int j = 0; j < 9; j++) {
+        mean[j] += row[j] / x.length;
+      }
+    }
+    double[] scatter = new double[81];
+    for (double[] row : x) {
+      for (int i = 0; i < 9; i++) {
+        for (int j = 0; j < 9; j++) {
+          scatter[i * 9 + j] += (row[i] - mean[i]) * (row[j] - mean[j]);
+        }
+      }
+    }
+    Pca.Moments[] parts = new Pca.Moments[4];
+    int[] cuts = {0, 1, 30, 30, 71};  // one row, 29 rows, none, 41 rows
+    for (int p = 0; p < 4; p++) {
+      double[][] rows = Arrays.copyOfRange(x, cuts[p], cuts[p + 1]);
+      try (Tensor part = rows.length == 0 ? torch.empty(0, 9) : tensor(rows)) {
+        parts[p] = Pca.Moments.of(part);
+      }
+    }
+    Pca.Moments leftToRight = Pca.Moments.merge(Pca.Moments.merge(Pca.Moments.merge(parts[0], parts[1]), parts[2]),
+        parts[3]);
+    Pca.Moments tree = Pca.Moments.merge(Pca.Moments.merge(parts[3], parts[1]), Pca.Moments.merge(parts[2], parts[0]));
+    for (Pca.Moments m : new Pca.Moments[] {leftToRight, tree}) {
+      assertEquals(71, m.count());
+      // The rows are float32 values: both sides sum them in float64.
+      assertEquals(0, TensorAssert.normRelativeError(m.mean(), mean), 1e-12, "mean, seed " + seed);
+      assertEquals(0, TensorAssert.normRelativeError(m.scatter(), scatter), 1e-12, "scatter, seed " + seed);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Pca.Moments.merge(parts[0], new Pca.Moments(3, new double[2], new double[4])));
+    assertTrue(e.getMessage().contains("9 and 2 dimensions"), e.getMessage());
+  }
+
   @Test
   void fullPcaIsARotationAndItsFitIsReproducible(@TempDir Path dir) {
     double[][] x = unitRows(seed, 60, 7);

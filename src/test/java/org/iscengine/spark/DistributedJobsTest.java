@@ -14,6 +14,8 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.sql.Row;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.Tensor;
@@ -71,7 +73,8 @@ class DistributedJobsTest {
   /** The session; 7 readable images of odd sizes (one in a sub-folder), one corrupt file; a small model in a file. */
   @BeforeAll
   static void start() throws Exception {
-    spark = SparkSessions.open("local[2]", "isc-test", Map.of("spark.sql.shuffle.partitions", "2"));
+    // local[2,2]: two executor threads, a failed task tried twice, as a cluster retries it.
+    spark = SparkSessions.open("local[2,2]", "isc-test", Map.of("spark.sql.shuffle.partitions", "2"));
     imageFolder = Files.createDirectories(shared.resolve("images/sub")).getParent();
     for (int i = 0; i < IMAGES; i++) {
       String name = (i == 4 ? "sub/" : "") + String.format("img%02d.%s", i, i % 2 == 0 ? "png" : "jpg");
@@ -173,6 +176,36 @@ class DistributedJobsTest {
     }
     IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> job.run(images, out, 2));
     assertTrue(other.getMessage().contains("another extraction"), other.getMessage());
+  }
+
+  @Test
+  void aTaskThatFailsAfterPublishingItsShardIsRetriedWithoutDuplicates() throws Exception {
+    Set<String> failed = ConcurrentHashMap.newKeySet();
+    TaskFaults.set(point -> {
+      if (point.equals("partition 1 published") && failed.add(point)) {
+        throw new IllegalStateException("injected failure at " + point);
+      }
+    });
+    Path out = dir.resolve("shards");
+    DistributedExtraction.Result result;
+    try {
+      result = new DistributedExtraction(spark.session(), ModelSource.of(model, null), SETTINGS)
+          .run(ImageList.of(imageFolder), out, 3);
+    } finally {
+      TaskFaults.set(null);
+    }
+    assertEquals(Set.of("partition 1 published"), failed);
+    assertEquals(IMAGES, result.described());
+    assertEquals(List.of("broken"), result.failures().stream().map(Extractor.Failure::id).toList());
+    try (var files = Files.list(out)) {
+      assertEquals(3, files.filter(f -> f.toString().endsWith(".h5")).count(), "one shard per partition");
+    }
+    Path single = singleProcess(ImageList.of(imageFolder));
+    try (Descriptors expected = DescriptorFiles.read(single);
+        Descriptors actual = DescriptorFiles.read(result.shards())) {
+      assertEquals(expected.ids(), actual.ids(), "every image once, seed " + IMAGE_SEED);
+      assertMaxAbsoluteError(actual.vectors(), expected.vectors(), 1e-6, "seed " + IMAGE_SEED);
+    }
   }
 
   // ---- search ----
