@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.iscengine.describe.ImageParts;
 import org.iscengine.extract.ExtractOptions;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
@@ -33,25 +32,7 @@ final class ExtractCommand extends IscCommand {
   @Option(names = "--out", required = true, description = "Output descriptor file (.h5).")
   Path out;
 
-  @Option(names = "--resize", defaultValue = "square",
-      description = "square (aspect not kept, the winner's) or crop (short side, then centre) (default: ${DEFAULT-VALUE}).")
-  Choices.Resize resize;
-
-  @Option(names = "--scales", split = ",", defaultValue = "1",
-      description = "Input scales summed (test-time augmentation), e.g. 1,1.41421,0.70711 (default: ${DEFAULT-VALUE}).")
-  double[] scales;
-
-  @Option(names = "--flip", description = "Also describe the mirrored images (summed with the others).")
-  boolean flip;
-
-  @Option(names = "--parts", defaultValue = "none",
-      description = "Describe parts of each image too, for isc match --parts: query (the image, turned by 90/180/270"
-          + " degrees, centre crops of 3/4 and 1/2, up to 4 regions by selective search) or reference (the image, its"
-          + " 2x2 and 3x3 tiles, 5 crops of 2/3); part k of ID is ID#k (default: ${DEFAULT-VALUE}).")
-  ImageParts.Scheme parts;
-
-  @Option(names = "--batch", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @CommandLine.Mixin DescribeOptions describe;
 
   @Option(names = "--workers", description = "Image decoding threads (default: all processors).")
   Integer workers;
@@ -69,7 +50,8 @@ final class ExtractCommand extends IscCommand {
     model.inputs(new OutputPaths()).input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
     int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-    ExtractOptions options = new ExtractOptions(batch, threads, resize.mode, scales, flip, 8192, parts);
+    ExtractOptions options = new ExtractOptions(describe.batch, threads, describe.resize.mode, describe.scales, describe.flip, 8192,
+        describe.parts);
     ComputeDevice where = device.select();
     Extractor.Result result;
     try (DescriptorNetwork network = model.open()) {

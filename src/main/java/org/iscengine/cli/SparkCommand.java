@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.iscengine.describe.ImageParts;
 import org.iscengine.extract.ImageList;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
@@ -101,23 +100,7 @@ final class SparkCommand extends IscCommand {
         + DistributedExtraction.DEFAULT_PARTITION_IMAGES + " images and at least one per core).")
     Integer partitions;
 
-    @Option(names = "--resize", defaultValue = "square",
-        description = "square or crop, as isc extract (default: ${DEFAULT-VALUE}).")
-    Choices.Resize resize;
-
-    @Option(names = "--scales", split = ",", defaultValue = "1",
-        description = "Input scales summed, as isc extract (default: ${DEFAULT-VALUE}).")
-    double[] scales;
-
-    @Option(names = "--flip", description = "Also describe the mirrored images (summed with the others).")
-    boolean flip;
-
-    @Option(names = "--parts", defaultValue = "none",
-        description = "none, query or reference, as isc extract (default: ${DEFAULT-VALUE}).")
-    ImageParts.Scheme parts;
-
-    @Option(names = "--batch", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @CommandLine.Mixin DescribeOptions describe;
 
     @Option(names = "--workers", defaultValue = "1",
         description = "Image decoding threads of each task (default: ${DEFAULT-VALUE}; the executor's cores run tasks).")
@@ -133,7 +116,8 @@ final class SparkCommand extends IscCommand {
           .output("--parquet", parquet).check();
       ExtractionSettings settings;
       try {
-        settings = new ExtractionSettings(batch, workers, resize.mode, scales, flip, parts);
+        settings = new ExtractionSettings(describe.batch, workers, describe.resize.mode, describe.scales, describe.flip,
+            describe.parts);
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }
