@@ -60,12 +60,6 @@ public final class IscServer implements AutoCloseable {
   private static final String NO_DELAY = "sun.net.httpserver.nodelay";
   /** Connections being read at once (headers and body); clients slow to send wait here, not on a request thread. */
   private static final int CONNECTION_THREADS = 256;
-  /**
-   * Connections the kernel completes before they are accepted: a burst of hundreds of clients
-   * connecting at once must not overflow it, or each dropped SYN costs its client a 1 s retry.
-   * Linux caps it at net.core.somaxconn (4096 by default).
-   */
-  private static final int LISTEN_BACKLOG = 1024;
 
   /**
    * @param host address to bind (default loopback)
@@ -194,7 +188,7 @@ public final class IscServer implements AutoCloseable {
     warnUnlessTheJvmIsTuned(options.readTimeout());
     HttpServer http;
     try {
-      http = HttpServer.create(new InetSocketAddress(address, options.port()), LISTEN_BACKLOG);
+      http = HttpServer.create(new InetSocketAddress(address, options.port()), 128);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot listen on " + options.host() + ":" + options.port() + ": "
           + e.getMessage(), e);
