@@ -48,7 +48,8 @@ public class Abuse {
   private static volatile String phase = "baseline";
   private static volatile boolean abusing;
 
-  record Answer(int status, double ms) {}
+  /** A status (-1: no answer), the time from before connecting to the status line, and the connect's part. */
+  record Answer(int status, double ms, double connectMs) {}
 
   /** A kind of request: the statuses that are right for it, and what it got. */
   static final class Kind {
@@ -56,6 +57,8 @@ public class Abuse {
     final Set<Integer> expected;
     final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
     final List<Double> ms = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger connectsOver1s = new AtomicInteger();
+    final Map<Integer, AtomicInteger> over1sByStatus = new ConcurrentHashMap<>();
 
     Kind(String name, Integer... expected) {
       this.name = name;
@@ -65,6 +68,12 @@ public class Abuse {
     Answer note(Answer a) {
       statuses.computeIfAbsent(a.status(), s -> new AtomicInteger()).incrementAndGet();
       ms.add(a.ms());
+      if (a.connectMs() > 1000) {
+        connectsOver1s.incrementAndGet();
+      }
+      if (a.ms() > 1000) {
+        over1sByStatus.computeIfAbsent(a.status(), x -> new AtomicInteger()).incrementAndGet();
+      }
       return a;
     }
 
@@ -89,7 +98,9 @@ public class Abuse {
         s.setLength(s.length() - 1);
       }
       s.append("},\"expected\":").append(expected.stream().sorted().toList())
-          .append(",\"wrongStatus\":").append(wrong).append(",\"over1s\":").append(over1s);
+          .append(",\"wrongStatus\":").append(wrong).append(",\"over1s\":").append(over1s)
+          .append(",\"connectsOver1s\":").append(connectsOver1s.get())
+          .append(",\"over1sByStatus\":\"").append(new TreeMap<>(over1sByStatus)).append('"');
       s.append(String.format(Locale.ROOT, ",\"p50Ms\":%.1f,\"p99Ms\":%.1f,\"maxMs\":%.1f}", pct(sorted, 50),
           pct(sorted, 99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1)));
       return s.toString();
@@ -111,8 +122,10 @@ public class Abuse {
   /** One request on its own connection: its status (-1: the connection was dropped), and the time to it. */
   static Answer once(String method, String path, String hostHeader, byte[] body, String... headers) {
     long t0 = System.nanoTime();
+    double connectMs = -1;
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host, port), 10_000);
+      connectMs = ms(t0);
       s.setSoTimeout(60_000);
       s.setTcpNoDelay(true);
       StringBuilder h = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + hostHeader
@@ -125,9 +138,9 @@ public class Abuse {
       out.write(body);
       out.flush();
       String line = line(s.getInputStream());
-      return new Answer(Integer.parseInt(line.split(" ")[1]), ms(t0));
+      return new Answer(Integer.parseInt(line.split(" ")[1]), ms(t0), connectMs);
     } catch (IOException | RuntimeException e) {
-      return new Answer(-1, ms(t0));
+      return new Answer(-1, ms(t0), connectMs);
     }
   }
 
