@@ -50,8 +50,8 @@ final class ExtractCommand extends IscCommand {
     model.inputs(new OutputPaths()).input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
     int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-    ExtractOptions options = new ExtractOptions(describe.batch, threads, describe.resize.mode, describe.scales, describe.flip, 8192,
-        describe.parts);
+    ExtractOptions options = new ExtractOptions(describe.batch, threads, describe.resize.mode, describe.scales,
+        describe.flip, 8192, describe.parts);
     ComputeDevice where = device.select();
     Extractor.Result result;
     try (DescriptorNetwork network = model.open()) {
