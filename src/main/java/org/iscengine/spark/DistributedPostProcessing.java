@@ -145,7 +145,6 @@ public final class DistributedPostProcessing {
       for (int i = 0; i < shards.size(); i++) {
         files.add(part(folder, i).toString());
       }
-      createDirectories(folder);
       jsc.setJobDescription("isc spark postprocess: normalise and project " + shards.size() + " shards of "
           + folder.getFileName());
       jsc.parallelize(indices(shards.size()), shards.size())
@@ -264,7 +263,6 @@ public final class DistributedPostProcessing {
 
   /** The prepared shards as they are, moved into the folder. */
   private static List<Path> publish(List<ReferenceShard> prepared, Path folder) {
-    createDirectories(folder);
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < prepared.size(); i++) {
       Path from = Path.of(prepared.get(i).file());
@@ -276,19 +274,10 @@ public final class DistributedPostProcessing {
   }
 
   private static Path write(Path file, List<String> ids, Tensor vectors) {
-    createDirectories(file.getParent());
     try (Descriptors d = new Descriptors(ids, new Tensor(vectors))) {
       DescriptorFiles.write(file, d);
     }
     return file;
-  }
-
-  private static void createDirectories(Path folder) {
-    try {
-      Files.createDirectories(folder);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + folder + ": " + e.getMessage(), e);
-    }
   }
 
   private static Tensor replace(Tensor old, Tensor next) {
