@@ -12,31 +12,19 @@
 # --threads 4 --max-queued-requests 4 --max-queue 16); TAG names the result file (abuse-DATE-TAG.jsonl).
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-root=$here/../..
+source "$here/../serve/server.sh"
 out=${1:-$here/../results}
 refs=${REFS:-100000}
-day=$(date +%F)
-work=$(mktemp -d)
-mkdir -p "$out"
-if [[ -n "${MODEL:-}" ]]; then model=(--model "$MODEL")
-else model=(--model mobilenetv2 --pretrained nsfwjs-mobilenet_v2 --input-size 160 --dim 256 --gem-p 3); fi
-result="$out/abuse-$day${TAG:+-$TAG}.jsonl"
-: > "$result"
-pid=
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+open_result "$out" abuse "${TAG:-}"
 
 port=$((24000 + RANDOM % 2000))
 url=http://127.0.0.1:$port
 "$root/isc" serve "${model[@]}" --device cpu --store "$work/store" --port "$port" ${SERVE_OPTS:-} \
   > "$work/serve.log" 2>&1 &
 pid=$!
-until curl -sf "$url/readyz" > /dev/null; do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_ready "$url" "$work/serve.log"
 dim=$(curl -sf "$url/v1/info" | sed -E 's/.*"dimension":([0-9]+).*/\1/')
-echo "{\"machine\":\"$(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -qw avx512f /proc/cpuinfo && echo avx512 || echo avx2)\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"dimension\":$dim,\"references\":$refs,\"serveOptions\":\"${SERVE_OPTS:-}\",\"loadBefore\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$result"
+echo "{\"machine\":\"$(machine)\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"dimension\":$dim,\"references\":$refs,\"serveOptions\":\"${SERVE_OPTS:-}\",\"loadBefore\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$result"
 java "$root/benchmarks/serve/LoadGen.java" ingest "$url" none "$dim" "$refs" 1000 7 | tee -a "$result"
 java -Xss512k "$here/Abuse.java" 127.0.0.1 "$port" "$pid" "${BASELINE:-20}" "${ABUSE:-60}" "${AFTER:-10}" \
   "${PAUSE_MS:-100}" "${BURST:-500}" | tee -a "$result"

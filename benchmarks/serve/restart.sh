@@ -11,22 +11,11 @@
 # 100000) and RUNS (default 3) can be set in the environment.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-root=$here/../..
+source "$here/server.sh"
 out=${1:-$here/../results}
 refs=${REFS:-100000}
 runs=${RUNS:-3}
-day=$(date +%F)
-work=$(mktemp -d)
-mkdir -p "$out"
-if [[ -n "${MODEL:-}" ]]; then model=(--model "$MODEL")
-else model=(--model mobilenetv2 --pretrained nsfwjs-mobilenet_v2 --input-size 160 --dim 256 --gem-p 3); fi
-token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s' "$token" > "$work/token"
-result="$out/serve-restart-$day.jsonl"
-: > "$result"
-pid=
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+open_result "$out" serve-restart
 
 serve() {  # serve LOG: starts isc serve on the store, waits until ready; sets url, ready_ms
   local port=$((22000 + RANDOM % 2000))
@@ -34,12 +23,7 @@ serve() {  # serve LOG: starts isc serve on the store, waits until ready; sets u
     --snapshot-every 0 > "$1" 2>&1 &
   pid=$!
   url=http://127.0.0.1:$port
-  local t0=$(date +%s%N)
-  until curl -sf "$url/readyz" > /dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$1" >&2; exit 1; }
-    sleep 0.05
-  done
-  ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  wait_ready "$url" "$1"
 }
 stop() { kill -TERM "$pid"; wait "$pid" || true; pid=; }
 report() {  # report MODE LOG: one JSON line from the time to ready and the server's own lines
@@ -52,8 +36,7 @@ report() {  # report MODE LOG: one JSON line from the time to ready and the serv
 
 serve "$work/fill.log"
 dim=$(curl -sf -H "Authorization: Bearer $token" "$url/v1/info" | sed -E 's/.*"dimension":([0-9]+).*/\1/')
-isa=$(grep -m1 -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tail -1)
-echo "{\"machine\":\"$(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -qw avx512f /proc/cpuinfo && echo avx512 || echo "${isa:-no avx2}")\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"dimension\":$dim,\"references\":$refs}" | tee -a "$result"
+echo "{\"machine\":\"$(machine)\",\"date\":\"$day\",\"model\":\"${model[*]}\",\"dimension\":$dim,\"references\":$refs}" | tee -a "$result"
 report "first start, empty store" "$work/fill.log"
 java "$here/LoadGen.java" ingest "$url" "$token" "$dim" "$refs" 1000 7 | tee -a "$result"
 stop

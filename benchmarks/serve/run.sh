@@ -13,7 +13,7 @@
 # CONCURRENCY (default "1 2 4 8 16") can be set in the environment.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-root=$here/../..
+source "$here/server.sh"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/isc/reproduce-mini
 queries=${1:-$cache/mini-disc/query_images}
 out=${2:-$here/../results}
@@ -22,20 +22,9 @@ requests=${REQUESTS:-400}
 concurrency=${CONCURRENCY:-1 2 4 8 16}
 index=${INDEX:-exact}
 peer_index=${PEER_INDEX:-IDMap2,Flat}
-day=$(date +%F)
-work=$(mktemp -d)
-mkdir -p "$out"
+open_result "$out" serve-load
 [[ -d "$queries" ]] || { echo "no query images at $queries: run ./isc reproduce --preset mini, or pass a folder" >&2; exit 2; }
-if [[ -n "${MODEL:-}" ]]; then model=(--model "$MODEL")
-elif [[ -f "$cache/train/model.iscm" ]]; then model=(--model "$cache/train/model.iscm")
-else model=(--model mobilenetv2 --pretrained nsfwjs-mobilenet_v2 --input-size 160 --dim 256 --gem-p 3); fi
-token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s' "$token" > "$work/token"
-result="$out/serve-load-$day.jsonl"
-: > "$result"
-pid=
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+[[ -z "${MODEL:-}" && -f "$cache/train/model.iscm" ]] && model=(--model "$cache/train/model.iscm")
 loadgen() { java "$here/LoadGen.java" "$@"; }
 
 serve() {  # serve NAME MAX_BATCH INDEX: starts isc serve on the shared store, waits until ready
@@ -44,12 +33,7 @@ serve() {  # serve NAME MAX_BATCH INDEX: starts isc serve on the shared store, w
     --max-batch "$2" --max-wait-ms 0 --snapshot-every 200000 > "$work/$1.log" 2>&1 &
   pid=$!
   url=http://127.0.0.1:$port
-  local t0=$(date +%s%N)
-  until curl -sf "$url/readyz" > /dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/$1.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  wait_ready "$url" "$work/$1.log"
 }
 
 stop() {

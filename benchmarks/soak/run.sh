@@ -9,25 +9,15 @@
 # be set in the environment. Needs no images and no trained model: references are JSON descriptors.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-root=$here/../..
+source "$here/../serve/server.sh"
 out=${1:-$here/../results}
 duration=${DURATION:-300}
 period=${PERIOD:-20}
 dim=${DIM:-64}
 snapshot_every=${SNAPSHOT_EVERY:-500}
-day=$(date +%F)
-work=$(mktemp -d)
-mkdir -p "$out"
-result="$out/soak-$day.jsonl"
-: > "$result"
-token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s' "$token" > "$work/token"
+open_result "$out" soak
 port=$((20000 + RANDOM % 2000))
 url=http://127.0.0.1:$port
-pid=
-loader=
-cleanup() { [[ -n "$loader" ]] && kill "$loader" 2>/dev/null; [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
 javac -d "$work/classes" "$here/Soak.java"
 soak() { java -cp "$work/classes" Soak "$@"; }
 
@@ -35,15 +25,10 @@ serve() {  # starts isc serve on the store and waits until it is ready; sets rea
   "$root/isc" serve --model mobilenetv2 --dim "$dim" --input-size 96 --device cpu --store "$work/store" \
     --port "$port" --token-file "$work/token" --snapshot-every "$snapshot_every" >> "$work/serve.log" 2>&1 &
   pid=$!
-  local t0=$(date +%s%N)
-  until curl -sf "$url/readyz" > /dev/null; do
-    kill -0 "$pid" 2>/dev/null || { tail -30 "$work/serve.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  wait_ready "$url" "$work/serve.log"
 }
 
-echo "{\"machine\":\"$(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\",\"date\":\"$day\",\"seconds\":$duration,\"killEverySeconds\":$period,\"dimension\":$dim,\"snapshotEvery\":$snapshot_every}" | tee -a "$result"
+echo "{\"machine\":\"$(machine)\",\"date\":\"$day\",\"seconds\":$duration,\"killEverySeconds\":$period,\"dimension\":$dim,\"snapshotEvery\":$snapshot_every}" | tee -a "$result"
 serve
 soak load "$url" "$token" "$dim" "$duration" "$work/ledger" "$RANDOM" > "$work/load.json" &
 loader=$!

@@ -5,15 +5,12 @@ import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 
-/** Gaussian blur with sigma uniform in [minSigma, maxSigma] pixels. */
-public record Blur(double minSigma, double maxSigma) implements Transform {
-  public Blur {
-    Check.range("sigma", minSigma, maxSigma, 0.01, 100);
-  }
+/** Gaussian blur with sigma uniform in [low, high] pixels. */
+public record Blur(double low, double high) implements UniformTransform {
+  public Blur { Check.range("sigma", low, high, 0.01, 100); }
 
   @Override
-  public Mat apply(Mat image, Rng rng, Resources res) {
-    double sigma = rng.uniform(minSigma, maxSigma);
+  public Mat apply(Mat image, double sigma, Rng rng, Resources res) {
     int k = 2 * (int) Math.ceil(3 * sigma) + 1;
     Mat out = new Mat();
     try (Size kernel = new Size(k, k)) {

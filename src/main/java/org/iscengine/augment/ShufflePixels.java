@@ -3,14 +3,11 @@ package org.iscengine.augment;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /** AugLy's shuffle_pixels: a fraction `factor` of the pixels trade places at random (0: none, 1: all). */
-public record ShufflePixels(double minFactor, double maxFactor) implements Transform {
-  public ShufflePixels {
-    Check.range("factor", minFactor, maxFactor, 0, 1);
-  }
+public record ShufflePixels(double low, double high) implements UniformTransform {
+  public ShufflePixels { Check.range("factor", low, high, 0, 1); }
 
   @Override
-  public Mat apply(Mat image, Rng rng, Resources res) {
-    double factor = rng.uniform(minFactor, maxFactor);
+  public Mat apply(Mat image, double factor, Rng rng, Resources res) {
     int pixels = image.cols() * image.rows();
     int chosen = (int) Math.round(pixels * factor);
     Mat out = image.clone();

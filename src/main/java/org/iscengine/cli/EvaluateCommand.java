@@ -33,11 +33,7 @@ import picocli.CommandLine;
       "the Easy, Medium and Hard protocols. Metrics are written as JSON."
     })
 final class EvaluateCommand extends IscCommand {
-  @Option(names = "--predictions", required = true, description = "Predictions CSV.")
-  Path predictions;
-
-  @Option(names = "--ground-truth", required = true, description = "ISC21 CSV, or revisited gnd .pkl / .json.")
-  Path groundTruth;
+  @CommandLine.Mixin GroundTruthInputs inputs;
 
   @Option(names = "--metrics", description = "Metrics JSON (default: <predictions>.metrics.json).")
   Path metricsFile;
@@ -49,14 +45,13 @@ final class EvaluateCommand extends IscCommand {
 
   @Override
   public Integer call() throws Exception {
-    String name = groundTruth.getFileName().toString().toLowerCase(Locale.ROOT);
+    String name = inputs.groundTruth.getFileName().toString().toLowerCase(Locale.ROOT);
     boolean revisited = name.endsWith(".pkl") || name.endsWith(".json");
-    Path file = metricsFile != null ? metricsFile : OutputPaths.besideCsv(predictions, ".metrics.json");
-    Path png = plot != null ? plot : OutputPaths.besideCsv(predictions, ".pr.png");
-    new OutputPaths().input("--predictions", predictions).input("--ground-truth", groundTruth)
-        .output(metricsFile != null ? "--metrics" : "the metrics file", file)
+    Path file = metricsFile != null ? metricsFile : OutputPaths.besideCsv(inputs.predictions, ".metrics.json");
+    Path png = plot != null ? plot : OutputPaths.besideCsv(inputs.predictions, ".pr.png");
+    inputs.check(new OutputPaths()).output(metricsFile != null ? "--metrics" : "the metrics file", file)
         .output(plot != null ? "--plot" : "the plot", revisited ? null : png).check();
-    Predictions p = PredictionsCsv.read(predictions);
+    Predictions p = PredictionsCsv.read(inputs.predictions);
     Map<String, Object> report = revisited ? revisited(p) : isc(p, png);
     byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report);
     AtomicFile.write(file, tmp -> Files.write(tmp, bytes));
@@ -86,11 +81,11 @@ final class EvaluateCommand extends IscCommand {
   }
 
   private Map<String, Object> isc(Predictions p, Path png) {
-    IscEvaluation.Result result = IscEvaluation.evaluate(p, GroundTruth.read(groundTruth));
-    PrCurvePlot.write(png, "Precision-recall: " + predictions.getFileName(), result);
+    IscEvaluation.Result result = IscEvaluation.evaluate(p, GroundTruth.read(inputs.groundTruth));
+    PrCurvePlot.write(png, "Precision-recall: " + inputs.predictions.getFileName(), result);
     Map<String, Object> report = new LinkedHashMap<>();
-    report.put("predictions", predictions.toString());
-    report.put("groundTruth", groundTruth.toString());
+    report.put("predictions", inputs.predictions.toString());
+    report.put("groundTruth", inputs.groundTruth.toString());
     report.put("metrics", result.metrics());
     report.put("plot", png.toString());
     report.put("curve", result.curve().sampled(200));
@@ -99,9 +94,9 @@ final class EvaluateCommand extends IscCommand {
 
   private Map<String, Object> revisited(Predictions p) {
     Map<String, Object> report = new LinkedHashMap<>();
-    report.put("predictions", predictions.toString());
-    report.put("groundTruth", groundTruth.toString());
-    report.put("protocols", RevisitedEvaluation.evaluate(p, RevisitedGroundTruth.read(groundTruth)));
+    report.put("predictions", inputs.predictions.toString());
+    report.put("groundTruth", inputs.groundTruth.toString());
+    report.put("protocols", RevisitedEvaluation.evaluate(p, RevisitedGroundTruth.read(inputs.groundTruth)));
     return report;
   }
 }

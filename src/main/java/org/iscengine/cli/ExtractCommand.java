@@ -34,8 +34,7 @@ final class ExtractCommand extends IscCommand {
 
   @CommandLine.Mixin DescribeOptions describe;
 
-  @Option(names = "--workers", description = "Image decoding threads (default: all processors).")
-  Integer workers;
+  @CommandLine.Mixin ImageWorkers workers;
 
   @Option(names = "--precision", defaultValue = "fp32",
       description = "fp32, or fp16 / bf16 on a GPU (default: ${DEFAULT-VALUE}).")
@@ -49,9 +48,8 @@ final class ExtractCommand extends IscCommand {
   public Integer call() throws Exception {
     model.inputs(new OutputPaths()).input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
-    int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-    ExtractOptions options = new ExtractOptions(describe.batch, threads, describe.resize.mode, describe.scales,
-        describe.flip, 8192, describe.parts);
+    ExtractOptions options = new ExtractOptions(describe.batch, workers.count(), describe.resize.mode,
+        describe.scales, describe.flip, 8192, describe.parts);
     ComputeDevice where = device.select();
     Extractor.Result result;
     try (DescriptorNetwork network = model.open()) {

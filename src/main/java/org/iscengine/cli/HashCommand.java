@@ -31,21 +31,16 @@ final class HashCommand extends IscCommand {
   @Option(names = "--out", required = true, description = "Output CSV (image_id,pdq,quality).")
   Path out;
 
-  @Option(names = "--workers", description = "Hashing threads (default: all processors).")
-  Integer workers;
+  @CommandLine.Mixin ImageWorkers workers;
 
   @CommandLine.Mixin JsonOption json;
 
   @Override
   public Integer call() throws Exception {
-    if (workers != null && workers < 1) {
-      throw usage("--workers must be >= 1, got " + workers);
-    }
     new OutputPaths().input("--images", images).output("--out", out).check();
     ImageList list = ImageList.of(images);
-    int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-    ImageBatch.Result<PdqHash> result = ImageBatch.map(list, PdqHasher::hash, threads, ConsoleProgress.factory("img"),
-        "hashing");
+    ImageBatch.Result<PdqHash> result = ImageBatch.map(list, PdqHasher::hash, workers.count(),
+        ConsoleProgress.factory("img"), "hashing");
     PdqCsv.write(out, new PdqCsv.Rows(result.ids(), result.values()));
     Path failuresFile = SkippedImages.list(out, result.failures());
     PrintWriter stdout = out();

@@ -37,8 +37,7 @@ final class InstancesCommand extends IscCommand {
       description = "Database views of photos that are no instance (default: ${DEFAULT-VALUE}).")
   int distractors;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @CommandLine.Mixin SeedOption seed;
 
   @CommandLine.Mixin JsonOption json;
 
@@ -46,7 +45,7 @@ final class InstancesCommand extends IscCommand {
   public Integer call() throws Exception {
     PhotoLibrary library = photos.open();
     InstanceBenchBuilder.Result r = new InstanceBenchBuilder(library,
-        new InstanceBenchBuilder.Options(instances, views, distractors, seed), ConsoleProgress.factory("img"))
+        new InstanceBenchBuilder.Options(instances, views, distractors, seed.seed), ConsoleProgress.factory("img"))
         .build(out);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("groundTruth", r.groundTruth().toString());

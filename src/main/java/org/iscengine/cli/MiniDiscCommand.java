@@ -58,8 +58,7 @@ final class MiniDiscCommand extends IscCommand {
           + " validation (photos the test split never uses, for tuning recipes) (default: ${DEFAULT-VALUE}).")
   Choices.Split split;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @CommandLine.Mixin SeedOption seed;
 
   @CommandLine.Mixin Workers workers;
 
@@ -68,7 +67,7 @@ final class MiniDiscCommand extends IscCommand {
   @Override
   public Integer call() throws Exception {
     PhotoLibrary library = photos.open();
-    var options = new MiniDiscBuilder.Options(references, queries, copyFraction, training, seed, preset,
+    var options = new MiniDiscBuilder.Options(references, queries, copyFraction, training, seed.seed, preset,
         size != null ? size : Presets.defaultSize(preset), split.id);
     var builder = new MiniDiscBuilder(library, resources(library), options, workers.count(),
         ConsoleProgress.factory("img"));

@@ -22,11 +22,7 @@ import picocli.CommandLine;
       "(or image lists) as isc extract names them."
     })
 final class ReportCommand extends IscCommand {
-  @Option(names = "--predictions", required = true, description = "Predictions CSV (query_id,reference_id,score).")
-  Path predictions;
-
-  @Option(names = "--ground-truth", required = true, description = "ISC21 ground truth CSV (query_id,reference_id).")
-  Path groundTruth;
+  @CommandLine.Mixin GroundTruthInputs inputs;
 
   @Option(names = "--queries", required = true, description = "Query images: a folder or an image list.")
   Path queries;
@@ -50,16 +46,15 @@ final class ReportCommand extends IscCommand {
     if (pairs < 1) {
       throw usage("--pairs must be at least 1, got " + pairs);
     }
-    Path page = html != null ? html : OutputPaths.besideCsv(predictions, ".report.html");
-    Path sheet = png != null ? png : OutputPaths.besideCsv(predictions, ".report.png");
-    new OutputPaths().input("--predictions", predictions).input("--ground-truth", groundTruth)
-        .input("--queries", queries).input("--references", references)
+    Path page = html != null ? html : OutputPaths.besideCsv(inputs.predictions, ".report.html");
+    Path sheet = png != null ? png : OutputPaths.besideCsv(inputs.predictions, ".report.png");
+    inputs.check(new OutputPaths()).input("--queries", queries).input("--references", references)
         .output(html != null ? "--html" : "the page", page).output(png != null ? "--png" : "the contact sheet", sheet)
         .check();
-    Predictions p = PredictionsCsv.read(predictions);
-    String system = predictions.getFileName().toString().replaceFirst("\\.csv$", "");
-    MatchGallery.writeReport(page, sheet, system, p, GroundTruth.read(groundTruth), ImageList.of(queries).lookup(),
-        ImageList.of(references).lookup(), pairs);
+    Predictions p = PredictionsCsv.read(inputs.predictions);
+    String system = inputs.predictions.getFileName().toString().replaceFirst("\\.csv$", "");
+    MatchGallery.writeReport(page, sheet, system, p, GroundTruth.read(inputs.groundTruth),
+        ImageList.of(queries).lookup(), ImageList.of(references).lookup(), pairs);
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("html", page.toString());
     result.put("png", sheet.toString());

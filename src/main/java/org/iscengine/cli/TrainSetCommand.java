@@ -46,15 +46,14 @@ final class TrainSetCommand extends IscCommand {
   @Option(names = "--size", defaultValue = "256", description = "Image side in pixels (default: ${DEFAULT-VALUE}).")
   int size;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @CommandLine.Mixin SeedOption seed;
 
   @CommandLine.Mixin Workers workers;
 
   @Override
   public Integer call() {
     List<Path> sources = imagesUnder(images);
-    var options = new TrainSetBuilder.Options(classes, copies, preset, size, seed);
+    var options = new TrainSetBuilder.Options(classes, copies, preset, size, seed.seed);
     var result = new TrainSetBuilder(options, Resources.local(), workers.count(), ConsoleProgress.factory("img"))
         .build(sources, out);
     PrintWriter stdout = out();

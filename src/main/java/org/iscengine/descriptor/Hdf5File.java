@@ -190,12 +190,7 @@ public final class Hdf5File implements AutoCloseable {
   public Tensor readFloatMatrix(String dataset) {
     LOCK.lock();
     try (Dataset d = new Dataset(dataset)) {
-      long[] shape = d.shape();
-      if (shape.length != 2) {
-        throw d.error("expected a 2-D matrix, found shape " + Arrays.toString(shape));
-      }
-      d.requireNumeric();
-      d.requireStorable(shape);
+      long[] shape = d.numericShape(2, "a 2-D matrix");
       Tensor out = torch.empty(shape[0], shape[1]);
       if (out.numel() > 0 && H5Dread(d.id, H5T_NATIVE_FLOAT_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()) < 0) {
         out.close();
@@ -211,12 +206,7 @@ public final class Hdf5File implements AutoCloseable {
   public double[] readDoubles(String dataset) {
     LOCK.lock();
     try (Dataset d = new Dataset(dataset)) {
-      long[] shape = d.shape();
-      if (shape.length != 1) {
-        throw d.error("expected a 1-D array, found shape " + Arrays.toString(shape));
-      }
-      d.requireNumeric();
-      d.requireStorable(shape);
+      long[] shape = d.numericShape(1, "a 1-D array");
       InputLimits.requireAtMost(shape[0], MAX_ARRAY_LENGTH, d.where() + ": values (one Java array)");
       try (DoublePointer buffer = new DoublePointer(Math.max(1, shape[0]))) {
         if (shape[0] > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0) {
@@ -481,7 +471,18 @@ public final class Hdf5File implements AutoCloseable {
       return new IscException(IscException.Kind.CORRUPT_DATA, where() + ": " + what);
     }
 
-    void requireNumeric() {
+    /** Its shape, after checking that it has {@code rank} dimensions, numbers and an extent its file can hold. */
+    long[] numericShape(int rank, String expected) {
+      long[] shape = shape();
+      if (shape.length != rank) {
+        throw error("expected " + expected + ", found shape " + Arrays.toString(shape));
+      }
+      requireNumeric();
+      requireStorable(shape);
+      return shape;
+    }
+
+    private void requireNumeric() {
       int c = H5Tget_class(type);
       if (c != H5T_FLOAT && c != H5T_INTEGER) {
         throw error("expected numbers, found " + typeName(c));

@@ -191,7 +191,7 @@ public final class ContrastiveMemoryLoss {
         }
         try (Tensor workspace = embeddings.is_cuda() ? cudaWorkspace(args, status) : null) {
           KernelEntryPoints kernels = KernelEntryPoints.of(embeddings.is_cuda());
-          int code = backward ? kernels.contrastiveBackward(args, status) : kernels.contrastiveForward(args, status);
+          int code = (backward ? kernels.contrastiveBackward() : kernels.contrastiveForward()).run(args, status);
           NativeStatus.check(code, status);
         }
       }

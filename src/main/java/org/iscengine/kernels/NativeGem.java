@@ -44,7 +44,7 @@ final class NativeGem implements GemKernel {
           .p((float) p)
           .eps((float) eps)
           .stream(stream(x));
-      int code = KernelEntryPoints.of(x.is_cuda()).gemForward(args, status);
+      int code = KernelEntryPoints.of(x.is_cuda()).gemForward().run(args, status);
       NativeStatus.check(code, status);
     }
     return y;
@@ -74,7 +74,7 @@ final class NativeGem implements GemKernel {
           .p((float) p)
           .eps((float) eps)
           .stream(stream(x));
-      int code = KernelEntryPoints.of(x.is_cuda()).gemBackward(args, status);
+      int code = KernelEntryPoints.of(x.is_cuda()).gemBackward().run(args, status);
       NativeStatus.check(code, status);
     }
     if (!withP) {

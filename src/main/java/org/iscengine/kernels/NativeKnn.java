@@ -31,7 +31,7 @@ final class NativeKnn {
           .id_offset(firstId).k(k).metric(metric.code).precision(precision.code).rerank(rerank)
           .accumulate(accumulate ? 1 : 0).scores(s).ids(i);
       try (Tensor workspace = queries.is_cuda() ? cudaWorkspace(queries, args, status) : null) {
-        NativeStatus.check(KernelEntryPoints.of(queries.is_cuda()).knn(args, status), status);
+        NativeStatus.check(KernelEntryPoints.of(queries.is_cuda()).knn().run(args, status), status);
       }
     }
   }

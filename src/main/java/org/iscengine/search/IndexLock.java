@@ -1,5 +1,6 @@
 package org.iscengine.search;
 
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
@@ -17,22 +18,20 @@ public final class IndexLock {
   }
 
   public <T> T read(Supplier<T> body) {
-    lock.readLock().lock();
-    try {
-      requireOpen();
-      return body.get();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return holding(lock.readLock(), body);
   }
 
   public <T> T write(Supplier<T> body) {
-    lock.writeLock().lock();
+    return holding(lock.writeLock(), body);
+  }
+
+  private <T> T holding(Lock held, Supplier<T> body) {
+    held.lock();
     try {
       requireOpen();
       return body.get();
     } finally {
-      lock.writeLock().unlock();
+      held.unlock();
     }
   }
 

@@ -17,26 +17,13 @@ import org.iscengine.match.Predictions;
  * Results are merged exactly: each query's k best (as {@code isc match --k}), or the globally best
  * n pairs (as {@code isc match}); equal scores by lower reference row, as the kernel orders them.
  * Executors read the reference files by path.
+ *
+ * @param shardRows rows per reference shard (null: a shard per reference file)
+ * @param queryBlock queries searched at once by a task
  */
-public final class DistributedSearch {
+public record DistributedSearch(SparkSession spark, Metric metric, Integer shardRows, int queryBlock) {
   /** Queries per broadcast block. */
   public static final int DEFAULT_QUERY_BLOCK = 4096;
-
-  private final SparkSession spark;
-  private final Metric metric;
-  private final Integer shardRows;
-  private final int queryBlock;
-
-  /**
-   * @param shardRows rows per reference shard (null: a shard per reference file)
-   * @param queryBlock queries searched at once by a task
-   */
-  public DistributedSearch(SparkSession spark, Metric metric, Integer shardRows, int queryBlock) {
-    this.spark = spark;
-    this.metric = metric;
-    this.shardRows = shardRows;
-    this.queryBlock = queryBlock;
-  }
 
   /** Each query's k best references (k at most 1024 and the number of references), query by query. */
   public Predictions knn(Descriptors queries, List<Path> references, int k) {

@@ -88,6 +88,7 @@ class HashCommandTest {
     assertTrue(cli.err().contains("--out"), cli.err());
     assertEquals(2, cli.run("hash", "--images", dir.toString(), "--out", dir.resolve("h.csv").toString(),
         "--workers", "0"));
+    assertTrue(cli.err().contains("--workers must be >= 1, got 0"), cli.err());
     assertEquals(1, cli.run("hash", "--images", dir.resolve("missing").toString(), "--out",
         dir.resolve("h.csv").toString()));
     assertTrue(cli.err().contains("missing"), cli.err());

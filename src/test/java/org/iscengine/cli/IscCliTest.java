@@ -137,8 +137,8 @@ class IscCliTest {
     }
     assertEquals(1, run("data", "train-set", "--images", dir.resolve("nothing").toString(), "--out", set.toString()));
     assertTrue(cli.err().contains("is not a folder"), cli::err);
-    assertEquals(1, run("data", "train-set", "--images", dir.resolve("images").toString(), "--out",
-        set.toString(), "--threads", "0"));
+    assertEquals(2, run("data", "train-set", "--images", dir.resolve("images").toString(), "--out",
+        set.toString(), "--threads", "0"), "a usage error");
     assertTrue(cli.err().contains("--threads must be >= 1"), cli::err);
   }
 }

@@ -80,6 +80,9 @@ class ModelExtractCommandsTest extends CommandTest {
     assertEquals(2, cli.run("extract", "--model", "resnet18", "--images", images.toString(), "--out", path("o.h5"),
         "--precision", "fp8"));
     assertTrue(cli.err().contains("--precision"), cli.err());
+    assertEquals(2, cli.run("extract", "--model", "resnet18", "--images", images.toString(), "--out", path("o.h5"),
+        "--workers", "0"));
+    assertTrue(cli.err().contains("--workers must be >= 1, got 0"), cli.err());
     assertNotEquals(0, cli.run("extract", "--model", "resnet18", "--images", path("nowhere"), "--out", path("o.h5")));
     assertTrue(cli.err().contains("nowhere"), cli.err());
     assertFalse(Files.exists(dir.resolve("o.h5")));

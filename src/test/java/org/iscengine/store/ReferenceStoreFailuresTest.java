@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,48 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
 import org.iscengine.io.BinaryFormat;
-import org.iscengine.kernels.HostTensors;
-import org.iscengine.kernels.Metric;
-import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The reference store when its index, its disk or its callers misbehave. */
-class ReferenceStoreFailuresTest {
-  private static final int DIM = 19;
-  @TempDir Path dir;
-  private final long seed = RandomTensors.freshSeed();
-  private final Random random = new Random(seed);
-
-  private float[] vector() {
-    return RandomTensors.unitVector(random, DIM);
-  }
-
-  private static Tensor rows(List<float[]> vectors) {
-    return HostTensors.stack(vectors, DIM);
-  }
-
-  private static ReferenceStore.Options options(String index, long snapshotEvery) {
-    return new ReferenceStore.Options(index, Metric.INNER_PRODUCT, snapshotEvery);
-  }
-
-  /** Every reference is its own best match, with the score of a unit vector with itself. */
-  private void assertHolds(ReferenceStore store, Map<String, float[]> expected) {
-    assertEquals(expected.size(), store.size(), "seed " + seed);
-    List<String> ids = new ArrayList<>(expected.keySet());
-    List<List<ReferenceStore.Hit>> hits;
-    try (Tensor q = rows(new ArrayList<>(expected.values()))) {
-      hits = store.search(q, 1);
-    }
-    for (int i = 0; i < ids.size(); i++) {
-      assertEquals(ids.get(i), hits.get(i).get(0).id(), "seed " + seed);
-      assertEquals(1f, hits.get(i).get(0).score(), 1e-4f);
-    }
-  }
-
+class ReferenceStoreFailuresTest extends ReferenceStoreTesting {
   private List<ReferenceStore.Reference> references(Map<String, float[]> expected, String prefix, int n) {
     List<ReferenceStore.Reference> batch = new ArrayList<>();
     for (int i = 0; i < n; i++) {

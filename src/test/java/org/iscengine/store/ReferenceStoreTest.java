@@ -17,53 +17,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.iscengine.errors.IscException;
-import org.iscengine.kernels.HostTensors;
-import org.iscengine.kernels.Metric;
-import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The durable reference store: log, snapshots, recovery. */
-class ReferenceStoreTest {
-  private static final int DIM = 19;
-  @TempDir Path dir;
-  private final long seed = RandomTensors.freshSeed();
-  private final Random random = new Random(seed);
-
-  private float[] vector() {
-    return RandomTensors.unitVector(random, DIM);
-  }
-
+class ReferenceStoreTest extends ReferenceStoreTesting {
   /** Adds references PREFIX{from} .. PREFIX{to - 1} with random vectors, and notes them in expected. */
   private void addRandom(ReferenceStore s, String prefix, int from, int to, Map<String, float[]> expected) {
     for (int i = from; i < to; i++) {
       float[] v = vector();
       s.add(prefix + i, v);
       expected.put(prefix + i, v);
-    }
-  }
-
-  private static Tensor rows(float[]... vectors) {
-    return HostTensors.stack(List.of(vectors), DIM);
-  }
-
-  private static ReferenceStore.Options options(String index, long snapshotEvery) {
-    return new ReferenceStore.Options(index, Metric.INNER_PRODUCT, snapshotEvery);
-  }
-
-  /** Every reference is its own best match, with the score of a unit vector with itself. */
-  private static void assertHolds(ReferenceStore store, Map<String, float[]> expected) {
-    assertEquals(expected.size(), store.size());
-    for (Map.Entry<String, float[]> e : expected.entrySet()) {
-      try (Tensor q = rows(e.getValue())) {
-        List<ReferenceStore.Hit> hits = store.search(q, 1).get(0);
-        assertEquals(e.getKey(), hits.get(0).id());
-        assertEquals(1f, hits.get(0).score(), 1e-4f);
-      }
     }
   }
 
@@ -133,7 +99,7 @@ class ReferenceStoreTest {
   }
 
   /** Opens the store again in the given index and checks that it holds what is expected. */
-  private static void assertReopensHolding(Path store, String index, Map<String, float[]> expected) {
+  private void assertReopensHolding(Path store, String index, Map<String, float[]> expected) {
     try (ReferenceStore s = ReferenceStore.open(store, DIM, options(index, 0))) {
       assertHolds(s, expected);
     }
@@ -421,7 +387,7 @@ class ReferenceStoreTest {
               assertTrue(s.remove(id));
               expected.remove(id);
             }
-            try (Tensor q = rows(v)) {
+            try (Tensor q = rows(List.of(v))) {
               s.search(q, 3);
             }
           }

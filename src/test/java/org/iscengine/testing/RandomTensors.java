@@ -13,6 +13,22 @@ import org.bytedeco.pytorch.global.torch;
 public final class RandomTensors {
   private RandomTensors() {}
 
+  /** A test body given a seed. */
+  @FunctionalInterface
+  public interface SeededTest {
+    void run(long seed) throws Exception;
+  }
+
+  /** Runs {@code test} with a fresh seed; an assertion that fails says the seed, to replay it. */
+  public static void withFreshSeed(SeededTest test) throws Exception {
+    long seed = freshSeed();
+    try {
+      test.run(seed);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + " [seed " + seed + "]", e);
+    }
+  }
+
   public static long freshSeed() {
     String replay = System.getProperty("isc.test.seed");
     if (replay != null) {

@@ -34,9 +34,8 @@ class AdamTest {
   }
 
   @Test
-  void followsTheFloat64UpdateRuleOverSeveralSteps() {
-    long seed = RandomTensors.freshSeed();
-    try {
+  void followsTheFloat64UpdateRuleOverSeveralSteps() throws Exception {
+    RandomTensors.withFreshSeed(seed -> {
       Random random = new Random(seed);
       int n = 5 + random.nextInt(60);
       double b1 = 0.8 + 0.15 * random.nextDouble();
@@ -75,9 +74,7 @@ class AdamTest {
         assertTrue(err < 1e-5, "relative error " + err);
         assertTrue(TensorAssert.normRelativeError(actual, start) > 1e-4, "the parameters moved");
       }
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + " [seed " + seed + "]", e);
-    }
+    });
   }
 
   @Test

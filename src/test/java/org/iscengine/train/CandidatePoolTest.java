@@ -34,9 +34,8 @@ class CandidatePoolTest {
   }
 
   @Test
-  void matchesBruteForceOnSmallIntegerDescriptorsFullOfTiesAndDuplicates() {
-    long seed = RandomTensors.freshSeed();
-    try {
+  void matchesBruteForceOnSmallIntegerDescriptorsFullOfTiesAndDuplicates() throws Exception {
+    RandomTensors.withFreshSeed(seed -> {
       Random random = new Random(seed);
       for (int trial = 0; trial < 6; trial++) {
         int n = 3 + 2 * random.nextInt(40);  // odd sizes
@@ -71,9 +70,7 @@ class CandidatePoolTest {
               + d + ", k " + k + ")");
         }
       }
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + " [seed " + seed + "]", e);
-    }
+    });
   }
 
   @Test

@@ -83,8 +83,7 @@ class InsClrTrainerTest {
    */
   @Test
   void eachStageMinesThePreviousOnesDescriptorsAndAFinishedRunIsKept() throws Exception {
-    long seed = RandomTensors.freshSeed();
-    try {
+    RandomTensors.withFreshSeed(seed -> {
       ImageList pool = ImageList.of(images(seed, 4, 2));
       // With both thresholds at 1 no candidate is a positive and every one is a hard negative.
       InsClrRecipe recipe = recipe("positiveThreshold: 1.0\n  negativeThreshold: 1.0", 4);
@@ -118,8 +117,6 @@ class InsClrTrainerTest {
       InsClrTrainer.Result kept = again.run();
       assertEquals(0, again.losses().size(), "finished stages are kept");
       assertEquals(result.stages(), kept.stages());
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + " [seed " + seed + "]", e);
-    }
+    });
   }
 }

@@ -1,92 +1,36 @@
 package org.iscengine.kernels.binding;
 
+import java.util.function.IntSupplier;
+
 /**
  * The kernel entry points that libisc_cpu and libisc_cuda both export, under C names that differ
  * only by prefix ({@code isc_cpu_*}, {@code isc_cuda_*}): one declaration for both libraries, so
- * that the compiler holds {@link IscCpu} and {@link IscCuda} to the same signatures. Each returns
- * an {@code isc_code} and fills {@code status} on failure.
+ * that the compiler holds {@link IscCpu} and {@link IscCuda} to the same signatures.
  */
-public interface KernelEntryPoints {
-  int abiVersion();
+public record KernelEntryPoints(
+    IntSupplier abiVersion,
+    Call<IscAbi.GemForwardArgs> gemForward,
+    Call<IscAbi.GemBackwardArgs> gemBackward,
+    Call<IscAbi.KnnArgs> knn,
+    Call<IscAbi.ContrastiveArgs> contrastiveForward,
+    Call<IscAbi.ContrastiveArgs> contrastiveBackward) {
 
-  int gemForward(IscAbi.GemForwardArgs args, IscAbi.Status status);
-
-  int gemBackward(IscAbi.GemBackwardArgs args, IscAbi.Status status);
-
-  int knn(IscAbi.KnnArgs args, IscAbi.Status status);
-
-  int contrastiveForward(IscAbi.ContrastiveArgs args, IscAbi.Status status);
-
-  int contrastiveBackward(IscAbi.ContrastiveArgs args, IscAbi.Status status);
+  /** One entry point: returns an {@code isc_code} and fills {@code status} on failure. */
+  @FunctionalInterface
+  public interface Call<A> {
+    int run(A args, IscAbi.Status status);
+  }
 
   /** libisc_cpu's. */
-  KernelEntryPoints CPU = new KernelEntryPoints() {
-    @Override
-    public int abiVersion() {
-      return IscCpu.abiVersion();
-    }
-
-    @Override
-    public int gemForward(IscAbi.GemForwardArgs args, IscAbi.Status status) {
-      return IscCpu.gemForward(args, status);
-    }
-
-    @Override
-    public int gemBackward(IscAbi.GemBackwardArgs args, IscAbi.Status status) {
-      return IscCpu.gemBackward(args, status);
-    }
-
-    @Override
-    public int knn(IscAbi.KnnArgs args, IscAbi.Status status) {
-      return IscCpu.knn(args, status);
-    }
-
-    @Override
-    public int contrastiveForward(IscAbi.ContrastiveArgs args, IscAbi.Status status) {
-      return IscCpu.contrastiveForward(args, status);
-    }
-
-    @Override
-    public int contrastiveBackward(IscAbi.ContrastiveArgs args, IscAbi.Status status) {
-      return IscCpu.contrastiveBackward(args, status);
-    }
-  };
+  public static final KernelEntryPoints CPU = new KernelEntryPoints(IscCpu::abiVersion, IscCpu::gemForward,
+      IscCpu::gemBackward, IscCpu::knn, IscCpu::contrastiveForward, IscCpu::contrastiveBackward);
 
   /** libisc_cuda's (loading it needs no GPU). */
-  KernelEntryPoints CUDA = new KernelEntryPoints() {
-    @Override
-    public int abiVersion() {
-      return IscCuda.abiVersion();
-    }
-
-    @Override
-    public int gemForward(IscAbi.GemForwardArgs args, IscAbi.Status status) {
-      return IscCuda.gemForward(args, status);
-    }
-
-    @Override
-    public int gemBackward(IscAbi.GemBackwardArgs args, IscAbi.Status status) {
-      return IscCuda.gemBackward(args, status);
-    }
-
-    @Override
-    public int knn(IscAbi.KnnArgs args, IscAbi.Status status) {
-      return IscCuda.knn(args, status);
-    }
-
-    @Override
-    public int contrastiveForward(IscAbi.ContrastiveArgs args, IscAbi.Status status) {
-      return IscCuda.contrastiveForward(args, status);
-    }
-
-    @Override
-    public int contrastiveBackward(IscAbi.ContrastiveArgs args, IscAbi.Status status) {
-      return IscCuda.contrastiveBackward(args, status);
-    }
-  };
+  public static final KernelEntryPoints CUDA = new KernelEntryPoints(IscCuda::abiVersion, IscCuda::gemForward,
+      IscCuda::gemBackward, IscCuda::knn, IscCuda::contrastiveForward, IscCuda::contrastiveBackward);
 
   /** The library for a tensor on a CUDA device or on the CPU. */
-  static KernelEntryPoints of(boolean cuda) {
+  public static KernelEntryPoints of(boolean cuda) {
     return cuda ? CUDA : CPU;
   }
 }
