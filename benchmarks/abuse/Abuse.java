@@ -3,6 +3,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 import javax.imageio.ImageIO;
 
 /**
@@ -305,15 +307,15 @@ public class Abuse {
   }
 
   static byte[] deflate(byte[] raw) {
-    Deflater d = new Deflater(9);
-    d.setInput(raw);
-    d.finish();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[8192];
-    while (!d.finished()) {
-      out.write(buf, 0, d.deflate(buf));
+    Deflater d = new Deflater(9);
+    try (DeflaterOutputStream z = new DeflaterOutputStream(out, d)) {
+      z.write(raw);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);  // a byte array stream does not fail
+    } finally {
+      d.end();
     }
-    d.end();
     return out.toByteArray();
   }
 

@@ -1,9 +1,6 @@
 package org.iscengine.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -53,8 +50,7 @@ final class EvaluateCommand extends IscCommand {
         .output(plot != null ? "--plot" : "the plot", revisited ? null : png).check();
     Predictions p = PredictionsCsv.read(inputs.predictions);
     Map<String, Object> report = revisited ? revisited(p) : isc(p, png);
-    byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report);
-    AtomicFile.write(file, tmp -> Files.write(tmp, bytes));
+    AtomicFile.writeJson(file, report);
     PrintWriter out = out();
     json.print(out, report, () -> printText(report, revisited, file, out));
     return 0;

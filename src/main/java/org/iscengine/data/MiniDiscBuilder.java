@@ -21,6 +21,7 @@ import org.iscengine.augment.Rng;
 import org.iscengine.image.ContactSheet;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
+import org.iscengine.progress.Parallel;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.Versions;
 

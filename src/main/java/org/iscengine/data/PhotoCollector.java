@@ -1,7 +1,5 @@
 package org.iscengine.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +22,7 @@ import org.iscengine.image.ImageFormat;
 import org.iscengine.image.Images;
 import org.iscengine.io.AtomicFile;
 import org.iscengine.io.FileTrees;
+import org.iscengine.progress.Parallel;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.Versions;
 import org.slf4j.Logger;
@@ -174,9 +173,8 @@ public final class PhotoCollector {
       PhotoLibrary.Manifest manifest = new PhotoLibrary.Manifest(PhotoLibrary.FORMAT, Versions.engine(), trainTile,
           benchTile, packages(versions, sources, named),
           counts[0], counts[1], emoji, named, rejected);
-      byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest);
       FileTrees.sync(out);  // the pools on disk before the manifest that vouches for them
-      AtomicFile.write(out.resolve("manifest.json"), tmp -> Files.write(tmp, json));
+      AtomicFile.writeJson(out.resolve("manifest.json"), manifest);
       log.info("photo library: {} training and {} benchmark images in {}", counts[0], counts[1], out);
       return new PhotoLibrary(out, manifest);
     } catch (IOException e) {

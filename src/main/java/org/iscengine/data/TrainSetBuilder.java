@@ -11,6 +11,7 @@ import org.iscengine.augment.Resize;
 import org.iscengine.augment.Resources;
 import org.iscengine.augment.Rng;
 import org.iscengine.image.Images;
+import org.iscengine.progress.Parallel;
 import org.iscengine.progress.Progress;
 import org.iscengine.runtime.Versions;
 

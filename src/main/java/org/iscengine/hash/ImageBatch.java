@@ -3,15 +3,10 @@ package org.iscengine.hash;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.bytedeco.opencv.global.opencv_core;
-import org.iscengine.errors.IscException;
 import org.iscengine.extract.Extractor;
 import org.iscengine.extract.ImageList;
+import org.iscengine.progress.Parallel;
 import org.iscengine.progress.Progress;
 
 /**
@@ -55,39 +50,13 @@ public final class ImageBatch {
     int n = images.size();
     Object[] values = new Object[n];
     String[] errors = new String[n];
-    AtomicInteger next = new AtomicInteger();
-    int threads = Math.min(workers, n);
-    opencv_core.setNumThreads(1);  // one image per thread, as the extractor's decoders
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "isc-hash");
-      t.setDaemon(true);
-      return t;
+    Parallel.run(task, n, workers, progress, i -> {
+      try {
+        values[i] = f.apply(images.files().get(i));
+      } catch (RuntimeException e) {
+        errors[i] = reason(e, images.files().get(i).toString());
+      }
     });
-    try (Progress bar = progress.start(task, n)) {
-      List<Future<?>> running = new ArrayList<>();
-      for (int w = 0; w < threads; w++) {
-        running.add(pool.submit(() -> {
-          for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-            try {
-              values[i] = f.apply(images.files().get(i));
-            } catch (RuntimeException e) {
-              errors[i] = reason(e, images.files().get(i).toString());
-            }
-            bar.step();
-          }
-        }));
-      }
-      for (Future<?> r : running) {
-        r.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(task + " interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IscException(IscException.Kind.of(e.getCause()), task + " failed: " + e.getCause(), e.getCause());
-    } finally {
-      pool.shutdownNow();
-    }
     List<String> ids = new ArrayList<>(n);
     List<T> out = new ArrayList<>(n);
     List<Extractor.Failure> failures = new ArrayList<>();

@@ -1,5 +1,7 @@
 package org.iscengine.io;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -41,10 +43,17 @@ public final class AtomicFile {
     void at(Step step) throws IOException;
   }
 
+  private static final ObjectMapper INDENTED_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
   private AtomicFile() {}
 
   public static void write(Path target, Writer writer) {
     write(target, writer, Interruption.NONE);
+  }
+
+  /** Writes a value as indented JSON (reports, summaries, manifests). */
+  public static void writeJson(Path target, Object value) {
+    write(target, tmp -> INDENTED_JSON.writeValue(tmp.toFile(), value));
   }
 
   static void write(Path target, Writer writer, Interruption interruption) {

@@ -67,10 +67,7 @@ public final class Matcher {
     if (rank < 2) {
       throw new IllegalArgumentException("the reference rank must be >= 2, got " + rank);
     }
-    Map<Integer, List<Integer>> rowsByQuery = new LinkedHashMap<>();
-    for (int row = 0; row < knn.size(); row++) {
-      rowsByQuery.computeIfAbsent(knn.queryIndex(row), q -> new ArrayList<>()).add(row);
-    }
+    Map<Integer, List<Integer>> rowsByQuery = rowsByQuery(knn);
     int kept = rowsByQuery.size() * (rank - 1);
     int[] q = new int[kept];
     int[] r = new int[kept];
@@ -102,10 +99,7 @@ public final class Matcher {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
-    Map<Integer, List<Integer>> rowsByQuery = new LinkedHashMap<>();
-    for (int row = 0; row < predictions.size(); row++) {
-      rowsByQuery.computeIfAbsent(predictions.queryIndex(row), q -> new ArrayList<>()).add(row);
-    }
+    Map<Integer, List<Integer>> rowsByQuery = rowsByQuery(predictions);
     boolean[] keep = new boolean[predictions.size()];
     int kept = 0;
     for (List<Integer> rows : rowsByQuery.values()) {
@@ -319,5 +313,14 @@ public final class Matcher {
       }
       return new Predictions(queryIds, referenceIds, bq, br, bs);
     }
+  }
+
+  /** The rows of each query, queries in order of their first row. */
+  private static Map<Integer, List<Integer>> rowsByQuery(Predictions predictions) {
+    Map<Integer, List<Integer>> rows = new LinkedHashMap<>();
+    for (int row = 0; row < predictions.size(); row++) {
+      rows.computeIfAbsent(predictions.queryIndex(row), q -> new ArrayList<>()).add(row);
+    }
+    return rows;
   }
 }

@@ -1,9 +1,5 @@
 package org.iscengine.reproduce;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -225,12 +221,7 @@ final class ReproductionReport {
   private static Path publish(Path work, CharSequence md, Map<String, Object> json) {
     Path report = work.resolve("report.md");
     AtomicFile.write(report, tmp -> Files.writeString(tmp, md));
-    try {
-      byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(json);
-      AtomicFile.write(work.resolve("report.json"), tmp -> Files.write(tmp, bytes));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    AtomicFile.writeJson(work.resolve("report.json"), json);
     return report;
   }
 

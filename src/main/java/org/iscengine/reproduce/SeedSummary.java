@@ -1,9 +1,5 @@
 package org.iscengine.reproduce;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,12 +94,7 @@ public final class SeedSummary {
       perSeed.put(String.valueOf(seed), m);
     });
     json.put("runs", perSeed);
-    try {
-      byte[] bytes = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(json);
-      AtomicFile.write(work.resolve("summary.json"), tmp -> Files.write(tmp, bytes));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    AtomicFile.writeJson(work.resolve("summary.json"), json);
     return summary;
   }
 }

@@ -1,4 +1,4 @@
-package org.iscengine.data;
+package org.iscengine.progress;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,29 +11,33 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.iscengine.errors.IscException;
-import org.iscengine.progress.Progress;
 
-/** Runs indexed tasks on a thread pool with progress; a failing task is recorded, not fatal. */
-final class Parallel {
+/**
+ * Runs indexed tasks (one image each, as the dataset builders and the hashers do) on a pool of
+ * threads with a progress bar; a task that throws is recorded, not fatal.
+ */
+public final class Parallel {
   private Parallel() {}
 
   /** A task that failed, with the exception's message. */
-  record Failure(int index, String message) {}
+  public record Failure(int index, String message) {}
 
-  static List<Failure> run(String task, int count, int threads, Progress.Factory progress, IntConsumer body) {
-    // The builders parallelise over images; OpenCV's own threads would only compete.
+  /** Runs body(0) .. body(count - 1) on up to {@code threads} threads; the failed tasks in index order. */
+  public static List<Failure> run(String task, int count, int threads, Progress.Factory progress, IntConsumer body) {
+    // The work is parallel over images; OpenCV's own threads would only compete.
     opencv_core.setNumThreads(1);
     List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "isc-build");
+    int workers = Math.max(1, Math.min(threads, count));
+    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+      Thread t = new Thread(r, "isc-parallel");
       t.setDaemon(true);
       return t;
     });
     try (Progress bar = progress.start(task, count)) {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < Math.max(1, threads); w++) {
-        workers.add(pool.submit(() -> {
+      List<Future<?>> running = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        running.add(pool.submit(() -> {
           for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
             try {
               body.accept(i);
@@ -44,7 +48,7 @@ final class Parallel {
           }
         }));
       }
-      for (Future<?> f : workers) {
+      for (Future<?> f : running) {
         f.get();
       }
     } catch (InterruptedException e) {
