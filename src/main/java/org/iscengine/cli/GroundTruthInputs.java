@@ -10,7 +10,8 @@ final class GroundTruthInputs {
   Path predictions;
 
   @CommandLine.Option(names = "--ground-truth", required = true,
-      description = "ISC21 ground truth CSV (query_id,reference_id); isc evaluate also reads revisited gnd .pkl / .json.")
+      description = "ISC21 ground truth CSV (query_id,reference_id); isc evaluate also reads revisited"
+          + " gnd .pkl / .json.")
   Path groundTruth;
 
   OutputPaths check(OutputPaths paths) {
