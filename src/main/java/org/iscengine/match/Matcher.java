@@ -55,7 +55,7 @@ public final class Matcher {
 
   /**
    * Each query's pairs scored relative to its rank-th best pair: score − score at that rank, for
-   * ranks 1 .. rank − 1 (the rank-th and later are dropped). μAP ranks the pairs of all queries
+   * ranks 1 .. rank − 1 (the rank-th and later are dropped; see the overload to keep them). μAP ranks the pairs of all queries
    * together; this puts a query whose best references stand out from its other neighbours above
    * one whose neighbours all look alike (images that resemble much of the collection, such as
    * plain documents), whatever the raw similarity. Uses only the query's own neighbours.
@@ -64,14 +64,28 @@ public final class Matcher {
    * @param rank the reference rank, from 2
    */
   public static Predictions relativeToRank(Predictions knn, int rank) {
+    return relativeToRank(knn, rank, rank - 1);
+  }
+
+  /**
+   * As {@link #relativeToRank(Predictions, int)}, each query keeping its best {@code kept} pairs (all
+   * it has, if fewer): a deep candidate list to be fused with other systems keeps the pairs past
+   * the reference rank, scored ≤ 0.
+   *
+   * @param kept pairs kept per query, at least rank − 1
+   */
+  public static Predictions relativeToRank(Predictions knn, int rank, int kept) {
     if (rank < 2) {
       throw new IllegalArgumentException("the reference rank must be >= 2, got " + rank);
     }
+    if (kept < rank - 1) {
+      throw new IllegalArgumentException("pairs kept per query must be >= rank - 1 = " + (rank - 1) + ", got " + kept);
+    }
     Map<Integer, List<Integer>> rowsByQuery = rowsByQuery(knn);
-    int kept = rowsByQuery.size() * (rank - 1);
-    int[] q = new int[kept];
-    int[] r = new int[kept];
-    float[] scores = new float[kept];
+    int total = rowsByQuery.values().stream().mapToInt(rows -> Math.min(kept, rows.size())).sum();
+    int[] q = new int[total];
+    int[] r = new int[total];
+    float[] scores = new float[total];
     int out = 0;
     for (Map.Entry<Integer, List<Integer>> e : rowsByQuery.entrySet()) {
       List<Integer> rows = e.getValue();
@@ -81,7 +95,7 @@ public final class Matcher {
       }
       rows.sort(Comparator.<Integer>comparingDouble(knn::score).reversed().thenComparingInt(knn::referenceIndex));
       float base = knn.score(rows.get(rank - 1));
-      for (int j = 0; j < rank - 1; j++) {
+      for (int j = 0; j < Math.min(kept, rows.size()); j++) {
         int row = rows.get(j);
         q[out] = knn.queryIndex(row);
         r[out] = knn.referenceIndex(row);

@@ -108,6 +108,19 @@ public final class Reproduction {
   /** The learned descriptor and the thumbnail fail on different queries: their mean beats each (validation split). */
   static final String FUSED_WITH_THUMBNAIL = "trained + DBA/NES, relative to rank 10, geometric verification,"
       + " fused with the thumbnail relative to rank 10";
+  /**
+   * Candidates from all three (each query's 50 nearest by each), so that a copy one system ranks
+   * low is still verified: the mean of their scores relative to rank 10, then geometric verification.
+   */
+  static final String FUSED_THREE_VERIFIED = "trained + DBA/NES, thumbnail and PDQ, 50 nearest by each, relative to"
+      + " rank 10, fused, geometric verification";
+  /**
+   * Each query's pairs after verification relative to its second best: a copy stands out from the
+   * query's other candidates, a look-alike seldom does (chosen on the validation split).
+   */
+  static final String FUSED_THREE_MARGIN = FUSED_THREE_VERIFIED + ", relative to rank 2";
+  /** Each query's nearest references by each system of {@link #FUSED_THREE_VERIFIED}. */
+  private static final int CANDIDATES = 50;
 
   /** The descriptor-track model fused with the class-trained one (descriptors/descriptor-track/). */
   static final String DESCRIPTOR_TRACK = "descriptor-track";
@@ -132,29 +145,45 @@ public final class Reproduction {
   /**
    * One compared system: its name, descriptors, post-processing, the rank its scores are taken
    * relative to (0: raw scores), whether its pairs are re-scored by geometric verification,
-   * whether it matches image parts (descriptors/MODEL-parts/), and the systems it fuses (none: a
+   * whether it matches image parts (descriptors/MODEL-parts/), each query's nearest references
+   * searched (10; more for a member of a fusion, which then keeps them all), and the systems it
+   * fuses (none: a
    * system of its own).
    */
   record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified,
-      boolean parts, List<Variant> fused) {
+      boolean parts, int candidates, List<Variant> fused) {
     Variant(String name, String model, PostProcessConfig postProcess) {
-      this(name, model, postProcess, 0, false, false, List.of());
+      this(name, model, postProcess, 0, false, false, NEIGHBOURS, List.of());
     }
 
     Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank) {
-      this(name, model, postProcess, relativeToRank, false, false, List.of());
+      this(name, model, postProcess, relativeToRank, false, false, NEIGHBOURS, List.of());
     }
 
     Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified) {
-      this(name, model, postProcess, relativeToRank, verified, false, List.of());
+      this(name, model, postProcess, relativeToRank, verified, false, NEIGHBOURS, List.of());
     }
 
     static Variant parts(String name, String model, PostProcessConfig postProcess) {
-      return new Variant(name, model, postProcess, 0, false, true, List.of());
+      return new Variant(name, model, postProcess, 0, false, true, NEIGHBOURS, List.of());
     }
 
-    static Variant fusion(String name, List<Variant> members) {
-      return new Variant(name, "fusion", PostProcessConfig.recipe("none"), 0, false, false, List.copyOf(members));
+    /** A member of a fusion: each query's candidates nearest references, scores relative to rank 10, all kept. */
+    static Variant candidates(String model, PostProcessConfig postProcess, int candidates) {
+      return new Variant(model + ", " + candidates + " nearest, relative to rank " + NEIGHBOURS, model, postProcess,
+          NEIGHBOURS, false, false, candidates, List.of());
+    }
+
+    /** The members' scores averaged pair by pair, then (verified) re-scored by geometric verification. */
+    static Variant fusion(String name, List<Variant> members, boolean verified) {
+      return new Variant(name, "fusion", PostProcessConfig.recipe("none"), 0, verified, false, NEIGHBOURS,
+          List.copyOf(members));
+    }
+
+    /** Another system's pairs with each query's scores taken relative to its rank-th best. */
+    static Variant relative(String name, Variant of, int rank) {
+      return new Variant(name, "derived", PostProcessConfig.recipe("none"), rank, false, false, NEIGHBOURS,
+          List.of(of));
     }
   }
 
@@ -223,6 +252,8 @@ public final class Reproduction {
         nes.dbaAlpha(), nes.nesK(), nes.nesBeta(), nes.nesIterations(), ScoreNormalization.sscd().toString());
     Variant verified = new Variant(TRAINED_NES_RELATIVE_VERIFIED, "trained", nes, NEIGHBOURS, true);
     Variant thumbnailRelative = new Variant(THUMBNAIL_RELATIVE, THUMBNAIL, none, NEIGHBOURS);
+    Variant threeVerified = Variant.fusion(FUSED_THREE_VERIFIED, List.of(Variant.candidates("trained", nes, CANDIDATES),
+        Variant.candidates(THUMBNAIL, none, CANDIDATES), Variant.candidates(PDQ, none, CANDIDATES)), true);
     List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant(UNTRAINED_NETWORK, "untrained", none)));
     if (pretrained) {
       variants.add(new Variant(PRETRAINED_NETWORK, PRETRAINED, none));
@@ -233,7 +264,8 @@ public final class Reproduction {
         new Variant("untrained network, scores relative to rank 10", "untrained", none, NEIGHBOURS),
         new Variant(TRAINED_NES_RELATIVE, "trained", nes, NEIGHBOURS),
         verified, new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none),
-        thumbnailRelative, Variant.fusion(FUSED_WITH_THUMBNAIL, List.of(verified, thumbnailRelative))));
+        thumbnailRelative, Variant.fusion(FUSED_WITH_THUMBNAIL, List.of(verified, thumbnailRelative), false),
+        threeVerified, Variant.relative(FUSED_THREE_MARGIN, threeVerified, 2)));
     return variants;
   }
 
@@ -253,7 +285,7 @@ public final class Reproduction {
     if (ensemble) {
       Variant descriptorTrack = new Variant(DESCRIPTOR_TRACK_NORMALIZED, DESCRIPTOR_TRACK, normalized);
       variants.add(descriptorTrack);
-      variants.add(Variant.fusion(ENSEMBLE, List.of(partsNormalized, descriptorTrack)));
+      variants.add(Variant.fusion(ENSEMBLE, List.of(partsNormalized, descriptorTrack), false));
     }
     variants.addAll(List.of(new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none)));
     return variants;
@@ -264,7 +296,8 @@ public final class Reproduction {
     return List.of(List.of(UNTRAINED_NETWORK, PRETRAINED_NETWORK), List.of(PRETRAINED_NETWORK, TRAINED),
         List.of(TRAINED, TRAINED_NES), List.of(TRAINED_NES, TRAINED_NES + " + score normalization"),
         List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED),
-        List.of(TRAINED_NES_RELATIVE_VERIFIED, FUSED_WITH_THUMBNAIL),
+        List.of(TRAINED_NES_RELATIVE_VERIFIED, FUSED_WITH_THUMBNAIL), List.of(FUSED_WITH_THUMBNAIL, FUSED_THREE_VERIFIED),
+        List.of(FUSED_THREE_VERIFIED, FUSED_THREE_MARGIN),
         List.of(UNTRAINED_NETWORK, CLASS_TRAINED), List.of(CLASS_TRAINED, CLASS_TRAINED_NORMALIZED),
         List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS), List.of(CLASS_TRAINED_PARTS, CLASS_TRAINED_PARTS_NORMALIZED),
         List.of(CLASS_TRAINED_PARTS_NORMALIZED, ENSEMBLE), List.of(DESCRIPTOR_TRACK_NORMALIZED, ENSEMBLE));
@@ -476,30 +509,56 @@ public final class Reproduction {
     return IscEvaluation.evaluate(predictions, truth);
   }
 
+  /**
+   * A system's predictions: a fusion's or another system's (verified, each query's 10 best kept,
+   * then relative to a rank), or each query's nearest references by one system, relative to a rank
+   * and verified where the variant says so.
+   */
   private Predictions predictions(Variant v) {
     if (!v.fused().isEmpty()) {
-      return fusedPredictions(v);
+      Predictions combined = v.fused().size() == 1 ? memberPredictions(v.fused().get(0)) : fusedPredictions(v);
+      Predictions best = Matcher.bestPerQuery(v.verified() ? verified(combined) : combined, NEIGHBOURS);
+      int rank = Math.min(v.relativeToRank(), best.referenceIds().size());
+      return rank >= 2 ? Matcher.relativeToRank(best, rank, NEIGHBOURS) : best;
     }
-    return v.model().equals(PDQ) ? pdqPredictions() : descriptorPredictions(v);
+    Predictions nearest = v.model().equals(PDQ) ? pdqPredictions(v.candidates()) : descriptorPredictions(v);
+    int k = Math.min(v.candidates(), nearest.referenceIds().size());
+    if (v.relativeToRank() > 0 && k >= 2) {
+      int rank = Math.min(v.relativeToRank(), k);
+      // A member of a fusion keeps its candidates past the rank; a system of its own, ranks 1 .. rank - 1.
+      nearest = Matcher.relativeToRank(nearest, rank, v.candidates() > NEIGHBOURS ? v.candidates() : rank - 1);
+    }
+    return v.verified() ? verified(nearest) : nearest;
   }
 
   /**
-   * The members' predictions fused pair by pair (weighted mean, equal weights: both members'
-   * scores are normalized inner products), each query's 10 best kept.
+   * The members' predictions fused pair by pair (weighted mean, equal weights: the members' scores
+   * are normalized inner products or taken relative to a rank), every pair any member listed.
    */
   private Predictions fusedPredictions(Variant v) {
-    List<Predictions> members = v.fused().stream()
-        .map(m -> predictionsOf.containsKey(m.name()) ? predictionsOf.get(m.name()) : predictions(m)).toList();
+    List<Predictions> members = v.fused().stream().map(this::memberPredictions).toList();
     double[] weights = new double[members.size()];
     java.util.Arrays.fill(weights, 1.0);
-    return Matcher.bestPerQuery(ScoreFusion.fuse(members, weights, ScoreFusion.Rule.MEAN, 0), NEIGHBOURS);
+    return ScoreFusion.fuse(members, weights, ScoreFusion.Rule.MEAN, 0);
+  }
+
+  /** A system's predictions as the report has them, or computed when it does not list that system. */
+  private Predictions memberPredictions(Variant m) {
+    return predictionsOf.containsKey(m.name()) ? predictionsOf.get(m.name()) : predictions(m);
+  }
+
+  /** The pairs re-scored by geometric verification between the benchmark's images (default settings). */
+  private Predictions verified(Predictions predictions) {
+    return new GeometricVerification(GeometricVerification.Options.defaults()).rescore(predictions,
+        ImageList.of(benchmark.resolve("query_images")).lookup(),
+        ImageList.of(benchmark.resolve("reference_images")).lookup(), progress);
   }
 
   /** Each query's nearest references by Hamming distance of the PDQ hashes. */
-  private Predictions pdqPredictions() {
+  private Predictions pdqPredictions(int candidates) {
     PdqCsv.Rows q = PdqCsv.read(work.resolve("hashes").resolve("query.csv"));
     PdqCsv.Rows r = PdqCsv.read(work.resolve("hashes").resolve("reference.csv"));
-    return PdqMatcher.knn(q, r, Math.min(NEIGHBOURS, r.size()));
+    return PdqMatcher.knn(q, r, Math.min(candidates, r.size()));
   }
 
   /**
@@ -514,21 +573,13 @@ public final class Reproduction {
         Descriptors r = DescriptorFiles.read(dir.resolve("reference.h5"));
         Descriptors t = v.postProcess().needsTraining() ? DescriptorFiles.read(whole.resolve("training.h5")) : null;
         PostProcessor.Output processed = new PostProcessor(v.postProcess(), device).run(q, r, t)) {
-      int k = Math.min(NEIGHBOURS, processed.references().size());
+      int k = Math.min(v.candidates(), processed.references().size());
       long t0 = System.nanoTime();
       Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
       if (v.parts()) {
         predictions = Matcher.bestPerQuery(PartMatching.fold(predictions, 0), NEIGHBOURS);
       }
       searchSeconds.put(v.name(), (System.nanoTime() - t0) / 1e9);
-      if (v.relativeToRank() > 0 && k >= 2) {
-        predictions = Matcher.relativeToRank(predictions, Math.min(v.relativeToRank(), k));
-      }
-      if (v.verified()) {
-        predictions = new GeometricVerification(GeometricVerification.Options.defaults()).rescore(predictions,
-            ImageList.of(benchmark.resolve("query_images")).lookup(),
-            ImageList.of(benchmark.resolve("reference_images")).lookup(), progress);
-      }
       return predictions;
     }
   }

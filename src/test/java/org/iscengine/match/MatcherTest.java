@@ -154,6 +154,30 @@ class MatcherTest {
   }
 
   @Test
+  void aDeepCandidateListRelativeToARankKeepsThePairsPastThatRank() {
+    withIntegers(11, 30, 5, (q, r) -> {
+      Predictions knn = new Matcher(Metric.INNER_PRODUCT).knn(q, r, 9);
+      Predictions deep = Matcher.relativeToRank(knn, 4, 9);
+      assertEquals(11 * 9, deep.size());
+      for (int i = 0; i < 11; i++) {
+        float fourth = knn.score(i * 9 + 3);
+        for (int j = 0; j < 9; j++) {
+          assertEquals(knn.referenceIndex(i * 9 + j), deep.referenceIndex(i * 9 + j), "query " + i + " rank " + j);
+          assertEquals(knn.score(i * 9 + j) - fourth, deep.score(i * 9 + j), 0.0);
+          if (j >= 3) {
+            assertTrue(deep.score(i * 9 + j) <= 0, "query " + i + " rank " + j + ": from the 4th on, scores <= 0");
+          }
+        }
+      }
+      // Asking for more than a query has keeps what it has; fewer than rank - 1 is refused.
+      assertEquals(11 * 9, Matcher.relativeToRank(knn, 4, 20).size());
+      IllegalArgumentException shallow = assertThrows(IllegalArgumentException.class,
+          () -> Matcher.relativeToRank(knn, 4, 2));
+      assertTrue(shallow.getMessage().contains("rank - 1 = 3"), shallow.getMessage());
+    });
+  }
+
+  @Test
   void csvRoundTripsAndBadRowsNameTheirLine(@TempDir Path dir) throws Exception {
     try (Descriptors q = integers(seed, "Q", 4, 3);
         Descriptors r = integers(seed + 1, "R", 9, 3)) {

@@ -15,6 +15,8 @@ import org.iscengine.augment.Resources;
 import org.iscengine.data.MiniDiscBuilder;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
+import org.iscengine.descriptor.PostProcessConfig;
+import org.iscengine.descriptor.PostProcessor;
 import org.iscengine.eval.GroundTruth;
 import org.iscengine.eval.GroupEvaluation;
 import org.iscengine.hash.PdqCsv;
@@ -22,6 +24,8 @@ import org.iscengine.hash.PdqHasher;
 import org.iscengine.hash.PdqMatcher;
 import org.iscengine.hash.Thumbnail;
 import org.iscengine.image.Images;
+import org.iscengine.kernels.Metric;
+import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
@@ -122,6 +126,52 @@ class ReproductionTest {
     for (int i = 0; i < fused.size(); i++) {
       assertEquals(expected.queryId(i) + " " + expected.referenceId(i), fused.queryId(i) + " " + fused.referenceId(i));
       assertEquals(expected.score(i), fused.score(i), 1e-6);
+    }
+
+    // The three-way system: the mean of trained + DBA/NES, thumbnail and PDQ scores relative to rank 10
+    // over each one's nearest references (here all 6), each pair then gaining at most the verification's
+    // weight; every query keeps all 6 candidates (at most 10).
+    Predictions three = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_THREE_VERIFIED)
+        + ".csv"));
+    Predictions trainedDeep;
+    try (Descriptors q = DescriptorFiles.read(work.resolve("descriptors/trained/query.h5"));
+        Descriptors r = DescriptorFiles.read(work.resolve("descriptors/trained/reference.h5"));
+        Descriptors t = DescriptorFiles.read(work.resolve("descriptors/trained/training.h5"));
+        PostProcessor.Output o = new PostProcessor(PostProcessConfig.recipe("lyakaap"), ComputeDevice.CPU).run(q, r, t)) {
+      trainedDeep = Matcher.relativeToRank(new Matcher(Metric.INNER_PRODUCT).knn(o.queries(), o.references(), 6), 6, 50);
+    }
+    Predictions thumbnailDeep;
+    try (Descriptors q = DescriptorFiles.read(work.resolve("descriptors/thumbnail/query.h5"));
+        Descriptors r = DescriptorFiles.read(work.resolve("descriptors/thumbnail/reference.h5"))) {
+      thumbnailDeep = Matcher.relativeToRank(new Matcher(Metric.INNER_PRODUCT).knn(q, r, 6), 6, 50);
+    }
+    Predictions pdqDeep = Matcher.relativeToRank(PdqMatcher.knn(PdqCsv.read(work.resolve("hashes/query.csv")),
+        PdqCsv.read(work.resolve("hashes/reference.csv")), 6), 6, 50);
+    Predictions mean = ScoreFusion.fuse(List.of(trainedDeep, thumbnailDeep, pdqDeep), new double[] {1, 1, 1},
+        ScoreFusion.Rule.MEAN, 0);
+    Map<String, Float> meanOf = new java.util.HashMap<>();
+    for (int i = 0; i < mean.size(); i++) {
+      meanOf.put(mean.queryId(i) + " " + mean.referenceId(i), mean.score(i));
+    }
+    assertEquals(6 * 6, three.size());
+    double weight = GeometricVerification.Options.defaults().weight();
+    for (int i = 0; i < three.size(); i++) {
+      String pair = three.queryId(i) + " " + three.referenceId(i);
+      double gain = three.score(i) - meanOf.get(pair);
+      assertTrue(gain > -1e-5 && gain < weight + 1e-5, pair + " gained " + gain);
+    }
+    // Then each query's scores relative to its second best: the same pairs, the best alone above 0.
+    Predictions margin = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_THREE_MARGIN)
+        + ".csv"));
+    Predictions expectedMargin = Matcher.relativeToRank(three, 2, 10);
+    assertEquals(expectedMargin.size(), margin.size());
+    Map<String, Float> marginOf = new java.util.HashMap<>();
+    for (int i = 0; i < margin.size(); i++) {
+      marginOf.put(margin.queryId(i) + " " + margin.referenceId(i), margin.score(i));
+    }
+    for (int i = 0; i < expectedMargin.size(); i++) {
+      String pair = expectedMargin.queryId(i) + " " + expectedMargin.referenceId(i);
+      assertEquals(expectedMargin.score(i), marginOf.get(pair), 1e-6, pair);
     }
 
     // The baselines are systems of the report, computed from the same query and reference images.
