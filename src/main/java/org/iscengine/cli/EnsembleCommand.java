@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
@@ -22,7 +23,10 @@ import picocli.CommandLine.Option;
       "matching-track winner fused its models' score matrices. Rules: mean (weighted mean of the scores; a pair a",
       "system did not list counts as that system's lowest score for the query), max (highest weighted score),",
       "reciprocal_rank (sum of weight / (60 + rank among the query's pairs); for systems on different scales, it",
-      "orders each query's pairs, not the queries against each other)."
+      "orders each query's pairs, not the queries against each other). Then, optionally, the fused pairs verified",
+      "by local-feature geometry (--verify), each query's k best kept (--k) and scored relative to its R-th best",
+      "(--relative-to-rank, --keep). isc reproduce's three-way system is --verify Q,R --k 10 --relative-to-rank 2",
+      "--keep 10 over deep candidate lists (isc match --k 50 --relative-to-rank 10 --keep 50)."
     })
 final class EnsembleCommand extends IscCommand {
   @Option(names = "--predictions", required = true, split = ",", description = "Two or more predictions CSVs.")
@@ -38,6 +42,10 @@ final class EnsembleCommand extends IscCommand {
       description = "Best pairs kept, 0 for all (default: ${DEFAULT-VALUE}).")
   int maxResults;
 
+  @CommandLine.Mixin PerQueryOptions perQuery;
+
+  @CommandLine.Mixin VerifyOptions verify;
+
   @Option(names = "--out", required = true, description = "Fused predictions CSV.")
   Path out;
 
@@ -49,14 +57,19 @@ final class EnsembleCommand extends IscCommand {
       throw usage("--weights needs one weight per --predictions file: "
           + weights.size() + " for " + predictions.size());
     }
-    new OutputPaths().input("--predictions", predictions).output("--out", out).check();
+    perQuery.check();
+    GeometricVerification verification = verify.verification();
+    new OutputPaths().input("--predictions", predictions).input("--verify", verify.inputs()).output("--out", out)
+        .check();
     List<Predictions> systems = new ArrayList<>();
     for (Path p : predictions) {
       systems.add(PredictionsCsv.read(p));
     }
     double[] w = weights == null ? predictions.stream().mapToDouble(p -> 1).toArray()
         : weights.stream().mapToDouble(Double::doubleValue).toArray();
-    Predictions fused = ScoreFusion.fuse(systems, w, rule, maxResults);
+    Integer k = perQuery.k;
+    Predictions combined = verify.apply(verification, ScoreFusion.fuse(systems, w, rule, k != null ? 0 : maxResults));
+    Predictions fused = perQuery.relative(k != null ? Matcher.bestPerQuery(combined, k) : combined);
     PredictionsCsv.write(out, fused);
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("rule", rule.toString().toLowerCase(java.util.Locale.ROOT));

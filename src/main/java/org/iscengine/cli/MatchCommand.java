@@ -8,14 +8,14 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
-import org.iscengine.extract.ImageList;
+import org.iscengine.hash.PdqCsv;
+import org.iscengine.hash.PdqMatcher;
 import org.iscengine.kernels.Metric;
 import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
 import org.iscengine.match.PartMatching;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
-import org.iscengine.progress.ConsoleProgress;
 import org.iscengine.runtime.ComputeDevice;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -40,10 +40,13 @@ final class MatchCommand extends IscCommand {
   }
 
   static final class Separate {
-    @Option(names = "--queries", required = true, split = ",", description = "Query descriptor file(s).")
+    @Option(names = "--queries", required = true, split = ",",
+        description = "Query descriptor file(s), or one PDQ hash CSV (isc hash): hashes are matched by Hamming"
+            + " distance d, score 1 - d/256, with --k.")
     List<Path> queries;
 
-    @Option(names = "--references", required = true, split = ",", description = "Reference descriptor file(s).")
+    @Option(names = "--references", required = true, split = ",",
+        description = "Reference descriptor file(s), or one PDQ hash CSV.")
     List<Path> references;
   }
 
@@ -59,33 +62,14 @@ final class MatchCommand extends IscCommand {
       description = "Number of globally best pairs (default: ${DEFAULT-VALUE}).")
   int maxResults;
 
-  @Option(names = "--k", description = "Each query's k best references instead of the global best pairs.")
-  Integer k;
-
-  @Option(names = "--relative-to-rank", paramLabel = "R",
-      description = "With --k: score each query's pairs relative to its R-th best (score - score at rank R; ranks"
-          + " 1..R-1 kept), so that queries whose best references stand out from their other neighbours come first"
-          + " in the global ranking μAP scores.")
-  Integer relativeToRank;
+  @CommandLine.Mixin PerQueryOptions perQuery;
 
   @Option(names = "--parts",
       description = "The descriptors are of image parts (isc extract --parts): pairs of images are scored by their best"
           + " part-to-part match. Searches parts first (--k or --max-results count part pairs), then folds them.")
   boolean parts;
 
-  @Option(names = "--verify", paramLabel = "QUERY_IMAGES,REFERENCE_IMAGES", split = ",",
-      description = "Re-score every predicted pair by local-feature geometry (ORB, mutual matches, RANSAC similarity):"
-          + " pairs with enough inliers gain --verify-weight x min(1, inliers/40). Takes the two image folders (or"
-          + " lists) the descriptors were extracted from.")
-  List<Path> verify;
-
-  @Option(names = "--verify-weight", defaultValue = "0.5", description = "Largest score gain of a verified pair"
-      + " (default: ${DEFAULT-VALUE}).")
-  double verifyWeight;
-
-  @Option(names = "--verify-min-inliers", defaultValue = "12", description = "Inliers a pair needs to gain"
-      + " (default: ${DEFAULT-VALUE}).")
-  int verifyMinInliers;
+  @CommandLine.Mixin VerifyOptions verify;
 
   @Option(names = "--out", required = true, description = "Output CSV.")
   Path out;
@@ -99,45 +83,34 @@ final class MatchCommand extends IscCommand {
     new OutputPaths().input("--submission", inputs.submission)
         .input("--queries", inputs.separate == null ? null : inputs.separate.queries)
         .input("--references", inputs.separate == null ? null : inputs.separate.references)
-        .input("--verify", verify).output("--out", out).check();
+        .input("--verify", verify.inputs()).output("--out", out).check();
     Metric m = metric.metric;
-    if (relativeToRank != null && (k == null || relativeToRank < 2 || relativeToRank > k)) {
-      throw usage("--relative-to-rank needs --k, and a rank from 2"
-          + " to k; got " + relativeToRank + (k == null ? " without --k" : " with --k " + k));
+    perQuery.check();
+    Integer k = perQuery.k;
+    GeometricVerification verification = verify.verification();
+    boolean hashes = inputs.separate != null && hashFiles(inputs.separate.queries, inputs.separate.references);
+    if (hashes && (k == null || parts)) {
+      throw usage("PDQ hash files are matched with --k and without --parts");
     }
-    if (verify != null && verify.size() != 2) {
-      throw usage("--verify takes two folders or lists, query and"
-          + " reference images, separated by a comma; got " + verify.size());
-    }
-    GeometricVerification verification = null;
-    if (verify != null) {
-      GeometricVerification.Options d = GeometricVerification.Options.defaults();
-      try {
-        verification = new GeometricVerification(new GeometricVerification.Options(d.features(), d.side(), d.ratio(),
-            verifyMinInliers, Math.max(d.saturation(), verifyMinInliers), verifyWeight, d.reprojection()));
-      } catch (IllegalArgumentException e) {
-        throw usage(e.getMessage());
-      }
-    }
-    ComputeDevice where = device.select();
+    ComputeDevice where = hashes ? ComputeDevice.CPU : device.select();
     Predictions predictions;
     PartMatching.Cost cost;
-    try (Loaded loaded = load(where)) {
-      Matcher matcher = new Matcher(m);
-      predictions = k != null ? matcher.knn(loaded.queries, loaded.references, k)
-          : matcher.top(loaded.queries, loaded.references, maxResults);
-      cost = PartMatching.cost(loaded.queries.ids(), loaded.references.ids());
+    if (hashes) {
+      PdqCsv.Rows r = PdqCsv.read(inputs.separate.references.get(0));
+      predictions = PdqMatcher.knn(PdqCsv.read(inputs.separate.queries.get(0)), r, Math.min(k, r.size()));
+      cost = null;
+    } else {
+      try (Loaded loaded = load(where)) {
+        Matcher matcher = new Matcher(m);
+        predictions = k != null ? matcher.knn(loaded.queries, loaded.references, k)
+            : matcher.top(loaded.queries, loaded.references, maxResults);
+        cost = PartMatching.cost(loaded.queries.ids(), loaded.references.ids());
+      }
     }
     if (parts) {
       predictions = PartMatching.fold(predictions, 0);
     }
-    if (relativeToRank != null) {
-      predictions = Matcher.relativeToRank(predictions, relativeToRank);
-    }
-    if (verification != null) {
-      predictions = verification.rescore(predictions, ImageList.of(verify.get(0)).lookup(),
-          ImageList.of(verify.get(1)).lookup(), ConsoleProgress.factory("pair"));
-    }
+    predictions = verify.apply(verification, perQuery.relative(predictions));
     PredictionsCsv.write(out, predictions);
     PrintWriter stdout = out();
     int written = predictions.size();
@@ -154,6 +127,18 @@ final class MatchCommand extends IscCommand {
         : String.format(java.util.Locale.ROOT, " (parts per image: %.2f queries x %.2f references = %.1fx the search)",
             cost.queryParts(), cost.referenceParts(), cost.searchFactor())));
     return 0;
+  }
+
+  /** Whether the inputs are PDQ hash CSVs (one file each) rather than descriptor files; a mix is refused. */
+  private boolean hashFiles(List<Path> queries, List<Path> references) {
+    List<Path> all = new java.util.ArrayList<>(queries);
+    all.addAll(references);
+    long csv = all.stream().filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv"))
+        .count();
+    if (csv > 0 && (csv < all.size() || queries.size() != 1 || references.size() != 1)) {
+      throw usage("--queries and --references take descriptor files, or one PDQ hash CSV each; got " + all);
+    }
+    return csv > 0;
   }
 
   /** Queries and references on the device. */

@@ -147,8 +147,7 @@ public final class Reproduction {
    * relative to (0: raw scores), whether its pairs are re-scored by geometric verification,
    * whether it matches image parts (descriptors/MODEL-parts/), each query's nearest references
    * searched (10; more for a member of a fusion, which then keeps them all), and the systems it
-   * fuses (none: a
-   * system of its own).
+   * fuses or derives from (none: a system of its own).
    */
   record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified,
       boolean parts, int candidates, List<Variant> fused) {

@@ -15,6 +15,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.iscengine.descriptor.DescriptorFiles;
 import org.iscengine.descriptor.Descriptors;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
 import org.iscengine.testing.RandomTensors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,6 +111,34 @@ class DescriptorCommandsTest extends CommandTest {
     assertEquals(microAp("knn.csv"), microAp("fused.csv"), 1e-6);
     assertEquals(2, cli.run("ensemble", "--predictions", path("knn.csv") + "," + path("rel.csv"), "--weights", "1",
         "--out", path("bad.csv")));
+
+    // A deep candidate list keeps the pairs past the rank; fused per query, relative to the second best.
+    assertEquals(0, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "5",
+        "--relative-to-rank", "3", "--keep", "5", "--out", path("deep.csv")), cli::err);
+    Predictions deep = PredictionsCsv.read(dir.resolve("deep.csv"));
+    assertEquals(15 * 5, deep.size());
+    int[] ranks = deep.ranks();
+    for (int i = 0; i < deep.size(); i++) {
+      assertEquals(ranks[i] >= 3, deep.score(i) <= 0, "rank " + ranks[i] + " scores " + deep.score(i));
+    }
+    assertEquals(0, cli.run("ensemble", "--predictions", path("deep.csv") + "," + path("knn.csv"), "--k", "4",
+        "--relative-to-rank", "2", "--keep", "4", "--out", path("margin.csv")), cli::err);
+    Predictions margin = PredictionsCsv.read(dir.resolve("margin.csv"));
+    assertEquals(15 * 4, margin.size());
+    int[] marginRanks = margin.ranks();
+    for (int i = 0; i < margin.size(); i++) {
+      assertTrue(marginRanks[i] == 1 ? margin.score(i) >= 0 : margin.score(i) <= 0, "rank " + marginRanks[i]);
+    }
+    assertEquals(2, cli.run("match", "--queries", path("q.h5"), "--references", path("r.h5"), "--k", "5",
+        "--relative-to-rank", "3", "--keep", "1", "--out", path("bad.csv")));
+    assertTrue(cli.err().contains("--keep needs --relative-to-rank R and a count from R - 1 to k"), cli::err);
+    assertEquals(2, cli.run("ensemble", "--predictions", path("deep.csv") + "," + path("knn.csv"),
+        "--relative-to-rank", "2", "--out", path("bad.csv")));
+    assertTrue(cli.err().contains("--relative-to-rank needs --k"), cli::err);
+    assertEquals(2, cli.run("ensemble", "--predictions", path("deep.csv") + "," + path("knn.csv"), "--k", "3",
+        "--verify", path("images"), "--out", path("bad.csv")));
+    assertTrue(cli.err().contains("--verify takes two folders"), cli::err);
+    assertFalse(Files.exists(dir.resolve("bad.csv")));
   }
 
   @Test

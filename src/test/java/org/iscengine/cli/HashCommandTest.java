@@ -13,6 +13,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.hash.PdqCsv;
 import org.iscengine.hash.PdqHasher;
 import org.iscengine.image.Images;
+import org.iscengine.match.Predictions;
+import org.iscengine.match.PredictionsCsv;
 import org.iscengine.testing.RandomTensors;
 import org.iscengine.testing.TestImages;
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,22 @@ class HashCommandTest {
     assertEquals(0, cli.run("hash", "--images", images.toString(), "--out", out.toString()), cli.err());
     assertTrue(cli.out().contains("3 images hashed into"), cli.out());
     assertFalse(Files.exists(dir.resolve("out").resolve("hashes.csv.failures.txt")));
+
+    // isc match takes the hash files: each image's nearest is itself at distance 0, the rest 1 - d/256.
+    Path matches = dir.resolve("out").resolve("pdq.csv");
+    assertEquals(0, cli.run("match", "--queries", out.toString(), "--references", out.toString(), "--k", "2",
+        "--out", matches.toString()), cli.err());
+    Predictions p = PredictionsCsv.read(matches);
+    assertEquals(3 * 2, p.size());
+    for (int i = 0; i < p.size(); i++) {
+      int d = rows.hashes().get(rows.ids().indexOf(p.queryId(i))).distance(
+          rows.hashes().get(rows.ids().indexOf(p.referenceId(i))));
+      assertEquals(1f - d / 256f, p.score(i), 1e-6f, p.queryId(i) + " " + p.referenceId(i));
+      assertEquals(p.queryId(i).equals(p.referenceId(i)), d == 0, p.queryId(i) + " " + p.referenceId(i));
+    }
+    assertEquals(2, cli.run("match", "--queries", out.toString(), "--references", out.toString(), "--out",
+        matches.toString()));
+    assertTrue(cli.err().contains("PDQ hash files are matched with --k"), cli.err());
   }
 
   @Test
