@@ -7,7 +7,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Each query's k best pairs, optionally scored relative to its R-th best ({@code isc match}, {@code isc ensemble}; a picocli mixin). */
+/**
+ * Each query's k best pairs, optionally scored relative to its R-th best, as {@code isc match}
+ * and {@code isc ensemble} offer them (a picocli mixin).
+ */
 final class PerQueryOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec command;

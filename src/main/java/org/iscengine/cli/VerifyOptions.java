@@ -11,7 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Geometric verification of predicted pairs, as {@code isc match} and {@code isc ensemble} offer it (a picocli mixin). */
+/**
+ * Geometric verification of predicted pairs, as {@code isc match} and {@code isc ensemble} offer it
+ * (a picocli mixin).
+ */
 final class VerifyOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec command;
