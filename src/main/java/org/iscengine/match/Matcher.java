@@ -55,10 +55,11 @@ public final class Matcher {
 
   /**
    * Each query's pairs scored relative to its rank-th best pair: score − score at that rank, for
-   * ranks 1 .. rank − 1 (the rank-th and later are dropped; see the overload to keep them). μAP ranks the pairs of all queries
-   * together; this puts a query whose best references stand out from its other neighbours above
-   * one whose neighbours all look alike (images that resemble much of the collection, such as
-   * plain documents), whatever the raw similarity. Uses only the query's own neighbours.
+   * ranks 1 .. rank − 1 (the rank-th and later are dropped; see the overload to keep them). μAP
+   * ranks the pairs of all queries together; this puts a query whose best references stand out from
+   * its other neighbours above one whose neighbours all look alike (images that resemble much of
+   * the collection, such as plain documents), whatever the raw similarity. Uses only the query's
+   * own neighbours.
    *
    * @param knn per-query predictions, at least rank rows per query (as {@link #knn} gives)
    * @param rank the reference rank, from 2

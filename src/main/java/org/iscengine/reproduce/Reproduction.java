@@ -179,6 +179,15 @@ public final class Reproduction {
           List.copyOf(members));
     }
 
+    /**
+     * Pairs each query keeps when its scores are taken relative to the given rank: a member of a
+     * fusion (more candidates than the report's 10) keeps them all, a system of its own ranks 1 ..
+     * rank − 1.
+     */
+    int kept(int rank) {
+      return candidates > NEIGHBOURS ? candidates : rank - 1;
+    }
+
     /** Another system's pairs with each query's scores taken relative to its rank-th best. */
     static Variant relative(String name, Variant of, int rank) {
       return new Variant(name, "derived", PostProcessConfig.recipe("none"), rank, false, false, NEIGHBOURS,
@@ -295,8 +304,8 @@ public final class Reproduction {
     return List.of(List.of(UNTRAINED_NETWORK, PRETRAINED_NETWORK), List.of(PRETRAINED_NETWORK, TRAINED),
         List.of(TRAINED, TRAINED_NES), List.of(TRAINED_NES, TRAINED_NES + " + score normalization"),
         List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED),
-        List.of(TRAINED_NES_RELATIVE_VERIFIED, FUSED_WITH_THUMBNAIL), List.of(FUSED_WITH_THUMBNAIL, FUSED_THREE_VERIFIED),
-        List.of(FUSED_THREE_VERIFIED, FUSED_THREE_MARGIN),
+        List.of(TRAINED_NES_RELATIVE_VERIFIED, FUSED_WITH_THUMBNAIL),
+        List.of(FUSED_WITH_THUMBNAIL, FUSED_THREE_VERIFIED), List.of(FUSED_THREE_VERIFIED, FUSED_THREE_MARGIN),
         List.of(UNTRAINED_NETWORK, CLASS_TRAINED), List.of(CLASS_TRAINED, CLASS_TRAINED_NORMALIZED),
         List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS), List.of(CLASS_TRAINED_PARTS, CLASS_TRAINED_PARTS_NORMALIZED),
         List.of(CLASS_TRAINED_PARTS_NORMALIZED, ENSEMBLE), List.of(DESCRIPTOR_TRACK_NORMALIZED, ENSEMBLE));
@@ -524,8 +533,7 @@ public final class Reproduction {
     int k = Math.min(v.candidates(), nearest.referenceIds().size());
     if (v.relativeToRank() > 0 && k >= 2) {
       int rank = Math.min(v.relativeToRank(), k);
-      // A member of a fusion keeps its candidates past the rank; a system of its own, ranks 1 .. rank - 1.
-      nearest = Matcher.relativeToRank(nearest, rank, v.candidates() > NEIGHBOURS ? v.candidates() : rank - 1);
+      nearest = Matcher.relativeToRank(nearest, rank, v.kept(rank));
     }
     return v.verified() ? verified(nearest) : nearest;
   }
