@@ -6,10 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -29,9 +33,9 @@ import org.iscengine.runtime.Versions;
  * A small copy-detection benchmark in the DISC21 layout: reference_images/R000000.jpg ...,
  * query_images/Q00000.jpg ..., training_images/T000000.jpg ..., ground_truth.csv
  * ("query_id,reference_id", the reference empty for distractor queries) and query_edits.csv (the
- * edits that made each query, for evaluation per edit). References are
- * benchmark photos; copy queries are edited copies of some of them; distractor queries are edited
- * benchmark photos that are not references; training images come from the disjoint training pool
+ * edits that made each query, for evaluation per edit). References are benchmark photos; copy
+ * queries are edited copies of some of them; distractor queries are edited benchmark photos from
+ * source images that give no reference; training images come from the disjoint training pool
  * (which also gives the overlay backgrounds). preview.png shows some queries beside their
  * references. The benchmark pool is split by source photo into a test part (the standard
  * benchmark) and a validation part for tuning, which share no source image. Deterministic for a
@@ -152,13 +156,26 @@ public final class MiniDiscBuilder {
     }
     // The most photo-like units play the parts (documentation screenshots and diagrams come last);
     // which one plays which part is fixed by the seed.
-    int[] benchOrder = IntStream.range(0, bench.size()).boxed()
+    int[] photoLike = IntStream.range(0, bench.size()).boxed()
         .sorted(Comparator.comparingDouble(graphic::get))
-        .limit(needed)
         .mapToInt(Integer::intValue)
+        .toArray();
+    int[] distractorUnits = distractors(units, Arrays.copyOf(photoLike, needed), distractors);
+    Set<String> distractorSources = new HashSet<>();
+    for (int d : distractorUnits) {
+      distractorSources.add(units.get(d).source());
+    }
+    int[] referenceUnits = Arrays.stream(photoLike)
+        .filter(i -> !distractorSources.contains(units.get(i).source()))
+        .limit(options.references())
         .sorted()
         .toArray();
-    Rng.of(options.seed(), 1).shuffle(benchOrder);
+    if (referenceUnits.length < options.references()) {
+      throw new IllegalArgumentException("the " + options.split() + " split of the benchmark pool has "
+          + referenceUnits.length + " photos from source images that give no distractor query, but "
+          + options.references() + " references are asked for: ask for fewer, or collect with a smaller --bench-tile");
+    }
+    Rng.of(options.seed(), 1).shuffle(referenceUnits);
     int[] copied = Rng.of(options.seed(), 2).permutation(options.references());
     int[] queryOrder = Rng.of(options.seed(), 3).permutation(options.queries());
     int trainingCount = options.training() < 0 ? train.size() : Math.min(options.training(), train.size());
@@ -166,7 +183,7 @@ public final class MiniDiscBuilder {
 
     List<String> referenceSources = new ArrayList<>();
     for (int r = 0; r < options.references(); r++) {
-      referenceSources.add(name(bench.get(benchOrder[r])));
+      referenceSources.add(name(bench.get(referenceUnits[r])));
     }
     // Query q's source: a reference (q < copies in the drawing order) or a distractor photo.
     int[] querySource = new int[options.queries()];
@@ -176,10 +193,10 @@ public final class MiniDiscBuilder {
       int slot = queryOrder[q];
       if (slot < copies) {
         queryReference[q] = copied[slot];
-        querySource[q] = benchOrder[copied[slot]];
+        querySource[q] = referenceUnits[copied[slot]];
       } else {
         queryReference[q] = -1;
-        querySource[q] = benchOrder[options.references() + (slot - copies)];
+        querySource[q] = distractorUnits[slot - copies];
       }
       querySources.add(name(bench.get(querySource[q])));
     }
@@ -197,7 +214,7 @@ public final class MiniDiscBuilder {
     Path training = out.resolve("training_images");
     List<String> failures = new ArrayList<>();
     Parallel.run("references", options.references(), threads, progress,
-        r -> BuildFolder.copy(bench.get(benchOrder[r]), references.resolve(String.format("R%06d.jpg", r))))
+        r -> BuildFolder.copy(bench.get(referenceUnits[r]), references.resolve(String.format("R%06d.jpg", r))))
         .forEach(f -> failures.add("R" + f.index() + ": " + f.message()));
     Augmenter augmenter = Augmenter.preset(options.preset(), options.querySize(), resources);
     Map<String, List<String>> knownEdits = Files.exists(out.resolve(QUERY_EDITS)) ? readQueryEdits(out)
@@ -246,6 +263,43 @@ public final class MiniDiscBuilder {
     AtomicFile.write(out.resolve(QUERY_EDITS), tmp -> Files.write(tmp, editBytes));
     preview(out, queryReference);
     return new Result(out, manifest, failures);
+  }
+
+  /**
+   * The units that give the distractor queries: whole source images, drawn in an order fixed by
+   * the seed, none of whose units may then be a reference. Tiles of one image are often the
+   * panels of a before-and-after figure (an image beside its thresholded or annotated self), so a
+   * distractor cut from a reference's image would be a copy the ground truth calls none. Sources
+   * are taken whole while they fit; if that leaves the count short, the first one skipped for its
+   * size gives part of its units.
+   *
+   * @param candidates the units that may play a part, in any order
+   */
+  private int[] distractors(List<PhotoLibrary.Unit> units, int[] candidates, int count) {
+    Map<String, List<Integer>> bySource = new TreeMap<>();
+    for (int i : IntStream.of(candidates).sorted().toArray()) {
+      bySource.computeIfAbsent(units.get(i).source(), s -> new ArrayList<>()).add(i);
+    }
+    List<List<Integer>> sources = new ArrayList<>(bySource.values());
+    int[] order = Rng.of(options.seed(), 5).permutation(sources.size());
+    List<Integer> chosen = new ArrayList<>();
+    List<Integer> skipped = new ArrayList<>();
+    for (int s : order) {
+      List<Integer> source = sources.get(s);
+      if (chosen.size() + source.size() <= count) {
+        chosen.addAll(source);
+      } else {
+        skipped.add(s);
+      }
+    }
+    for (int s : skipped) {
+      if (chosen.size() == count) {
+        break;
+      }
+      List<Integer> source = sources.get(s);
+      chosen.addAll(source.subList(0, Math.min(source.size(), count - chosen.size())));
+    }
+    return chosen.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**

@@ -223,6 +223,55 @@ class MiniDiscBuilderTest {
   }
 
   @Test
+  void noDistractorQueryComesFromASourceImageThatGivesAReference(@TempDir Path dir) throws Exception {
+    PhotoLibrary tiled = SyntheticPhotos.tiledLibrary(dir.resolve("tiled"), 4, 24, 140, 270, 400, 530);
+    List<PhotoLibrary.Unit> test = tiled.units(PhotoLibrary.BENCH).stream()
+        .filter(u -> MiniDiscBuilder.split(u.source()).equals(MiniDiscBuilder.TEST))
+        .toList();
+    Map<String, String> sourceOf = new java.util.HashMap<>();
+    test.forEach(u -> sourceOf.put(u.file(), u.source()));
+    long multiTile = test.stream().map(PhotoLibrary.Unit::source).distinct()
+        .filter(s -> test.stream().filter(u -> u.source().equals(s)).count() > 1)
+        .count();
+    assertTrue(multiTile >= 5, multiTile + " source images give more than one tile");
+    int references = test.size() - 12;
+    for (long seed = 1; seed <= 4; seed++) {
+      var options = new MiniDiscBuilder.Options(references, 12, 0.5, 0, seed, "disc-query", 64);
+      MiniDiscBuilder.Manifest m = new MiniDiscBuilder(tiled, RESOURCES, options, 2, Progress.none())
+          .build(dir.resolve("disc-" + seed)).manifest();
+      Set<String> referenceSources = new HashSet<>();
+      m.references().forEach(f -> referenceSources.add(sourceOf.get(f)));
+      List<String> lines = Files.readAllLines(dir.resolve("disc-" + seed).resolve("ground_truth.csv"));
+      int distractors = 0;
+      for (int q = 0; q < 12; q++) {
+        if (lines.get(q + 1).endsWith(",")) {
+          distractors++;
+          String source = sourceOf.get(m.queries().get(q));
+          assertFalse(referenceSources.contains(source), "seed " + seed + ": distractor Q" + q + " is cut from "
+              + source + ", which gives a reference");
+        }
+      }
+      assertEquals(6, distractors);
+      assertEquals(references, new HashSet<>(m.references()).size(), "distinct references");
+    }
+  }
+
+  @Test
+  void whenNoWholeSourceImageIsLeftForTheDistractorsTheBuildSaysSo(@TempDir Path dir) {
+    // Every source gives two or more tiles: one distractor takes part of one, whose other tiles
+    // cannot be references, so every other unit is not enough references.
+    PhotoLibrary tiled = SyntheticPhotos.tiledLibrary(dir.resolve("tiled"), 4, 12, 270, 400, 530);
+    long test = tiled.units(PhotoLibrary.BENCH).stream()
+        .filter(u -> MiniDiscBuilder.split(u.source()).equals(MiniDiscBuilder.TEST))
+        .count();
+    var crowded = new MiniDiscBuilder.Options((int) test - 1, 2, 0.5, 0, 1, "disc-query", 64);
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> new MiniDiscBuilder(tiled, RESOURCES, crowded, 2, Progress.none()).build(dir.resolve("crowded")));
+    assertTrue(e.getMessage().contains("source images that give no distractor query"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("crowded/ground_truth.csv")), "nothing written");
+  }
+
+  @Test
   void askingForMorePhotosThanThePoolHoldsSaysHowMany() {
     int test = inSplit(MiniDiscBuilder.TEST).size();
     var tooMany = new MiniDiscBuilder.Options(test - 2, 10, 0.5, 5, 7, "disc-query", 96);

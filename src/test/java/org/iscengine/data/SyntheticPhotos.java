@@ -85,6 +85,27 @@ final class SyntheticPhotos {
         .toList();
   }
 
+  /**
+   * A library whose bench images are 140 high and the given widths in turn: 140 gives one
+   * 128-pixel tile, 270 two, 400 three and 530 four (or two, for the images the collection tiles
+   * at 1.5 times); each image's tiles are its own.
+   */
+  static PhotoLibrary tiledLibrary(Path work, int train, int bench, int... widths) {
+    List<PhotoCollector.Source> sources = new ArrayList<>();
+    sources.addAll(sources(PhotoLibrary.TRAIN, writeUnnumbered(work.resolve("train-src"), "t", 1, train, 180, 150)));
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < bench; i++) {
+      Path file = work.resolve("bench-src").resolve("b-" + letters(i) + ".png");
+      try (Mat image = distinct(5000 + i, widths[i % widths.length], 140)) {
+        Images.write(file, image, Images.DEFAULT_JPEG_QUALITY);
+      }
+      files.add(file);
+    }
+    sources.addAll(sources(PhotoLibrary.BENCH, files));
+    return new PhotoCollector(work.resolve("cache"), work.resolve("photos"), 128, 128, 2, Progress.none())
+        .build(sources, Map.of("train-src", "1", "bench-src", "1"), null);
+  }
+
   /** A library of train and bench generated images (no tiling: each smaller than two tiles). */
   static PhotoLibrary library(Path work, int train, int bench) {
     List<PhotoCollector.Source> sources = new ArrayList<>();
