@@ -160,7 +160,7 @@ public final class MiniDiscBuilder {
         .sorted(Comparator.comparingDouble(graphic::get))
         .mapToInt(Integer::intValue)
         .toArray();
-    int[] distractorUnits = distractors(units, Arrays.copyOf(photoLike, needed), distractors);
+    int[] distractorUnits = drawDistractors(units, Arrays.copyOf(photoLike, needed), distractors);
     Set<String> distractorSources = new HashSet<>();
     for (int d : distractorUnits) {
       distractorSources.add(units.get(d).source());
@@ -275,7 +275,7 @@ public final class MiniDiscBuilder {
    *
    * @param candidates the units that may play a part, in any order
    */
-  private int[] distractors(List<PhotoLibrary.Unit> units, int[] candidates, int count) {
+  private int[] drawDistractors(List<PhotoLibrary.Unit> units, int[] candidates, int count) {
     Map<String, List<Integer>> bySource = new TreeMap<>();
     for (int i : IntStream.of(candidates).sorted().toArray()) {
       bySource.computeIfAbsent(units.get(i).source(), s -> new ArrayList<>()).add(i);

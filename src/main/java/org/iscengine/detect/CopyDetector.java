@@ -182,7 +182,7 @@ public final class CopyDetector implements AutoCloseable {
     /**
      * The score from which {@link Matches#isCopy()} says copy (default 0.5). Calibrate it per
      * model: {@code isc reproduce} reports each system's score at 90 % precision
-     * ({@code thresholdAtP90}); for the mini recipe's MobileNetV2 model it was 0.587 on mini-DISC.
+     * ({@code thresholdAtP90}); for the mini recipe's MobileNetV2 model it was 0.505 on mini-DISC.
      */
     public Builder threshold(double value) {
       threshold = value;
