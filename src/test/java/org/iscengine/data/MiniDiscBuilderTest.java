@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.iscengine.augment.EmojiSet;
@@ -181,8 +182,19 @@ class MiniDiscBuilderTest {
 
   /** Benchmark units of one split. */
   private static List<PhotoLibrary.Unit> inSplit(String split) {
-    return library.units(PhotoLibrary.BENCH).stream().filter(u -> MiniDiscBuilder.split(u.source()).equals(split))
+    return inSplit(library, split);
+  }
+
+  private static List<PhotoLibrary.Unit> inSplit(PhotoLibrary photos, String split) {
+    return photos.units(PhotoLibrary.BENCH).stream().filter(u -> MiniDiscBuilder.split(u.source()).equals(split))
         .toList();
+  }
+
+  /** The source image of each benchmark unit, by file. */
+  private static Map<String, String> sourceOf(PhotoLibrary photos) {
+    Map<String, String> sourceOf = new java.util.HashMap<>();
+    photos.units(PhotoLibrary.BENCH).forEach(u -> sourceOf.put(u.file(), u.source()));
+    return sourceOf;
   }
 
   @Test
@@ -199,7 +211,7 @@ class MiniDiscBuilderTest {
     Set<String> validationSources = sources(v);
     Set<String> testSources = sources(t);
     assertEquals(Set.of(MiniDiscBuilder.VALIDATION), validationSources.stream().map(MiniDiscBuilder::split)
-        .collect(java.util.stream.Collectors.toSet()));
+        .collect(Collectors.toSet()));
     Set<String> shared = new HashSet<>(validationSources);
     shared.retainAll(testSources);
     assertEquals(Set.of(), shared, "source images in both splits");
@@ -209,8 +221,7 @@ class MiniDiscBuilderTest {
 
   /** The source images (not the units) behind a build's references and queries. */
   private static Set<String> sources(MiniDiscBuilder.Manifest m) {
-    Map<String, String> sourceOf = new java.util.HashMap<>();
-    library.units(PhotoLibrary.BENCH).forEach(u -> sourceOf.put(u.file(), u.source()));
+    Map<String, String> sourceOf = sourceOf(library);
     Set<String> sources = new HashSet<>();
     for (String file : m.references()) {
       sources.add(sourceOf.get(file));
@@ -225,14 +236,11 @@ class MiniDiscBuilderTest {
   @Test
   void noDistractorQueryComesFromASourceImageThatGivesAReference(@TempDir Path dir) throws Exception {
     PhotoLibrary tiled = SyntheticPhotos.tiledLibrary(dir.resolve("tiled"), 4, 24, 140, 270, 400, 530);
-    List<PhotoLibrary.Unit> test = tiled.units(PhotoLibrary.BENCH).stream()
-        .filter(u -> MiniDiscBuilder.split(u.source()).equals(MiniDiscBuilder.TEST))
-        .toList();
-    Map<String, String> sourceOf = new java.util.HashMap<>();
-    test.forEach(u -> sourceOf.put(u.file(), u.source()));
-    long multiTile = test.stream().map(PhotoLibrary.Unit::source).distinct()
-        .filter(s -> test.stream().filter(u -> u.source().equals(s)).count() > 1)
-        .count();
+    List<PhotoLibrary.Unit> test = inSplit(tiled, MiniDiscBuilder.TEST);
+    Map<String, String> sourceOf = sourceOf(tiled);
+    long multiTile = test.stream()
+        .collect(Collectors.groupingBy(PhotoLibrary.Unit::source, Collectors.counting()))
+        .values().stream().filter(n -> n > 1).count();
     assertTrue(multiTile >= 5, multiTile + " source images give more than one tile");
     int references = test.size() - 12;
     for (long seed = 1; seed <= 4; seed++) {
@@ -261,10 +269,8 @@ class MiniDiscBuilderTest {
     // Every source gives two or more tiles: one distractor takes part of one, whose other tiles
     // cannot be references, so every other unit is not enough references.
     PhotoLibrary tiled = SyntheticPhotos.tiledLibrary(dir.resolve("tiled"), 4, 12, 270, 400, 530);
-    long test = tiled.units(PhotoLibrary.BENCH).stream()
-        .filter(u -> MiniDiscBuilder.split(u.source()).equals(MiniDiscBuilder.TEST))
-        .count();
-    var crowded = new MiniDiscBuilder.Options((int) test - 1, 2, 0.5, 0, 1, "disc-query", 64);
+    int test = inSplit(tiled, MiniDiscBuilder.TEST).size();
+    var crowded = new MiniDiscBuilder.Options(test - 1, 2, 0.5, 0, 1, "disc-query", 64);
     var e = assertThrows(IllegalArgumentException.class,
         () -> new MiniDiscBuilder(tiled, RESOURCES, crowded, 2, Progress.none()).build(dir.resolve("crowded")));
     assertTrue(e.getMessage().contains("source images that give no distractor query"), e.getMessage());

@@ -91,8 +91,6 @@ final class SyntheticPhotos {
    * at 1.5 times); each image's tiles are its own.
    */
   static PhotoLibrary tiledLibrary(Path work, int train, int bench, int... widths) {
-    List<PhotoCollector.Source> sources = new ArrayList<>();
-    sources.addAll(sources(PhotoLibrary.TRAIN, writeUnnumbered(work.resolve("train-src"), "t", 1, train, 180, 150)));
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < bench; i++) {
       Path file = work.resolve("bench-src").resolve("b-" + letters(i) + ".png");
@@ -101,16 +99,19 @@ final class SyntheticPhotos {
       }
       files.add(file);
     }
-    sources.addAll(sources(PhotoLibrary.BENCH, files));
-    return new PhotoCollector(work.resolve("cache"), work.resolve("photos"), 128, 128, 2, Progress.none())
-        .build(sources, Map.of("train-src", "1", "bench-src", "1"), null);
+    return collect(work, train, files);
   }
 
   /** A library of train and bench generated images (no tiling: each smaller than two tiles). */
   static PhotoLibrary library(Path work, int train, int bench) {
+    return collect(work, train, writeUnnumbered(work.resolve("bench-src"), "b", 2, bench, 170, 140));
+  }
+
+  /** The library of train generated training images and the given bench images, 128-pixel tiles. */
+  private static PhotoLibrary collect(Path work, int train, List<Path> bench) {
     List<PhotoCollector.Source> sources = new ArrayList<>();
     sources.addAll(sources(PhotoLibrary.TRAIN, writeUnnumbered(work.resolve("train-src"), "t", 1, train, 180, 150)));
-    sources.addAll(sources(PhotoLibrary.BENCH, writeUnnumbered(work.resolve("bench-src"), "b", 2, bench, 170, 140)));
+    sources.addAll(sources(PhotoLibrary.BENCH, bench));
     return new PhotoCollector(work.resolve("cache"), work.resolve("photos"), 128, 128, 2, Progress.none())
         .build(sources, Map.of("train-src", "1", "bench-src", "1"), null);
   }
