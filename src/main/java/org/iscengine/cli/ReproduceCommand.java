@@ -9,6 +9,7 @@ import java.util.Map;
 import org.iscengine.augment.Resources;
 import org.iscengine.data.InstanceBenchBuilder;
 import org.iscengine.data.MiniDiscBuilder;
+import org.iscengine.data.OtherBuildException;
 import org.iscengine.data.PhotoCollector;
 import org.iscengine.data.PhotoLibrary;
 import org.iscengine.io.IscCache;
@@ -104,11 +105,10 @@ final class ReproduceCommand extends IscCommand {
       }
     }
     PhotoLibrary library = data == null ? photos() : null;
-    if (library != null && (!Files.exists(benchmark.resolve("ground_truth.csv"))
-        || !Files.exists(benchmark.resolve(MiniDiscBuilder.QUERY_EDITS)))) {
-      new MiniDiscBuilder(library, MiniDiscCommand.resources(library),
+    if (library != null) {
+      buildOrCheck(benchmark, workDir, () -> new MiniDiscBuilder(library, MiniDiscCommand.resources(library),
           new MiniDiscBuilder.Options(2000, 500, 0.5, -1, 0, "disc-query", 320, MiniDiscBuilder.TEST), workers.count(),
-          ConsoleProgress.factory("img")).build(benchmark);
+          ConsoleProgress.factory("img")).build(benchmark));
     }
     Recipe named = classTrack ? null
         : Recipe.named(recipe != null ? recipe : preset == Choices.Benchmark.MINI ? "mini" : "lyakaap");
@@ -152,9 +152,10 @@ final class ReproduceCommand extends IscCommand {
       throw new IllegalArgumentException(data + " has no " + InstanceBenchBuilder.GROUND_TRUTH + " (isc data"
           + " instances makes an instance benchmark)");
     }
-    if (data == null && !Files.exists(benchmark.resolve(InstanceBenchBuilder.GROUND_TRUTH))) {
-      new InstanceBenchBuilder(photos(), new InstanceBenchBuilder.Options(70, 6, 500, 0),
-          ConsoleProgress.factory("img")).build(benchmark);
+    if (data == null) {
+      PhotoLibrary library = photos();
+      buildOrCheck(benchmark, workDir, () -> new InstanceBenchBuilder(library,
+          new InstanceBenchBuilder.Options(70, 6, 500, 0), ConsoleProgress.factory("img")).build(benchmark));
     }
     InsClrRecipe named = InsClrRecipe.named(recipe != null ? recipe : "insclr-mini");
     if (seed != null) {
@@ -170,6 +171,23 @@ final class ReproduceCommand extends IscCommand {
         100 * m.get(Protocol.HARD).meanAveragePrecision()));
     out.printf("report: %s%n", outcome.report());
     return 0;
+  }
+
+  /**
+   * Builds the benchmark a reproduction runs on, or, when it is there, checks that it is the one
+   * this engine builds (and finishes it if a build was stopped). Every step a reproduction keeps in
+   * its folders was measured on that benchmark, so one built otherwise means deleting them all.
+   */
+  static void buildOrCheck(Path benchmark, Path workDir, Runnable build) {
+    try {
+      build.run();
+    } catch (OtherBuildException stale) {  // its own advice, to delete the benchmark alone, would keep stale steps
+      Path reproduction = benchmark.getParent();
+      String folders = reproduction.equals(workDir) ? reproduction.toString() : reproduction + " and " + workDir;
+      throw new IllegalArgumentException(benchmark + " was built with other settings or by an earlier version of the"
+          + " engine, and the steps kept beside it were measured on it: delete " + folders + ", or give --work"
+          + " another folder");
+    }
   }
 
   /** The photo library (collected from Debian packages on first use). */

@@ -29,7 +29,7 @@ final class BuildFolder {
       if (Files.isRegularFile(file)) {
         byte[] existing = Files.readAllBytes(file);
         if (!Arrays.equals(existing, wanted)) {
-          throw new IllegalArgumentException(out + " holds a build with other settings or sources (its manifest.json"
+          throw new OtherBuildException(out + " holds a build with other settings or sources (its manifest.json"
               + " differs): use another folder, or delete this one");
         }
         removeTemporaries(out);

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -29,7 +31,8 @@ import org.iscengine.runtime.Versions;
  * regions under crop, scale and perspective change. A view showing at least half of the query's
  * region nearly square-on is easy, one showing half under a strong perspective or a quarter to a
  * half of it is hard, one showing less is junk (ignored by every protocol, as the dataset's
- * unclear views are). Views of photos that are no instance are distractors. Files:
+ * unclear views are). Views of photos that are no instance are distractors. Each instance comes
+ * from a source image of its own, and no distractor from an instance's source image. Files:
  * {@code queries/q0000.jpg}, {@code images/i00000.jpg} (shuffled), {@code gnd_instances.json}
  * (imlist, qimlist, gnd: easy, hard, junk per query), {@code preview.png}. Deterministic for a
  * seed; resumable.
@@ -78,21 +81,9 @@ public final class InstanceBenchBuilder {
   }
 
   public Result build(Path out) {
-    List<PhotoLibrary.Unit> bench = library.units(PhotoLibrary.BENCH);
-    int needed = options.instances() + Math.min(options.distractors(), 1);
-    if (bench.size() < needed) {
-      throw new IllegalArgumentException("the photo library has " + bench.size() + " benchmark photos; "
-          + options.instances() + " instances" + (options.distractors() > 0 ? " and distractors" : "") + " need "
-          + needed);
-    }
     Rng rng = new Rng(options.seed());
-    int[] order = rng.permutation(bench.size());
-    List<PhotoLibrary.Unit> used = new ArrayList<>();
-    for (int i = 0; i < bench.size() && used.size() < Math.min(bench.size(), options.instances()
-        + Math.max(1, options.distractors())); i++) {
-      used.add(bench.get(order[i]));
-    }
-    BuildFolder.claim(out, new Manifest("instances-1", Versions.engine(), options,
+    List<PhotoLibrary.Unit> used = draw(rng);
+    BuildFolder.claim(out, new Manifest("instances-2", Versions.engine(), options,
         used.stream().map(PhotoLibrary.Unit::file).toList()));
 
     List<int[]> queryRegions = new ArrayList<>();
@@ -151,6 +142,41 @@ public final class InstanceBenchBuilder {
     writeGroundTruth(gnd, images, queries, lists);
     preview(out, queries, images, lists);
     return new Result(gnd, queries.size(), images.size(), counts[0], counts[1], counts[2]);
+  }
+
+  /**
+   * The photos used: first the instances', then the distractor photos, drawn in one order fixed by
+   * the seed (so each package takes its share of the pool). Each instance comes from a source image
+   * of its own, and the distractors from the source images that give no instance: tiles of one
+   * source image are often the panels of one figure (an image beside its thresholded or annotated
+   * self), so a distractor or another instance cut from an instance's image could show that
+   * instance unlabelled.
+   */
+  private List<PhotoLibrary.Unit> draw(Rng rng) {
+    List<PhotoLibrary.Unit> bench = library.units(PhotoLibrary.BENCH);
+    int[] order = rng.permutation(bench.size());
+    List<PhotoLibrary.Unit> used = new ArrayList<>();
+    Set<String> instanceSources = new HashSet<>();
+    for (int i = 0; i < order.length && used.size() < options.instances(); i++) {
+      PhotoLibrary.Unit u = bench.get(order[i]);
+      if (instanceSources.add(u.source())) {
+        used.add(u);
+      }
+    }
+    for (int i = 0; i < order.length && used.size() < options.instances() + options.distractors(); i++) {
+      PhotoLibrary.Unit u = bench.get(order[i]);
+      if (!instanceSources.contains(u.source())) {
+        used.add(u);
+      }
+    }
+    if (used.size() < options.instances() || options.distractors() > 0 && used.size() == options.instances()) {
+      long sources = bench.stream().map(PhotoLibrary.Unit::source).distinct().count();
+      throw new IllegalArgumentException("the photo library's benchmark photos come from " + sources
+          + " source images; " + options.instances() + " instances, each from a source image of its own"
+          + (options.distractors() > 0 ? ", and distractors from other source images, need "
+              + (options.instances() + 1) : " need " + options.instances()));
+    }
+    return used;
   }
 
   /** A view of this kind of the query's photo: drawn again until its coverage of the query region fits the kind. */

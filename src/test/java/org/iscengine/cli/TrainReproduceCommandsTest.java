@@ -2,10 +2,12 @@ package org.iscengine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.iscengine.data.OtherBuildException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,5 +52,27 @@ class TrainReproduceCommandsTest {
     assertNotEquals(0, cli.run("train", "--recipe", "tiny", "--images", images.toString(), "--out",
         dir.resolve("run").toString()));
     assertTrue(cli.err().contains("no images"), cli.err());
+  }
+
+  @Test
+  void aBenchmarkBuiltOtherwiseNamesEveryFolderMeasuredOnIt() {
+    Path mini = dir.resolve("reproduce-mini");
+    Runnable stale = () -> {
+      throw new OtherBuildException("its manifest.json differs");
+    };
+    var own = assertThrows(IllegalArgumentException.class,
+        () -> ReproduceCommand.buildOrCheck(mini.resolve("mini-disc"), mini, stale));
+    assertTrue(own.getMessage().contains("delete " + mini + ", or give --work"), own.getMessage());
+    // The matching track runs on the descriptor track's benchmark: both runs were measured on it.
+    Path d2lv = dir.resolve("reproduce-d2lv-mini");
+    var shared = assertThrows(IllegalArgumentException.class,
+        () -> ReproduceCommand.buildOrCheck(mini.resolve("mini-disc"), d2lv, stale));
+    assertTrue(shared.getMessage().contains("delete " + mini + " and " + d2lv), shared.getMessage());
+    // Any other refusal is passed on as it is.
+    var other = assertThrows(IllegalArgumentException.class, () -> ReproduceCommand.buildOrCheck(
+        mini.resolve("mini-disc"), mini, () -> {
+          throw new IllegalArgumentException("too few photos");
+        }));
+    assertEquals("too few photos", other.getMessage());
   }
 }

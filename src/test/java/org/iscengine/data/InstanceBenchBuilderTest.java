@@ -2,9 +2,11 @@ package org.iscengine.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,10 +100,39 @@ class InstanceBenchBuilderTest {
         assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(b.resolve(a.relativize(f))), f.toString());
       }
     }
-    assertThrows(IllegalArgumentException.class, () -> build(a, new InstanceBenchBuilder.Options(5, 6, 10, 4)));
+    assertThrows(OtherBuildException.class, () -> build(a, new InstanceBenchBuilder.Options(5, 6, 10, 4)));
     assertThrows(IllegalArgumentException.class, () -> new InstanceBenchBuilder.Options(5, 2, 0, 0));
     assertThrows(IllegalArgumentException.class, () -> build(work.resolve("c"),
         new InstanceBenchBuilder.Options(40, 6, 0, 0)), "more instances than photos");
+  }
+
+  @Test
+  void everyInstanceHasASourceImageOfItsOwnThatGivesNoDistractor(@TempDir Path dir) throws Exception {
+    // Tiles of one source image are often the panels of one figure (an image beside its edited
+    // self): a distractor or another instance cut from an instance's image may show that instance.
+    PhotoLibrary tiled = SyntheticPhotos.tiledLibrary(dir.resolve("tiled"), 2, 16, 140, 270, 400, 530);
+    Map<String, String> sourceOf = SyntheticPhotos.sourceOf(tiled);
+    for (long seed = 1; seed <= 4; seed++) {
+      Path out = dir.resolve("bench-" + seed);
+      new InstanceBenchBuilder(tiled, new InstanceBenchBuilder.Options(6, 3, 20, seed), Progress.none()).build(out);
+      List<String> used = new ArrayList<>();
+      new ObjectMapper().readTree(out.resolve("manifest.json").toFile()).get("sources")
+          .forEach(f -> used.add(f.asText()));
+      Set<String> instanceSources = new HashSet<>();
+      used.subList(0, 6).forEach(f -> instanceSources.add(sourceOf.get(f)));
+      assertEquals(6, instanceSources.size(), "seed " + seed + ": two instances share a source image: " + used);
+      for (String distractor : used.subList(6, used.size())) {
+        assertFalse(instanceSources.contains(sourceOf.get(distractor)), "seed " + seed + ": distractor " + distractor
+            + " is cut from " + sourceOf.get(distractor) + ", which gives an instance");
+      }
+      assertEquals(used.size(), new HashSet<>(used).size(), "distinct photos");
+      assertEquals(6 * 3 + 20, RevisitedGroundTruth.read(out.resolve(InstanceBenchBuilder.GROUND_TRUTH)).images().size());
+    }
+    int sources = new HashSet<>(sourceOf.values()).size();
+    var e = assertThrows(IllegalArgumentException.class, () -> new InstanceBenchBuilder(tiled,
+        new InstanceBenchBuilder.Options(sources, 3, 5, 1), Progress.none()).build(dir.resolve("crowded")));
+    assertTrue(e.getMessage().contains(sources + " source images"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("crowded")), "nothing written");
   }
 
   @Test

@@ -175,7 +175,7 @@ class MiniDiscBuilderTest {
     build(out, OPTIONS, 2);
     Map<String, byte[]> before = files(out);
     var changed = new MiniDiscBuilder.Options(12, 10, 0.6, 5, 7, "moderate", 96);
-    var e = assertThrows(IllegalArgumentException.class, () -> build(out, changed, 2));
+    var e = assertThrows(OtherBuildException.class, () -> build(out, changed, 2));
     assertTrue(e.getMessage().contains("manifest.json differs"), e.getMessage());
     assertSameFiles(before, files(out));
   }
@@ -188,13 +188,6 @@ class MiniDiscBuilderTest {
   private static List<PhotoLibrary.Unit> inSplit(PhotoLibrary photos, String split) {
     return photos.units(PhotoLibrary.BENCH).stream().filter(u -> MiniDiscBuilder.split(u.source()).equals(split))
         .toList();
-  }
-
-  /** The source image of each benchmark unit, by file. */
-  private static Map<String, String> sourceOf(PhotoLibrary photos) {
-    Map<String, String> sourceOf = new java.util.HashMap<>();
-    photos.units(PhotoLibrary.BENCH).forEach(u -> sourceOf.put(u.file(), u.source()));
-    return sourceOf;
   }
 
   @Test
@@ -221,7 +214,7 @@ class MiniDiscBuilderTest {
 
   /** The source images (not the units) behind a build's references and queries. */
   private static Set<String> sources(MiniDiscBuilder.Manifest m) {
-    Map<String, String> sourceOf = sourceOf(library);
+    Map<String, String> sourceOf = SyntheticPhotos.sourceOf(library);
     Set<String> sources = new HashSet<>();
     for (String file : m.references()) {
       sources.add(sourceOf.get(file));
@@ -237,7 +230,7 @@ class MiniDiscBuilderTest {
   void noDistractorQueryComesFromASourceImageThatGivesAReference(@TempDir Path dir) throws Exception {
     PhotoLibrary tiled = SyntheticPhotos.tiledLibrary(dir.resolve("tiled"), 4, 24, 140, 270, 400, 530);
     List<PhotoLibrary.Unit> test = inSplit(tiled, MiniDiscBuilder.TEST);
-    Map<String, String> sourceOf = sourceOf(tiled);
+    Map<String, String> sourceOf = SyntheticPhotos.sourceOf(tiled);
     long multiTile = test.stream()
         .collect(Collectors.groupingBy(PhotoLibrary.Unit::source, Collectors.counting()))
         .values().stream().filter(n -> n > 1).count();

@@ -2,6 +2,7 @@ package org.iscengine.data;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -105,6 +106,13 @@ final class SyntheticPhotos {
   /** A library of train and bench generated images (no tiling: each smaller than two tiles). */
   static PhotoLibrary library(Path work, int train, int bench) {
     return collect(work, train, writeUnnumbered(work.resolve("bench-src"), "b", 2, bench, 170, 140));
+  }
+
+  /** The source image of each benchmark unit, by file. */
+  static Map<String, String> sourceOf(PhotoLibrary photos) {
+    Map<String, String> sourceOf = new HashMap<>();
+    photos.units(PhotoLibrary.BENCH).forEach(u -> sourceOf.put(u.file(), u.source()));
+    return sourceOf;
   }
 
   /** The library of train generated training images and the given bench images, 128-pixel tiles. */
