@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  * network and trained + DBA/NES with each query's scores taken relative to its 10th neighbour
  * ({@link Matcher#relativeToRank}, a matching-track calibration), the latter also re-scored by
  * local-feature geometry ({@link GeometricVerification}), and that last system fused (mean of
- * scores) with the thumbnail baseline taken relative to rank 10; with a pretrained start, the pretrained
- * network before training; and, as baselines without
+ * scores) with the thumbnail baseline taken relative to rank 10; the fusions over deep candidate
+ * lists ({@link #FUSED_THREE_MARGIN}, {@link #FUSED_FOUR_MARGIN}); with a pretrained start, the
+ * pretrained network before training; and, as baselines without
  * learning, PDQ hashes (each query's 10 nearest references by Hamming distance, scored 1 -
  * distance / 256, {@link PdqMatcher}) and 16 x 16 grey thumbnails ({@link Thumbnail}, 10 nearest
  * by inner product), computed from the same query and reference images. Every step keeps its
@@ -119,6 +120,14 @@ public final class Reproduction {
    * query's other candidates, a look-alike seldom does (chosen on the validation split).
    */
   static final String FUSED_THREE_MARGIN = FUSED_THREE_VERIFIED + ", relative to rank 2";
+  /**
+   * The three-way fusion with a fourth member: each query described as parts (turned, centre
+   * crops, proposed regions) against the whole references, each pair scored by its best part, so
+   * that a small picture pasted into a query is found too (chosen on the validation split).
+   */
+  private static final String FUSED_FOUR_VERIFIED = "trained + DBA/NES, thumbnail, PDQ and the trained network's"
+      + " query parts, 50 nearest by each, relative to rank 10, fused, geometric verification";
+  static final String FUSED_FOUR_MARGIN = FUSED_FOUR_VERIFIED + ", relative to rank 2";
   /** Each query's nearest references by each system of {@link #FUSED_THREE_VERIFIED}. */
   private static final int CANDIDATES = 50;
 
@@ -171,6 +180,12 @@ public final class Reproduction {
     static Variant candidates(String model, PostProcessConfig postProcess, int candidates) {
       return new Variant(model + ", " + candidates + " nearest, relative to rank " + NEIGHBOURS, model, postProcess,
           NEIGHBOURS, false, false, candidates, List.of());
+    }
+
+    /** {@link #candidates} by the best part of each query (the parts descriptors of the model). */
+    static Variant partCandidates(String model, PostProcessConfig postProcess, int candidates) {
+      return new Variant(model + " parts, " + candidates + " nearest, relative to rank " + NEIGHBOURS, model,
+          postProcess, NEIGHBOURS, false, true, candidates, List.of());
     }
 
     /** The members' scores averaged pair by pair, then (verified) re-scored by geometric verification. */
@@ -260,8 +275,12 @@ public final class Reproduction {
         nes.dbaAlpha(), nes.nesK(), nes.nesBeta(), nes.nesIterations(), ScoreNormalization.sscd().toString());
     Variant verified = new Variant(TRAINED_NES_RELATIVE_VERIFIED, "trained", nes, NEIGHBOURS, true);
     Variant thumbnailRelative = new Variant(THUMBNAIL_RELATIVE, THUMBNAIL, none, NEIGHBOURS);
-    Variant threeVerified = Variant.fusion(FUSED_THREE_VERIFIED, List.of(Variant.candidates("trained", nes, CANDIDATES),
-        Variant.candidates(THUMBNAIL, none, CANDIDATES), Variant.candidates(PDQ, none, CANDIDATES)), true);
+    List<Variant> threeMembers = List.of(Variant.candidates("trained", nes, CANDIDATES),
+        Variant.candidates(THUMBNAIL, none, CANDIDATES), Variant.candidates(PDQ, none, CANDIDATES));
+    Variant threeVerified = Variant.fusion(FUSED_THREE_VERIFIED, threeMembers, true);
+    List<Variant> fourMembers = new java.util.ArrayList<>(threeMembers);
+    fourMembers.add(Variant.partCandidates("trained", none, CANDIDATES));
+    Variant fourVerified = Variant.fusion(FUSED_FOUR_VERIFIED, fourMembers, true);
     List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant(UNTRAINED_NETWORK, "untrained", none)));
     if (pretrained) {
       variants.add(new Variant(PRETRAINED_NETWORK, PRETRAINED, none));
@@ -273,7 +292,8 @@ public final class Reproduction {
         new Variant(TRAINED_NES_RELATIVE, "trained", nes, NEIGHBOURS),
         verified, new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none),
         thumbnailRelative, Variant.fusion(FUSED_WITH_THUMBNAIL, List.of(verified, thumbnailRelative), false),
-        threeVerified, Variant.relative(FUSED_THREE_MARGIN, threeVerified, 2)));
+        threeVerified, Variant.relative(FUSED_THREE_MARGIN, threeVerified, 2),
+        Variant.relative(FUSED_FOUR_MARGIN, fourVerified, 2)));
     return variants;
   }
 
@@ -306,6 +326,7 @@ public final class Reproduction {
         List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED),
         List.of(TRAINED_NES_RELATIVE_VERIFIED, FUSED_WITH_THUMBNAIL),
         List.of(FUSED_WITH_THUMBNAIL, FUSED_THREE_VERIFIED), List.of(FUSED_THREE_VERIFIED, FUSED_THREE_MARGIN),
+        List.of(FUSED_THREE_MARGIN, FUSED_FOUR_MARGIN),
         List.of(UNTRAINED_NETWORK, CLASS_TRAINED), List.of(CLASS_TRAINED, CLASS_TRAINED_NORMALIZED),
         List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS), List.of(CLASS_TRAINED_PARTS, CLASS_TRAINED_PARTS_NORMALIZED),
         List.of(CLASS_TRAINED_PARTS_NORMALIZED, ENSEMBLE), List.of(DESCRIPTOR_TRACK_NORMALIZED, ENSEMBLE));
@@ -340,16 +361,16 @@ public final class Reproduction {
     }
     for (var m : models.entrySet()) {
       timed("extract " + m.getKey(), () -> {
-        extract(m.getKey(), m.getValue(), ImageParts.Scheme.NONE);
+        extract(m.getKey(), m.getValue(), ImageParts.Scheme.NONE, ImageParts.Scheme.NONE);
         return null;
       });
     }
-    if (classRecipe != null) {
-      timed(EXTRACT_PARTS, () -> {
-        extract("trained", trained, ImageParts.Scheme.QUERY);
-        return null;
-      });
-    }
+    // The matching track cuts both sides; the descriptor track's four-way fusion only the queries.
+    timed(EXTRACT_PARTS, () -> {
+      extract("trained", trained, ImageParts.Scheme.QUERY, classRecipe != null ? ImageParts.Scheme.REFERENCE
+          : ImageParts.Scheme.NONE);
+      return null;
+    });
     timed("PDQ hashes", () -> {
       hashes();
       return null;
@@ -434,12 +455,12 @@ public final class Reproduction {
   }
 
   /**
-   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries' and the
-   * references' parts (their own schemes) in descriptors/NAME-parts/, the training images staying
-   * whole (score normalization compares each part with them).
+   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries and the
+   * references cut by the given schemes (NONE: whole) in descriptors/NAME-parts/, the training
+   * images staying whole (score normalization compares each part with them).
    */
-  private void extract(String name, Path modelFile, ImageParts.Scheme parts) {
-    boolean cut = parts != ImageParts.Scheme.NONE;
+  private void extract(String name, Path modelFile, ImageParts.Scheme queries, ImageParts.Scheme references) {
+    boolean cut = queries != ImageParts.Scheme.NONE;
     Path dir = work.resolve("descriptors").resolve(cut ? name + PARTS_SUFFIX : name);
     List<String> splits = cut ? List.of("query", "reference") : List.of("query", "reference", "training");
     if (splits.stream().allMatch(split -> Files.exists(dir.resolve(split + ".h5")))) {
@@ -453,8 +474,8 @@ public final class Reproduction {
           continue;
         }
         Files.createDirectories(dir);
-        ImageParts.Scheme scheme = !cut ? ImageParts.Scheme.NONE
-            : split.equals("query") ? ImageParts.Scheme.QUERY : ImageParts.Scheme.REFERENCE;
+        ImageParts.Scheme scheme = split.equals("query") ? queries : split.equals("reference") ? references
+            : ImageParts.Scheme.NONE;
         ExtractOptions options = new ExtractOptions(32, workers, org.iscengine.describe.Preprocess.Resize.SQUARE,
             new double[] {1.0}, false, 8192, scheme);
         new Extractor(model, name, options, device, ScalarType.Float, progress)
@@ -571,7 +592,7 @@ public final class Reproduction {
   /**
    * Post-processed descriptors, each query's nearest references by inner product; with parts,
    * each query part's nearest reference parts, folded into image pairs (best part pair) of which
-   * each query keeps its 10 best.
+   * each query keeps as many as the variant's candidates.
    */
   private Predictions descriptorPredictions(Variant v) {
     Path whole = work.resolve("descriptors").resolve(v.model());
@@ -584,7 +605,7 @@ public final class Reproduction {
       long t0 = System.nanoTime();
       Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
       if (v.parts()) {
-        predictions = Matcher.bestPerQuery(PartMatching.fold(predictions, 0), NEIGHBOURS);
+        predictions = Matcher.bestPerQuery(PartMatching.fold(predictions, 0), v.candidates());
       }
       searchSeconds.put(v.name(), (System.nanoTime() - t0) / 1e9);
       return predictions;

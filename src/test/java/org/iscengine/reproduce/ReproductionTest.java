@@ -27,6 +27,7 @@ import org.iscengine.image.Images;
 import org.iscengine.kernels.Metric;
 import org.iscengine.match.GeometricVerification;
 import org.iscengine.match.Matcher;
+import org.iscengine.match.PartMatching;
 import org.iscengine.match.Predictions;
 import org.iscengine.match.PredictionsCsv;
 import org.iscengine.match.ScoreFusion;
@@ -172,6 +173,46 @@ class ReproductionTest {
     for (int i = 0; i < expectedMargin.size(); i++) {
       String pair = expectedMargin.queryId(i) + " " + expectedMargin.referenceId(i);
       assertEquals(expectedMargin.score(i), marginOf.get(pair), 1e-6, pair);
+    }
+
+    // The four-way system: the three members and each query's best part against the whole references
+    // (query parts described, the references whole), the same pairs verified with the same gains
+    // as in the three-way system, then relative to the second best.
+    Predictions partsDeep;
+    try (Descriptors qp = DescriptorFiles.read(work.resolve("descriptors/trained-parts/query.h5"));
+        Descriptors r = DescriptorFiles.read(work.resolve("descriptors/trained-parts/reference.h5"))) {
+      assertTrue(qp.size() > 6 * 4, "queries described as parts: " + qp.size());
+      assertEquals(List.of("R000000", "R000001", "R000002", "R000003", "R000004", "R000005"), r.ids());
+      partsDeep = Matcher.relativeToRank(Matcher.bestPerQuery(PartMatching.fold(
+          new Matcher(Metric.INNER_PRODUCT).knn(qp, r, 6), 0), 50), 6, 50);
+    }
+    Map<String, Float> gainOf = new java.util.HashMap<>();
+    for (int i = 0; i < three.size(); i++) {
+      String pair = three.queryId(i) + " " + three.referenceId(i);
+      gainOf.put(pair, three.score(i) - meanOf.get(pair));
+    }
+    Predictions mean4 = ScoreFusion.fuse(List.of(trainedDeep, thumbnailDeep, pdqDeep, partsDeep),
+        new double[] {1, 1, 1, 1}, ScoreFusion.Rule.MEAN, 0);
+    float[] verified4 = new float[mean4.size()];
+    int[] q4 = new int[mean4.size()];
+    int[] r4 = new int[mean4.size()];
+    for (int i = 0; i < mean4.size(); i++) {
+      verified4[i] = mean4.score(i) + gainOf.get(mean4.queryId(i) + " " + mean4.referenceId(i));
+      q4[i] = mean4.queryIndex(i);
+      r4[i] = mean4.referenceIndex(i);
+    }
+    Predictions expectedFour = Matcher.relativeToRank(Matcher.bestPerQuery(new Predictions(mean4.queryIds(),
+        mean4.referenceIds(), q4, r4, verified4), 10), 2, 10);
+    Predictions four = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_FOUR_MARGIN)
+        + ".csv"));
+    assertEquals(expectedFour.size(), four.size());
+    Map<String, Float> fourOf = new java.util.HashMap<>();
+    for (int i = 0; i < four.size(); i++) {
+      fourOf.put(four.queryId(i) + " " + four.referenceId(i), four.score(i));
+    }
+    for (int i = 0; i < expectedFour.size(); i++) {
+      String pair = expectedFour.queryId(i) + " " + expectedFour.referenceId(i);
+      assertEquals(expectedFour.score(i), fourOf.get(pair), 1e-5, pair);
     }
 
     // The baselines are systems of the report, computed from the same query and reference images.
