@@ -150,10 +150,7 @@ class ReproductionTest {
         PdqCsv.read(work.resolve("hashes/reference.csv")), 6), 6, 50);
     Predictions mean = ScoreFusion.fuse(List.of(trainedDeep, thumbnailDeep, pdqDeep), new double[] {1, 1, 1},
         ScoreFusion.Rule.MEAN, 0);
-    Map<String, Float> meanOf = new java.util.HashMap<>();
-    for (int i = 0; i < mean.size(); i++) {
-      meanOf.put(mean.queryId(i) + " " + mean.referenceId(i), mean.score(i));
-    }
+    Map<String, Float> meanOf = scoresByPair(mean);
     assertEquals(6 * 6, three.size());
     double weight = GeometricVerification.Options.defaults().weight();
     for (int i = 0; i < three.size(); i++) {
@@ -164,16 +161,7 @@ class ReproductionTest {
     // Then each query's scores relative to its second best: the same pairs, the best alone above 0.
     Predictions margin = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_THREE_MARGIN)
         + ".csv"));
-    Predictions expectedMargin = Matcher.relativeToRank(three, 2, 10);
-    assertEquals(expectedMargin.size(), margin.size());
-    Map<String, Float> marginOf = new java.util.HashMap<>();
-    for (int i = 0; i < margin.size(); i++) {
-      marginOf.put(margin.queryId(i) + " " + margin.referenceId(i), margin.score(i));
-    }
-    for (int i = 0; i < expectedMargin.size(); i++) {
-      String pair = expectedMargin.queryId(i) + " " + expectedMargin.referenceId(i);
-      assertEquals(expectedMargin.score(i), marginOf.get(pair), 1e-6, pair);
-    }
+    assertSameScores(Matcher.relativeToRank(three, 2, 10), margin, 1e-6);
 
     // The four-way system: the three members and each query's best part against the whole references
     // (query parts described, the references whole), the same pairs verified with the same gains
@@ -205,15 +193,7 @@ class ReproductionTest {
         mean4.referenceIds(), q4, r4, verified4), 10), 2, 10);
     Predictions four = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_FOUR_MARGIN)
         + ".csv"));
-    assertEquals(expectedFour.size(), four.size());
-    Map<String, Float> fourOf = new java.util.HashMap<>();
-    for (int i = 0; i < four.size(); i++) {
-      fourOf.put(four.queryId(i) + " " + four.referenceId(i), four.score(i));
-    }
-    for (int i = 0; i < expectedFour.size(); i++) {
-      String pair = expectedFour.queryId(i) + " " + expectedFour.referenceId(i);
-      assertEquals(expectedFour.score(i), fourOf.get(pair), 1e-5, pair);
-    }
+    assertSameScores(expectedFour, four, 1e-5);
 
     // The baselines are systems of the report, computed from the same query and reference images.
     assertTrue(systems.containsAll(List.of("PDQ (Hamming)", "thumbnail 16×16")), systems.toString());
@@ -345,5 +325,24 @@ class ReproductionTest {
     assertEquals(outcome.results().get("class-trained, multi-part").metrics(),
         alone.results().get("class-trained, multi-part").metrics());
     assertTrue(Files.readString(alone.report()).contains("run `isc reproduce --preset mini` first"));
+  }
+
+  /** Each pair's score, keyed "query reference". */
+  private static Map<String, Float> scoresByPair(Predictions p) {
+    Map<String, Float> scores = new java.util.HashMap<>();
+    for (int i = 0; i < p.size(); i++) {
+      scores.put(p.queryId(i) + " " + p.referenceId(i), p.score(i));
+    }
+    return scores;
+  }
+
+  /** The same pairs with the same scores, in any order. */
+  private static void assertSameScores(Predictions expected, Predictions actual, double tolerance) {
+    assertEquals(expected.size(), actual.size());
+    Map<String, Float> actualOf = scoresByPair(actual);
+    for (int i = 0; i < expected.size(); i++) {
+      String pair = expected.queryId(i) + " " + expected.referenceId(i);
+      assertEquals(expected.score(i), actualOf.get(pair), tolerance, pair);
+    }
   }
 }
