@@ -9,11 +9,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_ximgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.opencv.opencv_core.RectVector;
-import org.bytedeco.opencv.opencv_ximgproc.SelectiveSearchSegmentation;
 import org.iscengine.image.ImageOps;
 
 /**
@@ -40,6 +36,8 @@ public final class ImageParts {
   static final int PROPOSALS = 4;
   /** Selective search runs on the image reduced to this side: proposals need its layout, not its detail. */
   private static final int PROPOSAL_SIDE = 256;
+  /** Seeds the ranking of selective search's regions. */
+  private static final long PROPOSAL_SEED = 0;
   private static final Pattern PART_ID = Pattern.compile("(.*)#\\d+");
 
   private ImageParts() {}
@@ -119,24 +117,22 @@ public final class ImageParts {
   /**
    * Up to {@link #PROPOSALS} regions of selective search, in its order, each covering 10 % to 80 %
    * of the image and overlapping no region already taken by more than half (intersection over union).
+   * The search is seeded, so an image always gets the same regions.
    */
   static List<int[]> proposals(Mat image) {
     double scale = Math.min(1.0, (double) PROPOSAL_SIDE / Math.max(image.cols(), image.rows()));
     List<int[]> out = new ArrayList<>();
-    try (Mat small = ImageOps.fit(image, PROPOSAL_SIDE, false);
-        SelectiveSearchSegmentation search = opencv_ximgproc.createSelectiveSearchSegmentation();
-        RectVector found = new RectVector()) {
-      search.setBaseImage(small);
-      search.switchToSelectiveSearchFast();
-      search.process(found);
+    try (Mat small = ImageOps.fit(image, PROPOSAL_SIDE, false)) {
       double area = (double) small.cols() * small.rows();
-      for (long i = 0; i < found.size() && out.size() < PROPOSALS; i++) {
-        Rect r = found.get(i);
-        int[] box = {(int) Math.round(r.x() / scale), (int) Math.round(r.y() / scale),
-            (int) Math.round(r.width() / scale), (int) Math.round(r.height() / scale)};
-        double share = r.width() * (double) r.height() / area;
+      for (int[] r : SelectiveSearch.regions(small, PROPOSAL_SEED)) {
+        int[] box = {(int) Math.round(r[0] / scale), (int) Math.round(r[1] / scale),
+            (int) Math.round(r[2] / scale), (int) Math.round(r[3] / scale)};
+        double share = r[2] * (double) r[3] / area;
         if (share >= 0.1 && share <= 0.8 && out.stream().allMatch(o -> iou(o, box) <= 0.5)) {
           out.add(clamp(box, image.cols(), image.rows()));
+          if (out.size() == PROPOSALS) {
+            break;
+          }
         }
       }
     }

@@ -55,6 +55,8 @@ public final class GeometricVerification {
   }
 
   private final Options options;
+  /** Each pair's gain, by the two images' paths: a pair verified once is not verified again. */
+  private final Map<String, Float> bonusOf = new ConcurrentHashMap<>();
 
   public GeometricVerification(Options options) {
     this.options = options;
@@ -62,7 +64,8 @@ public final class GeometricVerification {
 
   /**
    * The predictions with verified pairs raised; images are found by id through the lookups. Rows,
-   * ids and order are kept: only scores change.
+   * ids and order are kept: only scores change. A pair of image files this instance verified before
+   * keeps its gain without being read again.
    */
   public Predictions rescore(Predictions predictions, Function<String, Path> queryFile,
       Function<String, Path> referenceFile, Progress.Factory progress) {
@@ -74,20 +77,21 @@ public final class GeometricVerification {
     opencv_core.setNumThreads(1);  // parallel over pairs, not inside OpenCV
     try (Progress bar = progress.start("geometric verification", predictions.size())) {
       IntStream.range(0, predictions.size()).parallel().forEach(i -> {
-        Features[] q = queries.computeIfAbsent(predictions.queryId(i), id -> {
-          try (Mat image = Images.read(queryFile.apply(id)); Mat mirrored = new Mat()) {
+        Path queryPath = queryFile.apply(predictions.queryId(i));
+        Path referencePath = referenceFile.apply(predictions.referenceId(i));
+        String pair = queryPath + "\n" + referencePath;
+        Float known = bonusOf.get(pair);
+        float bonus = known != null ? known : bonus(queries.computeIfAbsent(predictions.queryId(i), id -> {
+          try (Mat image = Images.read(queryPath); Mat mirrored = new Mat()) {
             opencv_core.flip(image, mirrored, 1);
             return new Features[] {features(image), features(mirrored)};
           }
-        });
-        Features r = references.computeIfAbsent(predictions.referenceId(i), id -> {
-          try (Mat image = Images.read(referenceFile.apply(id))) {
+        }), references.computeIfAbsent(predictions.referenceId(i), id -> {
+          try (Mat image = Images.read(referencePath)) {
             return features(image);
           }
-        });
-        int inliers = Math.max(inliers(q[0], r), inliers(q[1], r));
-        float bonus = inliers >= options.minInliers()
-            ? (float) (options.weight() * Math.min(1.0, (double) inliers / options.saturation())) : 0f;
+        }));
+        bonusOf.putIfAbsent(pair, bonus);
         if (bonus > 0) {
           verified.incrementAndGet();
         }
@@ -106,6 +110,13 @@ public final class GeometricVerification {
     org.slf4j.LoggerFactory.getLogger(GeometricVerification.class).info("geometric verification: {} of {} pairs"
         + " verified", verified.get(), predictions.size());
     return new Predictions(predictions.queryIds(), predictions.referenceIds(), q, r, scores);
+  }
+
+  /** What a pair gains: by the inliers of the query or its mirror image, whichever has more. */
+  private float bonus(Features[] query, Features reference) {
+    int inliers = Math.max(inliers(query[0], reference), inliers(query[1], reference));
+    return inliers >= options.minInliers()
+        ? (float) (options.weight() * Math.min(1.0, (double) inliers / options.saturation())) : 0f;
   }
 
   /** ORB keypoints of the image scaled so that its longer side is options.side. */

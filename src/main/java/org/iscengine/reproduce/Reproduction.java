@@ -238,6 +238,8 @@ public final class Reproduction {
   private final Map<String, Double> seconds = phases.seconds();
   private final Map<String, Double> searchSeconds = new LinkedHashMap<>();
   private final Map<String, Predictions> predictionsOf = new LinkedHashMap<>();
+  /** One for the whole run: a pair that several fused systems list is verified once. */
+  private final GeometricVerification verification = new GeometricVerification(GeometricVerification.Options.defaults());
 
   public Reproduction(Path benchmark, Path work, Recipe recipe, ComputeDevice device, int workers,
       Resources resources, Progress.Factory progress) {
@@ -352,7 +354,9 @@ public final class Reproduction {
     }
     Path trained = timed("train", () -> trainedOnce(classRecipe != null ? this::trainClasses : this::train));
     Path untrained = timed("untrained model", this::untrained);
-    Map<String, Path> models = new LinkedHashMap<>(Map.of("untrained", untrained, "trained", trained));
+    Map<String, Path> models = new LinkedHashMap<>();
+    models.put("untrained", untrained);
+    models.put("trained", trained);
     if (pretrainedStart()) {
       models.put(PRETRAINED, timed("pretrained model", this::pretrained));
     }
@@ -455,14 +459,15 @@ public final class Reproduction {
   }
 
   /**
-   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries and the
-   * references cut by the given schemes (NONE: whole) in descriptors/NAME-parts/, the training
-   * images staying whole (score normalization compares each part with them).
+   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries and (when cut)
+   * the references in descriptors/NAME-parts/. Whole references and the training images are read
+   * from NAME/ (score normalization compares each part with the training images).
    */
   private void extract(String name, Path modelFile, ImageParts.Scheme queries, ImageParts.Scheme references) {
     boolean cut = queries != ImageParts.Scheme.NONE;
     Path dir = work.resolve("descriptors").resolve(cut ? name + PARTS_SUFFIX : name);
-    List<String> splits = cut ? List.of("query", "reference") : List.of("query", "reference", "training");
+    List<String> splits = !cut ? List.of("query", "reference", "training")
+        : references != ImageParts.Scheme.NONE ? List.of("query", "reference") : List.of("query");
     if (splits.stream().allMatch(split -> Files.exists(dir.resolve(split + ".h5")))) {
       return;
     }
@@ -577,7 +582,7 @@ public final class Reproduction {
 
   /** The pairs re-scored by geometric verification between the benchmark's images (default settings). */
   private Predictions verified(Predictions predictions) {
-    return new GeometricVerification(GeometricVerification.Options.defaults()).rescore(predictions,
+    return verification.rescore(predictions,
         ImageList.of(benchmark.resolve("query_images")).lookup(),
         ImageList.of(benchmark.resolve("reference_images")).lookup(), progress);
   }
@@ -597,8 +602,10 @@ public final class Reproduction {
   private Predictions descriptorPredictions(Variant v) {
     Path whole = work.resolve("descriptors").resolve(v.model());
     Path dir = v.parts() ? work.resolve("descriptors").resolve(v.model() + PARTS_SUFFIX) : whole;
+    Path references = Files.exists(dir.resolve("reference.h5")) ? dir.resolve("reference.h5")
+        : whole.resolve("reference.h5");
     try (Descriptors q = DescriptorFiles.read(dir.resolve("query.h5"));
-        Descriptors r = DescriptorFiles.read(dir.resolve("reference.h5"));
+        Descriptors r = DescriptorFiles.read(references);
         Descriptors t = v.postProcess().needsTraining() ? DescriptorFiles.read(whole.resolve("training.h5")) : null;
         PostProcessor.Output processed = new PostProcessor(v.postProcess(), device).run(q, r, t)) {
       int k = Math.min(v.candidates(), processed.references().size());

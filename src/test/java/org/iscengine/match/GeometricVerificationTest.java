@@ -70,12 +70,26 @@ class GeometricVerificationTest {
     Predictions p = new Predictions(List.of("Q0"), List.of("R0", "R1"), new int[] {0, 0}, new int[] {1, 0},
         new float[] {base + 0.1f, base});
     GeometricVerification.Options options = GeometricVerification.Options.defaults();
-    Predictions r = new GeometricVerification(options).rescore(p, id -> dir.resolve(id + ".jpg"),
-        id -> dir.resolve(id + ".png"), Progress.none());
+    GeometricVerification verification = new GeometricVerification(options);
+    Predictions r = verification.rescore(p, id -> dir.resolve(id + ".jpg"), id -> dir.resolve(id + ".png"),
+        Progress.none());
     assertEquals(p.size(), r.size());
     assertEquals("R1", r.referenceId(0));
     assertEquals(base + 0.1f, r.score(0), 0, "the unrelated picture keeps its score");
     assertTrue(r.score(1) > base + options.weight() / 2, "the copy is verified: " + r.score(1));
+
+    // The instance keeps each pair's gain: the same pairs, other scores, the images gone.
+    Predictions again = new Predictions(List.of("Q0"), List.of("R0", "R1"), new int[] {0, 0}, new int[] {0, 1},
+        new float[] {-base, 2 * base});
+    for (String file : List.of("R0.png", "R1.png", "Q0.jpg")) {
+      assertTrue(dir.resolve(file).toFile().delete(), file);
+    }
+    Predictions kept = verification.rescore(again, id -> dir.resolve(id + ".jpg"), id -> dir.resolve(id + ".png"),
+        Progress.none());
+    assertEquals(-base + (r.score(1) - (base + 0f)), kept.score(0), 1e-6, "the copy's gain");
+    assertEquals(2 * base, kept.score(1), 0, "no gain");
+    assertThrows(ImageDecodeException.class, () -> new GeometricVerification(options).rescore(again,
+        id -> dir.resolve(id + ".jpg"), id -> dir.resolve(id + ".png"), Progress.none()), "a new instance reads them");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.iscengine.reproduce;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -167,8 +168,9 @@ class ReproductionTest {
     // (query parts described, the references whole), the same pairs verified with the same gains
     // as in the three-way system, then relative to the second best.
     Predictions partsDeep;
+    assertFalse(Files.exists(work.resolve("descriptors/trained-parts/reference.h5")), "whole references described once");
     try (Descriptors qp = DescriptorFiles.read(work.resolve("descriptors/trained-parts/query.h5"));
-        Descriptors r = DescriptorFiles.read(work.resolve("descriptors/trained-parts/reference.h5"))) {
+        Descriptors r = DescriptorFiles.read(work.resolve("descriptors/trained/reference.h5"))) {
       assertTrue(qp.size() > 6 * 4, "queries described as parts: " + qp.size());
       assertEquals(List.of("R000000", "R000001", "R000002", "R000003", "R000004", "R000005"), r.ids());
       partsDeep = Matcher.relativeToRank(Matcher.bestPerQuery(PartMatching.fold(
