@@ -25,13 +25,15 @@ final class VerifyOptions {
           + " lists) the descriptors were extracted from.")
   List<Path> images;
 
-  @Option(names = "--verify-weight", defaultValue = "0.5", description = "Largest score gain of a verified pair"
-      + " (default: ${DEFAULT-VALUE}).")
-  double weight;
+  // The defaults are the library's own (picocli takes a field's first value as its default).
+  @Option(names = "--verify-weight", description = "Largest score gain of a verified pair (default: ${DEFAULT-VALUE}).")
+  double weight = GeometricVerification.Options.defaults().weight();
 
-  @Option(names = "--verify-min-inliers", defaultValue = "12", description = "Inliers a pair needs to gain"
-      + " (default: ${DEFAULT-VALUE}).")
-  int minInliers;
+  @Option(names = "--verify-min-inliers", description = "Inliers a pair needs to gain (default: ${DEFAULT-VALUE}).")
+  int minInliers = GeometricVerification.Options.defaults().minInliers();
+
+  @Option(names = "--verify-features", description = "ORB keypoints per image (default: ${DEFAULT-VALUE}).")
+  int features = GeometricVerification.Options.defaults().features();
 
   /** The images, for the command's check of its inputs (null without --verify). */
   List<Path> inputs() {
@@ -52,7 +54,7 @@ final class VerifyOptions {
     }
     GeometricVerification.Options d = GeometricVerification.Options.defaults();
     try {
-      return new GeometricVerification(new GeometricVerification.Options(d.features(), d.side(), d.ratio(),
+      return new GeometricVerification(new GeometricVerification.Options(features, d.side(), d.ratio(),
           minInliers, Math.max(d.saturation(), minInliers), weight, d.reprojection()));
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
