@@ -8,8 +8,9 @@ import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.indexer.IntIndexer;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -74,13 +75,13 @@ final class SelectiveSearch {
     }
     // A stable sort: regions of equal rank keep the order in which they were found.
     all.sort(Comparator.comparingDouble(r -> r.rank));
-    LinkedHashSet<List<Integer>> distinct = new LinkedHashSet<>();
+    Set<List<Integer>> seen = new HashSet<>();
+    List<int[]> out = new ArrayList<>();
     for (Region r : all) {
-      distinct.add(List.of(r.x0, r.y0, r.x1 - r.x0 + 1, r.y1 - r.y0 + 1));
-    }
-    List<int[]> out = new ArrayList<>(distinct.size());
-    for (List<Integer> r : distinct) {
-      out.add(new int[] {r.get(0), r.get(1), r.get(2), r.get(3)});
+      int[] box = {r.x0, r.y0, r.x1 - r.x0 + 1, r.y1 - r.y0 + 1};
+      if (seen.add(List.of(box[0], box[1], box[2], box[3]))) {
+        out.add(box);
+      }
     }
     return out;
   }
@@ -104,19 +105,10 @@ final class SelectiveSearch {
       this.y1 = y1;
     }
 
-    boolean empty() {
-      return x1 < x0;
-    }
-
     /** The region two regions merge into: one level up, the box around both. */
     Region joined(Region o) {
-      int up = Math.max(level, o.level) + 1;
-      if (empty() || o.empty()) {
-        Region b = empty() ? o : this;
-        return new Region(Math.min(id, o.id), up, b.x0, b.y0, b.x1, b.y1);
-      }
-      return new Region(Math.min(id, o.id), up, Math.min(x0, o.x0), Math.min(y0, o.y0), Math.max(x1, o.x1),
-          Math.max(y1, o.y1));
+      return new Region(Math.min(id, o.id), Math.max(level, o.level) + 1, Math.min(x0, o.x0), Math.min(y0, o.y0),
+          Math.max(x1, o.x1), Math.max(y1, o.y1));
     }
   }
 
@@ -175,6 +167,12 @@ final class SelectiveSearch {
           }
         }
       }
+      // OpenCV numbers the segments 0..count-1; a label with no pixel would have no box.
+      for (int p = 0; p < count; p++) {
+        if (boxes[p] == null) {
+          throw new IllegalStateException("graph segmentation left segment " + p + " of " + count + " empty");
+        }
+      }
     }
 
     private void link(int a, int b) {
@@ -204,7 +202,7 @@ final class SelectiveSearch {
       s.setImage(image, seg.labels, sizes, imageId);
       for (int i = 0; i < seg.count; i++) {
         int[] b = seg.boxes[i];
-        regions.add(b == null ? new Region(i, 1, 0, 0, -1, -1) : new Region(i, 1, b[0], b[1], b[2], b[3]));
+        regions.add(new Region(i, 1, b[0], b[1], b[2], b[3]));
         for (int j = i + 1; j < seg.count; j++) {
           if (seg.neighbour[i * seg.count + j]) {
             pairs.add(new Pair(i, j, s.get(i, j)));
@@ -244,7 +242,6 @@ final class SelectiveSearch {
         }
       }
     }
-    regions.removeIf(Region::empty);
     return regions;
   }
 }
