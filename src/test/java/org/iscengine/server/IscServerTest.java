@@ -654,9 +654,12 @@ class IscServerTest {
     assertEquals(200, post("/v1/describe", image, "image/jpeg").statusCode());
   }
 
-  /** Posts a body until it is answered with a status (or a few seconds passed); the last answer. */
+  /**
+   * Posts a body until it is answered with a status (or 20 s passed: under load the server takes a
+   * while to see a held body); the last answer.
+   */
   private HttpResponse<String> untilStatus(int status, byte[] body) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     HttpResponse<String> r;
     do {
       r = post("/v1/describe", body, "image/jpeg");
