@@ -1,12 +1,6 @@
 package org.iscengine.augment;
 
-import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
-
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Point2f;
-import org.bytedeco.opencv.opencv_core.Scalar;
-import org.bytedeco.opencv.opencv_core.Size;
 import org.iscengine.image.ImageOps;
 
 /**
@@ -27,20 +21,9 @@ public record Rotate(double minDegrees, double maxDegrees, boolean crop) impleme
     double sin = Math.abs(Math.sin(rad));
     int w = image.cols();
     int h = image.rows();
-    int outW = (int) Math.round(w * cos + h * sin);
-    int outH = (int) Math.round(w * sin + h * cos);
-    Mat rotated = new Mat();
-    try (Point2f center = new Point2f(w / 2f, h / 2f);
-        Mat m = opencv_imgproc.getRotationMatrix2D(center, degrees, 1.0);
-        Size size = new Size(Math.max(1, outW), Math.max(1, outH));
-        Scalar black = new Scalar(0, 0, 0, 0)) {
-      // Shift so the rotated image is centred in the larger canvas.
-      try (org.bytedeco.javacpp.indexer.DoubleIndexer t = m.createIndexer()) {
-        t.put(0, 2, t.get(0, 2) + (outW - w) / 2.0);
-        t.put(1, 2, t.get(1, 2) + (outH - h) / 2.0);
-      }
-      opencv_imgproc.warpAffine(image, rotated, m, size, opencv_imgproc.INTER_LINEAR, BORDER_CONSTANT, black);
-    }
+    Mat rotated = ImageOps.rotate(image, degrees);
+    int outW = rotated.cols();
+    int outH = rotated.rows();
     if (!crop) {
       return rotated;
     }

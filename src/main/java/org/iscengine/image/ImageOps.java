@@ -1,13 +1,18 @@
 package org.iscengine.image;
 
+import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
+
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point2f;
 import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.iscengine.errors.IscException;
 
 /**
- * Geometry on images: resizing and cropping into new Mats (the caller closes them). A resize to
+ * Geometry on images: resizing, rotating and cropping into new Mats (the caller closes them). A resize to
  * more than {@link Images#MAX_PIXELS} pixels is refused: sizes computed from an uploaded image's
  * aspect ratio (its short side brought to 320 px, say) must not turn a 4096 x 1 strip into a
  * gigabyte.
@@ -52,6 +57,38 @@ public final class ImageOps {
       return image.clone();
     }
     return resize(image, (int) Math.round(image.cols() * scale), (int) Math.round(image.rows() * scale));
+  }
+
+  /**
+   * Turned about its centre by this many degrees (positive: counter-clockwise) onto a canvas grown
+   * to hold the whole image, its corners black.
+   */
+  public static Mat rotate(Mat image, double degrees) {
+    double rad = Math.toRadians(degrees);
+    double cos = Math.abs(Math.cos(rad));
+    double sin = Math.abs(Math.sin(rad));
+    int w = image.cols();
+    int h = image.rows();
+    int outW = Math.max(1, (int) Math.round(w * cos + h * sin));
+    int outH = Math.max(1, (int) Math.round(w * sin + h * cos));
+    if ((long) outW * outH > Images.MAX_PIXELS) {
+      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, String.format(java.util.Locale.ROOT,
+          "image too large: turning %dx%d gives %dx%d, over the limit of %.1f megapixels", w, h, outW, outH,
+          Images.MAX_PIXELS / 1e6));
+    }
+    Mat rotated = new Mat();
+    try (Point2f center = new Point2f(w / 2f, h / 2f);
+        Mat m = opencv_imgproc.getRotationMatrix2D(center, degrees, 1.0);
+        Size size = new Size(outW, outH);
+        Scalar black = new Scalar(0, 0, 0, 0)) {
+      // Shift so the turned image is centred in the larger canvas.
+      try (DoubleIndexer t = m.createIndexer()) {
+        t.put(0, 2, t.get(0, 2) + (outW - w) / 2.0);
+        t.put(1, 2, t.get(1, 2) + (outH - h) / 2.0);
+      }
+      opencv_imgproc.warpAffine(image, rotated, m, size, opencv_imgproc.INTER_LINEAR, BORDER_CONSTANT, black);
+    }
+    return rotated;
   }
 
   /** A copy of the rectangle, clipped to the image. */

@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * class training ({@link ClassTrainer}), and as systems on the same queries: the untrained network,
  * the class-trained model alone, with score normalization against the training descriptors
  * (factor 2 on the mean of the 10 nearest), with multi-part matching ({@link ImageParts}: queries
- * as up to 10 parts, references as 19, each pair scored by its best part pair, {@link
+ * as up to 14 parts, references as 19, each pair scored by its best part pair, {@link
  * PartMatching}), with both, and, when a descriptor-track model is given, that model with the
  * same score normalization and its fusion with the class-trained one ({@link ScoreFusion}, mean);
  * then the same two baselines. It also evaluates per kind of edit (the benchmark's

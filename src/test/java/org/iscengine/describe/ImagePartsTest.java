@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.BiConsumer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.iscengine.image.ImageOps;
 import org.iscengine.testing.TestImages;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,8 @@ class ImagePartsTest {
     int w = 160;
     int h = 96;
     checkParts(11, w, h, ImageParts.Scheme.QUERY, (image, parts) -> {
-        assertTrue(parts.size() >= 6 && parts.size() <= 6 + ImageParts.PROPOSALS, parts.size() + " parts");
+        int fixed = 6 + ImageParts.TURNS.length;
+        assertTrue(parts.size() >= fixed && parts.size() <= fixed + ImageParts.PROPOSALS, parts.size() + " parts");
         Mat clockwise = parts.get(1);
         assertEquals(h, clockwise.cols());
         assertEquals(w, clockwise.rows());
@@ -79,13 +81,51 @@ class ImagePartsTest {
           assertTrue(share > 0.05 && share < 0.9, "a region, neither a speck nor the whole: " + share);
         }
         List<int[]> proposals = ImageParts.proposals(image);
-        assertTrue(!proposals.isEmpty() && parts.size() == 6 + proposals.size(), "regions of a picture of shapes");
+        assertTrue(!proposals.isEmpty() && parts.size() == fixed + proposals.size(), "regions of a picture of shapes");
         for (int i = 0; i < proposals.size(); i++) {
           for (int j = 0; j < i; j++) {
             assertTrue(ImageParts.iou(proposals.get(i), proposals.get(j)) <= 0.5 + 1e-9, "distinct regions");
           }
         }
     });
+  }
+
+  @Test
+  void aCopyTurnedByTheEditIsTurnedBackUpright() {
+    int side = 151;
+    for (double degrees : new double[] {-30, -17, 23}) {
+      try (Mat image = TestImages.natural(5 + (long) degrees, side, side);
+          Mat copy = ImageOps.rotate(image, degrees);
+          Mat back = ImageParts.turnedBack(copy, -degrees);
+          Mat wrongWay = ImageParts.turnedBack(copy, degrees)) {
+        assertEquals(side, back.cols(), 2, "the square the copy came from");
+        assertEquals(side, back.rows(), 2);
+        double error = meanAbsoluteDifference(image, back);
+        double unturned = meanAbsoluteDifference(image, wrongWay);
+        assertTrue(error < 0.25 * unturned, degrees + " degrees: " + error + " turned back against "
+            + unturned + " turned the wrong way");
+      }
+    }
+  }
+
+  /** Mean absolute difference over the inner 80 % of a, b resized to a's size. */
+  private static double meanAbsoluteDifference(Mat a, Mat b) {
+    try (Mat sized = ImageOps.resize(b, a.cols(), a.rows());
+        UByteIndexer ia = a.createIndexer();
+        UByteIndexer ib = sized.createIndexer()) {
+      int margin = a.cols() / 10;
+      double sum = 0;
+      long n = 0;
+      for (int y = margin; y < a.rows() - margin; y++) {
+        for (int x = margin; x < a.cols() - margin; x++) {
+          for (int c = 0; c < 3; c++) {
+            sum += Math.abs(ia.get(y, x, c) - ib.get(y, x, c));
+            n++;
+          }
+        }
+      }
+      return sum / n;
+    }
   }
 
   @Test
