@@ -12,10 +12,10 @@ import org.bytedeco.opencv.opencv_core.Size;
 import org.iscengine.errors.IscException;
 
 /**
- * Geometry on images: resizing, rotating and cropping into new Mats (the caller closes them). A resize to
- * more than {@link Images#MAX_PIXELS} pixels is refused: sizes computed from an uploaded image's
- * aspect ratio (its short side brought to 320 px, say) must not turn a 4096 x 1 strip into a
- * gigabyte.
+ * Geometry on images: resizing, turning and cropping into new Mats (the caller closes them). A
+ * resize or a turn to more than {@link Images#MAX_PIXELS} pixels is refused: sizes computed from an
+ * uploaded image's aspect ratio (its short side brought to 320 px, say) must not turn a 4096 x 1
+ * strip into a gigabyte.
  */
 public final class ImageOps {
   private ImageOps() {}

@@ -269,6 +269,21 @@ class HostileImagesTest {
     }
   }
 
+  @Test
+  void turningAStripOntoAHugeCanvasIsRefused() {
+    try (Mat strip = TestImages.natural(2, 16384, 1)) {
+      // Turned by 45 degrees, a 16384 x 1 strip needs a canvas of 11586 x 11586: 134 million pixels.
+      IscException e = assertTimeoutPreemptively(FAST,
+          () -> assertThrows(IscException.class, () -> ImageOps.rotate(strip, 45)));
+      assertEquals(Kind.OUT_OF_RESOURCES, e.kind());
+      assertTrue(e.getMessage().contains("16384x1"), e.getMessage());
+    }
+    try (Mat small = TestImages.natural(2, 64, 1);
+        Mat turned = ImageOps.rotate(small, 45)) {
+      assertEquals(46, turned.cols(), "a small strip is turned");
+    }
+  }
+
   // ---- 3. unknown, unsupported and cut-short headers: a clear kind and reason ----
 
   @Test
