@@ -29,11 +29,7 @@ public final class ImageOps {
   public static Mat resize(Mat image, int width, int height, int interpolation) {
     int w = Math.max(1, width);
     int h = Math.max(1, height);
-    if ((long) w * h > Images.MAX_PIXELS) {
-      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, String.format(java.util.Locale.ROOT,
-          "image too large: resizing %dx%d to %dx%d (%.1f megapixels) is over the limit of %.1f megapixels",
-          image.cols(), image.rows(), w, h, (double) w * h / 1e6, Images.MAX_PIXELS / 1e6));
-    }
+    refuseOverLimit("resizing", image, w, h);
     Mat out = new Mat();
     try (Size size = new Size(w, h)) {
       opencv_imgproc.resize(image, out, size, 0, 0, interpolation);
@@ -71,11 +67,7 @@ public final class ImageOps {
     int h = image.rows();
     int outW = Math.max(1, (int) Math.round(w * cos + h * sin));
     int outH = Math.max(1, (int) Math.round(w * sin + h * cos));
-    if ((long) outW * outH > Images.MAX_PIXELS) {
-      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, String.format(java.util.Locale.ROOT,
-          "image too large: turning %dx%d gives %dx%d, over the limit of %.1f megapixels", w, h, outW, outH,
-          Images.MAX_PIXELS / 1e6));
-    }
+    refuseOverLimit("turning", image, outW, outH);
     Mat rotated = new Mat();
     try (Point2f center = new Point2f(w / 2f, h / 2f);
         Mat m = opencv_imgproc.getRotationMatrix2D(center, degrees, 1.0);
@@ -103,6 +95,15 @@ public final class ImageOps {
     try (Rect r = new Rect(x0, y0, w, h);
         Mat view = new Mat(image, r)) {
       return view.clone();
+    }
+  }
+
+  /** Throws OUT_OF_RESOURCES when an output of w x h would be over {@link Images#MAX_PIXELS}. */
+  private static void refuseOverLimit(String what, Mat image, int w, int h) {
+    if ((long) w * h > Images.MAX_PIXELS) {
+      throw new IscException(IscException.Kind.OUT_OF_RESOURCES, String.format(java.util.Locale.ROOT,
+          "image too large: %s %dx%d to %dx%d (%.1f megapixels) is over the limit of %.1f megapixels", what,
+          image.cols(), image.rows(), w, h, (double) w * h / 1e6, Images.MAX_PIXELS / 1e6));
     }
   }
 

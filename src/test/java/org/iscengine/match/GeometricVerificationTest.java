@@ -75,14 +75,13 @@ class GeometricVerificationTest {
     float base = random.nextFloat();
     Predictions p = new Predictions(List.of("Q0"), List.of("R0", "R1"), new int[] {0, 0}, new int[] {1, 0},
         new float[] {base + 0.1f, base});
-    GeometricVerification.Options options = PINNED;
-    GeometricVerification verification = new GeometricVerification(options);
+    GeometricVerification verification = new GeometricVerification(PINNED);
     Predictions r = verification.rescore(p, id -> dir.resolve(id + ".jpg"), id -> dir.resolve(id + ".png"),
         Progress.none());
     assertEquals(p.size(), r.size());
     assertEquals("R1", r.referenceId(0));
     assertEquals(base + 0.1f, r.score(0), 0, "the unrelated picture keeps its score");
-    assertTrue(r.score(1) > base + options.weight() / 2, "the copy is verified: " + r.score(1));
+    assertTrue(r.score(1) > base + PINNED.weight() / 2, "the copy is verified: " + r.score(1));
 
     // The instance keeps each pair's gain: the same pairs, other scores, the images gone.
     Predictions again = new Predictions(List.of("Q0"), List.of("R0", "R1"), new int[] {0, 0}, new int[] {0, 1},
@@ -94,20 +93,19 @@ class GeometricVerificationTest {
         Progress.none());
     assertEquals(-base + (r.score(1) - (base + 0f)), kept.score(0), 1e-6, "the copy's gain");
     assertEquals(2 * base, kept.score(1), 0, "no gain");
-    assertThrows(ImageDecodeException.class, () -> new GeometricVerification(options).rescore(again,
+    assertThrows(ImageDecodeException.class, () -> new GeometricVerification(PINNED).rescore(again,
         id -> dir.resolve(id + ".jpg"), id -> dir.resolve(id + ".png"), Progress.none()), "a new instance reads them");
   }
 
   @Test
   void anImageMatchesItselfWithManyInliersAndANoiseImageWithNone() {
-    GeometricVerification.Options options = PINNED;
-    GeometricVerification v = new GeometricVerification(options);
+    GeometricVerification v = new GeometricVerification(PINNED);
     try (Mat a = picture(); Mat b = picture()) {
       GeometricVerification.Features fa = v.features(a);
       assertTrue(fa.size() > 100, "keypoints: " + fa.size());
       assertTrue(v.inliers(fa, fa) > 0.9 * fa.size(), v.inliers(fa, fa) + " of " + fa.size());
       int unrelated = v.inliers(fa, v.features(b));
-      assertTrue(unrelated < options.minInliers(), "unrelated pictures: " + unrelated + " inliers");
+      assertTrue(unrelated < PINNED.minInliers(), "unrelated pictures: " + unrelated + " inliers");
     }
   }
 
