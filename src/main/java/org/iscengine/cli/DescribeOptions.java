@@ -18,8 +18,9 @@ final class DescribeOptions {
 
   @Option(names = "--parts", defaultValue = "none",
       description = "Describe parts of each image too, for isc match --parts: query (the image, turned by 90/180/270"
-          + " degrees, centre crops of 3/4 and 1/2, up to 4 regions by selective search) or reference (the image, its"
-          + " 2x2 and 3x3 tiles, 5 crops of 2/3); part k of ID is ID#k (default: ${DEFAULT-VALUE}).")
+          + " degrees, centre crops of 3/4 and 1/2, turned back by 15 and 30 degrees either way, up to 4 regions by"
+          + " selective search), reference (the image, its 2x2 and 3x3 tiles, 5 crops of 2/3) or crops (the image and"
+          + " its 5 crops of 2/3); part k of ID is ID#k (default: ${DEFAULT-VALUE}).")
   ImageParts.Scheme parts;
 
   @Option(names = "--batch", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")

@@ -31,7 +31,12 @@ public final class ImageParts {
      */
     QUERY,
     /** 19: the image, its 2x2 and 3x3 tiles, and 5 crops of 2/3 of each side (the corners and the centre). */
-    REFERENCE
+    REFERENCE,
+    /**
+     * 6: the image and its 5 crops of 2/3 of each side (the corners and the centre), so that a query
+     * cropped to part of its reference meets a part of about its own content.
+     */
+    CROPS
   }
 
   static final int PROPOSALS = 4;
@@ -71,8 +76,10 @@ public final class ImageParts {
             parts.add(crop(image, r));
           }
         }
-        case REFERENCE -> {
-          for (int[] r : tiles(image.cols(), image.rows())) {
+        case REFERENCE, CROPS -> {
+          List<int[]> regions = scheme == Scheme.REFERENCE ? tiles(image.cols(), image.rows()) : new ArrayList<>();
+          regions.addAll(crops(image.cols(), image.rows()));
+          for (int[] r : regions) {
             parts.add(crop(image, r));
           }
         }
@@ -95,7 +102,7 @@ public final class ImageParts {
     return m.matches() ? m.group(1) : id;
   }
 
-  /** The 18 tiles of a reference after the whole image, as {x, y, width, height}. */
+  /** The 2x2 and then the 3x3 tiles of an image, as {x, y, width, height}. */
   static List<int[]> tiles(int w, int h) {
     List<int[]> out = new ArrayList<>();
     for (int n : new int[] {2, 3}) {
@@ -107,6 +114,12 @@ public final class ImageParts {
         }
       }
     }
+    return out;
+  }
+
+  /** The 5 crops of 2/3 of each side: top-left, top-right, bottom-left, bottom-right, centre. */
+  static List<int[]> crops(int w, int h) {
+    List<int[]> out = new ArrayList<>();
     int cw = Math.max(1, 2 * w / 3);
     int ch = Math.max(1, 2 * h / 3);
     out.add(new int[] {0, 0, cw, ch});

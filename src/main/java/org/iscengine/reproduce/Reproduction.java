@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * ({@link Matcher#relativeToRank}, a matching-track calibration), the latter also re-scored by
  * local-feature geometry ({@link GeometricVerification}), and that last system fused (mean of
  * scores) with the thumbnail baseline taken relative to rank 10; the fusions over deep candidate
- * lists ({@link #FUSED_THREE_MARGIN}, {@link #FUSED_FOUR_MARGIN}); with a pretrained start, the
+ * lists ({@link #FUSED_THREE_MARGIN}, {@link #FUSED_FOUR_MARGIN}, {@link #FUSED_FIVE_MARGIN}); with a pretrained start, the
  * pretrained network before training; and, as baselines without
  * learning, PDQ hashes (each query's 10 nearest references by Hamming distance, scored 1 -
  * distance / 256, {@link PdqMatcher}) and 16 x 16 grey thumbnails ({@link Thumbnail}, 10 nearest
@@ -128,6 +128,15 @@ public final class Reproduction {
   private static final String FUSED_FOUR_VERIFIED = "trained + DBA/NES, thumbnail, PDQ and the trained network's"
       + " query parts, 50 nearest by each, relative to rank 10, fused, geometric verification";
   static final String FUSED_FOUR_MARGIN = FUSED_FOUR_VERIFIED + ", relative to rank 2";
+  /**
+   * The four-way fusion with a fifth member: the same query parts against each reference and its
+   * five crops of 2/3 ({@link ImageParts.Scheme#CROPS}), so that a query cropped to part of its
+   * reference meets a part of about its own content (chosen on two validation splits).
+   */
+  private static final String FUSED_FIVE_VERIFIED = "trained + DBA/NES, thumbnail, PDQ, the trained network's query"
+      + " parts against the references and against their crops, 50 nearest by each, relative to rank 10, fused,"
+      + " geometric verification";
+  static final String FUSED_FIVE_MARGIN = FUSED_FIVE_VERIFIED + ", relative to rank 2";
   /** Each query's nearest references by each system of {@link #FUSED_THREE_VERIFIED}. */
   private static final int CANDIDATES = 50;
 
@@ -151,46 +160,55 @@ public final class Reproduction {
   /** The systems per edit kind is reported for: the class-trained model with and without parts, and PDQ. */
   static final List<String> PER_EDIT = List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS, "PDQ (Hamming)");
 
+  /** Which sides a system matches as parts (descriptors/MODEL-parts/): none, the queries, or both. */
+  enum Parts { NONE, QUERIES, BOTH }
+
   /**
    * One compared system: its name, descriptors, post-processing, the rank its scores are taken
    * relative to (0: raw scores), whether its pairs are re-scored by geometric verification,
-   * whether it matches image parts (descriptors/MODEL-parts/), each query's nearest references
-   * searched (10; more for a member of a fusion, which then keeps them all), and the systems it
-   * fuses or derives from (none: a system of its own).
+   * which sides it matches as parts, each query's nearest references searched (10; more for a
+   * member of a fusion, which then keeps them all), and the systems it fuses or derives from
+   * (none: a system of its own).
    */
   record Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified,
-      boolean parts, int candidates, List<Variant> fused) {
+      Parts parts, int candidates, List<Variant> fused) {
     Variant(String name, String model, PostProcessConfig postProcess) {
-      this(name, model, postProcess, 0, false, false, NEIGHBOURS, List.of());
+      this(name, model, postProcess, 0, false, Parts.NONE, NEIGHBOURS, List.of());
     }
 
     Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank) {
-      this(name, model, postProcess, relativeToRank, false, false, NEIGHBOURS, List.of());
+      this(name, model, postProcess, relativeToRank, false, Parts.NONE, NEIGHBOURS, List.of());
     }
 
     Variant(String name, String model, PostProcessConfig postProcess, int relativeToRank, boolean verified) {
-      this(name, model, postProcess, relativeToRank, verified, false, NEIGHBOURS, List.of());
+      this(name, model, postProcess, relativeToRank, verified, Parts.NONE, NEIGHBOURS, List.of());
     }
 
     static Variant parts(String name, String model, PostProcessConfig postProcess) {
-      return new Variant(name, model, postProcess, 0, false, true, NEIGHBOURS, List.of());
+      return new Variant(name, model, postProcess, 0, false, Parts.BOTH, NEIGHBOURS, List.of());
     }
 
     /** A member of a fusion: each query's candidates nearest references, scores relative to rank 10, all kept. */
     static Variant candidates(String model, PostProcessConfig postProcess, int candidates) {
       return new Variant(model + ", " + candidates + " nearest, relative to rank " + NEIGHBOURS, model, postProcess,
-          NEIGHBOURS, false, false, candidates, List.of());
+          NEIGHBOURS, false, Parts.NONE, candidates, List.of());
     }
 
-    /** {@link #candidates} by the best part of each query (the parts descriptors of the model). */
+    /** {@link #candidates} by the best part of each query against the whole references. */
     static Variant partCandidates(String model, PostProcessConfig postProcess, int candidates) {
       return new Variant(model + " parts, " + candidates + " nearest, relative to rank " + NEIGHBOURS, model,
-          postProcess, NEIGHBOURS, false, true, candidates, List.of());
+          postProcess, NEIGHBOURS, false, Parts.QUERIES, candidates, List.of());
+    }
+
+    /** {@link #candidates} by the best pair of a query's parts and a reference's crops. */
+    static Variant cropCandidates(String model, PostProcessConfig postProcess, int candidates) {
+      return new Variant(model + " parts against reference crops, " + candidates + " nearest, relative to rank "
+          + NEIGHBOURS, model, postProcess, NEIGHBOURS, false, Parts.BOTH, candidates, List.of());
     }
 
     /** The members' scores averaged pair by pair, then (verified) re-scored by geometric verification. */
     static Variant fusion(String name, List<Variant> members, boolean verified) {
-      return new Variant(name, "fusion", PostProcessConfig.recipe("none"), 0, verified, false, NEIGHBOURS,
+      return new Variant(name, "fusion", PostProcessConfig.recipe("none"), 0, verified, Parts.NONE, NEIGHBOURS,
           List.copyOf(members));
     }
 
@@ -205,7 +223,7 @@ public final class Reproduction {
 
     /** Another system's pairs with each query's scores taken relative to its rank-th best. */
     static Variant relative(String name, Variant of, int rank) {
-      return new Variant(name, "derived", PostProcessConfig.recipe("none"), rank, false, false, NEIGHBOURS,
+      return new Variant(name, "derived", PostProcessConfig.recipe("none"), rank, false, Parts.NONE, NEIGHBOURS,
           List.of(of));
     }
   }
@@ -283,6 +301,9 @@ public final class Reproduction {
     List<Variant> fourMembers = new java.util.ArrayList<>(threeMembers);
     fourMembers.add(Variant.partCandidates("trained", none, CANDIDATES));
     Variant fourVerified = Variant.fusion(FUSED_FOUR_VERIFIED, fourMembers, true);
+    List<Variant> fiveMembers = new java.util.ArrayList<>(fourMembers);
+    fiveMembers.add(Variant.cropCandidates("trained", none, CANDIDATES));
+    Variant fiveVerified = Variant.fusion(FUSED_FIVE_VERIFIED, fiveMembers, true);
     List<Variant> variants = new java.util.ArrayList<>(List.of(new Variant(UNTRAINED_NETWORK, "untrained", none)));
     if (pretrained) {
       variants.add(new Variant(PRETRAINED_NETWORK, PRETRAINED, none));
@@ -295,7 +316,7 @@ public final class Reproduction {
         verified, new Variant("PDQ (Hamming)", PDQ, none), new Variant("thumbnail 16×16", THUMBNAIL, none),
         thumbnailRelative, Variant.fusion(FUSED_WITH_THUMBNAIL, List.of(verified, thumbnailRelative), false),
         threeVerified, Variant.relative(FUSED_THREE_MARGIN, threeVerified, 2),
-        Variant.relative(FUSED_FOUR_MARGIN, fourVerified, 2)));
+        Variant.relative(FUSED_FOUR_MARGIN, fourVerified, 2), Variant.relative(FUSED_FIVE_MARGIN, fiveVerified, 2)));
     return variants;
   }
 
@@ -328,7 +349,7 @@ public final class Reproduction {
         List.of(TRAINED_NES, TRAINED_NES_RELATIVE), List.of(TRAINED_NES_RELATIVE, TRAINED_NES_RELATIVE_VERIFIED),
         List.of(TRAINED_NES_RELATIVE_VERIFIED, FUSED_WITH_THUMBNAIL),
         List.of(FUSED_WITH_THUMBNAIL, FUSED_THREE_VERIFIED), List.of(FUSED_THREE_VERIFIED, FUSED_THREE_MARGIN),
-        List.of(FUSED_THREE_MARGIN, FUSED_FOUR_MARGIN),
+        List.of(FUSED_THREE_MARGIN, FUSED_FOUR_MARGIN), List.of(FUSED_FOUR_MARGIN, FUSED_FIVE_MARGIN),
         List.of(UNTRAINED_NETWORK, CLASS_TRAINED), List.of(CLASS_TRAINED, CLASS_TRAINED_NORMALIZED),
         List.of(CLASS_TRAINED, CLASS_TRAINED_PARTS), List.of(CLASS_TRAINED_PARTS, CLASS_TRAINED_PARTS_NORMALIZED),
         List.of(CLASS_TRAINED_PARTS_NORMALIZED, ENSEMBLE), List.of(DESCRIPTOR_TRACK_NORMALIZED, ENSEMBLE));
@@ -369,10 +390,10 @@ public final class Reproduction {
         return null;
       });
     }
-    // The matching track cuts both sides; the descriptor track's four-way fusion only the queries.
+    // The matching track tiles the references; the descriptor track's five-way fusion crops them.
     timed(EXTRACT_PARTS, () -> {
       extract("trained", trained, ImageParts.Scheme.QUERY, classRecipe != null ? ImageParts.Scheme.REFERENCE
-          : ImageParts.Scheme.NONE);
+          : ImageParts.Scheme.CROPS);
       return null;
     });
     timed("PDQ hashes", () -> {
@@ -601,9 +622,8 @@ public final class Reproduction {
    */
   private Predictions descriptorPredictions(Variant v) {
     Path whole = work.resolve("descriptors").resolve(v.model());
-    Path dir = v.parts() ? work.resolve("descriptors").resolve(v.model() + PARTS_SUFFIX) : whole;
-    Path references = Files.exists(dir.resolve("reference.h5")) ? dir.resolve("reference.h5")
-        : whole.resolve("reference.h5");
+    Path dir = v.parts() != Parts.NONE ? work.resolve("descriptors").resolve(v.model() + PARTS_SUFFIX) : whole;
+    Path references = (v.parts() == Parts.BOTH ? dir : whole).resolve("reference.h5");
     try (Descriptors q = DescriptorFiles.read(dir.resolve("query.h5"));
         Descriptors r = DescriptorFiles.read(references);
         Descriptors t = v.postProcess().needsTraining() ? DescriptorFiles.read(whole.resolve("training.h5")) : null;
@@ -611,7 +631,7 @@ public final class Reproduction {
       int k = Math.min(v.candidates(), processed.references().size());
       long t0 = System.nanoTime();
       Predictions predictions = new Matcher(Metric.INNER_PRODUCT).knn(processed.queries(), processed.references(), k);
-      if (v.parts()) {
+      if (v.parts() != Parts.NONE) {
         predictions = Matcher.bestPerQuery(PartMatching.fold(predictions, 0), v.candidates());
       }
       searchSeconds.put(v.name(), (System.nanoTime() - t0) / 1e9);

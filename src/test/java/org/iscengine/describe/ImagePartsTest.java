@@ -58,6 +58,27 @@ class ImagePartsTest {
   }
 
   @Test
+  void cropsAreTheWholeImageAndItsFiveCropsOfTwoThirds() {
+    int w = 101;
+    int h = 77;
+    checkParts(5, w, h, ImageParts.Scheme.CROPS, (image, parts) -> {
+        assertEquals(6, parts.size());
+        assertEquals(w, parts.get(0).cols());
+        assertEquals(h, parts.get(0).rows());
+        for (int k = 1; k <= 4; k++) {
+          assertEquals(2 * w / 3, parts.get(k).cols());
+          assertEquals(2 * h / 3, parts.get(k).rows());
+        }
+        // Crop 2 is the top-right 2/3, crop 3 the bottom-left: their corners are the image's.
+        assertArrayEquals(pixel(image, w - 1, 0), pixel(parts.get(2), parts.get(2).cols() - 1, 0));
+        assertArrayEquals(pixel(image, 0, h - 1), pixel(parts.get(3), 0, parts.get(3).rows() - 1));
+        int[] centre = ImageParts.centre(w, h, 2.0 / 3);
+        assertEquals(centre[2], parts.get(5).cols());
+        assertArrayEquals(pixel(image, centre[0], centre[1]), pixel(parts.get(5), 0, 0), "the centre at 2/3");
+    });
+  }
+
+  @Test
   void aQueryIsTurnedCroppedAndCutIntoProposedRegions() {
     int w = 160;
     int h = 96;

@@ -1,7 +1,6 @@
 package org.iscengine.reproduce;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -164,38 +163,35 @@ class ReproductionTest {
         + ".csv"));
     assertSameScores(Matcher.relativeToRank(three, 2, 10), margin, 1e-6);
 
-    // The four-way system: the three members and each query's best part against the whole references
-    // (query parts described, the references whole), the same pairs verified with the same gains
-    // as in the three-way system, then relative to the second best.
+    // The four-way system: the three members and each query's best part against the whole references;
+    // the five-way system adds each query's best part against the references' crops (the whole
+    // reference and its 5 crops of 2/3). Both verify the same pairs with the same gains as the
+    // three-way system, then take each query's scores relative to its second best.
     Predictions partsDeep;
-    assertFalse(Files.exists(work.resolve("descriptors/trained-parts/reference.h5")), "whole references described once");
+    Predictions cropsDeep;
     try (Descriptors qp = DescriptorFiles.read(work.resolve("descriptors/trained-parts/query.h5"));
+        Descriptors rp = DescriptorFiles.read(work.resolve("descriptors/trained-parts/reference.h5"));
         Descriptors r = DescriptorFiles.read(work.resolve("descriptors/trained/reference.h5"))) {
       assertTrue(qp.size() > 6 * 4, "queries described as parts: " + qp.size());
       assertEquals(List.of("R000000", "R000001", "R000002", "R000003", "R000004", "R000005"), r.ids());
+      assertEquals(6 * 6, rp.size(), "each reference and its 5 crops");
+      assertEquals(List.of("R000003#0", "R000003#5"), List.of(rp.ids().get(18), rp.ids().get(23)));
       partsDeep = Matcher.relativeToRank(Matcher.bestPerQuery(PartMatching.fold(
           new Matcher(Metric.INNER_PRODUCT).knn(qp, r, 6), 0), 50), 6, 50);
+      cropsDeep = Matcher.relativeToRank(Matcher.bestPerQuery(PartMatching.fold(
+          new Matcher(Metric.INNER_PRODUCT).knn(qp, rp, 6 * 6), 0), 50), 6, 50);
     }
     Map<String, Float> gainOf = new java.util.HashMap<>();
     for (int i = 0; i < three.size(); i++) {
       String pair = three.queryId(i) + " " + three.referenceId(i);
       gainOf.put(pair, three.score(i) - meanOf.get(pair));
     }
-    Predictions mean4 = ScoreFusion.fuse(List.of(trainedDeep, thumbnailDeep, pdqDeep, partsDeep),
-        new double[] {1, 1, 1, 1}, ScoreFusion.Rule.MEAN, 0);
-    float[] verified4 = new float[mean4.size()];
-    int[] q4 = new int[mean4.size()];
-    int[] r4 = new int[mean4.size()];
-    for (int i = 0; i < mean4.size(); i++) {
-      verified4[i] = mean4.score(i) + gainOf.get(mean4.queryId(i) + " " + mean4.referenceId(i));
-      q4[i] = mean4.queryIndex(i);
-      r4[i] = mean4.referenceIndex(i);
-    }
-    Predictions expectedFour = Matcher.relativeToRank(Matcher.bestPerQuery(new Predictions(mean4.queryIds(),
-        mean4.referenceIds(), q4, r4, verified4), 10), 2, 10);
-    Predictions four = PredictionsCsv.read(predictions.resolve(Reproduction.slug(Reproduction.FUSED_FOUR_MARGIN)
-        + ".csv"));
-    assertSameScores(expectedFour, four, 1e-5);
+    List<Predictions> fourMembers = List.of(trainedDeep, thumbnailDeep, pdqDeep, partsDeep);
+    assertSameScores(verifiedMargin(fourMembers, gainOf), PredictionsCsv.read(predictions.resolve(
+        Reproduction.slug(Reproduction.FUSED_FOUR_MARGIN) + ".csv")), 1e-5);
+    List<Predictions> fiveMembers = List.of(trainedDeep, thumbnailDeep, pdqDeep, partsDeep, cropsDeep);
+    assertSameScores(verifiedMargin(fiveMembers, gainOf), PredictionsCsv.read(predictions.resolve(
+        Reproduction.slug(Reproduction.FUSED_FIVE_MARGIN) + ".csv")), 1e-5);
 
     // The baselines are systems of the report, computed from the same query and reference images.
     assertTrue(systems.containsAll(List.of("PDQ (Hamming)", "thumbnail 16×16")), systems.toString());
@@ -336,6 +332,26 @@ class ReproductionTest {
       scores.put(p.queryId(i) + " " + p.referenceId(i), p.score(i));
     }
     return scores;
+  }
+
+  /**
+   * What a fusion over deep lists gives: the members' mean pair by pair, each pair raised by its
+   * verification gain, each query's 10 best, then relative to its second best.
+   */
+  private static Predictions verifiedMargin(List<Predictions> members, Map<String, Float> gainOf) {
+    double[] weights = new double[members.size()];
+    java.util.Arrays.fill(weights, 1);
+    Predictions mean = ScoreFusion.fuse(members, weights, ScoreFusion.Rule.MEAN, 0);
+    float[] verified = new float[mean.size()];
+    int[] q = new int[mean.size()];
+    int[] r = new int[mean.size()];
+    for (int i = 0; i < mean.size(); i++) {
+      verified[i] = mean.score(i) + gainOf.get(mean.queryId(i) + " " + mean.referenceId(i));
+      q[i] = mean.queryIndex(i);
+      r[i] = mean.referenceIndex(i);
+    }
+    return Matcher.relativeToRank(Matcher.bestPerQuery(new Predictions(mean.queryIds(), mean.referenceIds(), q, r,
+        verified), 10), 2, 10);
   }
 
   /** The same pairs with the same scores, in any order. */
