@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
       "reciprocal_rank (sum of weight / (60 + rank among the query's pairs); for systems on different scales, it",
       "orders each query's pairs, not the queries against each other). Then, optionally, the fused pairs verified",
       "by local-feature geometry (--verify), each query's k best kept (--k) and scored relative to its R-th best",
-      "(--relative-to-rank, --keep). isc reproduce's three- and four-way systems are --verify Q,R --k 10",
+      "(--relative-to-rank, --keep). isc reproduce's three-, four- and five-way systems are --verify Q,R --k 10",
       "--relative-to-rank 2 --keep 10 over deep candidate lists (isc match --k 50 --relative-to-rank 10 --keep 50;",
-      "the fourth list with --parts, from isc extract --parts query)."
+      "the fourth and fifth lists with --parts, from isc extract --parts query against whole references and",
+      "against --parts crops)."
     })
 final class EnsembleCommand extends IscCommand {
   @Option(names = "--predictions", required = true, split = ",", description = "Two or more predictions CSVs.")
