@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  * ({@link Matcher#relativeToRank}, a matching-track calibration), the latter also re-scored by
  * local-feature geometry ({@link GeometricVerification}), and that last system fused (mean of
  * scores) with the thumbnail baseline taken relative to rank 10; the fusions over deep candidate
- * lists ({@link #FUSED_THREE_MARGIN}, {@link #FUSED_FOUR_MARGIN}, {@link #FUSED_FIVE_MARGIN}); with a pretrained start, the
- * pretrained network before training; and, as baselines without
+ * lists ({@link #FUSED_THREE_MARGIN}, {@link #FUSED_FOUR_MARGIN}, {@link #FUSED_FIVE_MARGIN}); with
+ * a pretrained start, the pretrained network before training; and, as baselines without
  * learning, PDQ hashes (each query's 10 nearest references by Hamming distance, scored 1 -
  * distance / 256, {@link PdqMatcher}) and 16 x 16 grey thumbnails ({@link Thumbnail}, 10 nearest
  * by inner product), computed from the same query and reference images. Every step keeps its
@@ -480,15 +480,14 @@ public final class Reproduction {
   }
 
   /**
-   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries and (when cut)
-   * the references in descriptors/NAME-parts/. Whole references and the training images are read
-   * from NAME/ (score normalization compares each part with the training images).
+   * Descriptors of a model in descriptors/NAME/SPLIT.h5; with parts, of the queries and the
+   * references in descriptors/NAME-parts/. Whole references and the training images are read from
+   * NAME/ (score normalization compares each part with the training images).
    */
   private void extract(String name, Path modelFile, ImageParts.Scheme queries, ImageParts.Scheme references) {
     boolean cut = queries != ImageParts.Scheme.NONE;
     Path dir = work.resolve("descriptors").resolve(cut ? name + PARTS_SUFFIX : name);
-    List<String> splits = !cut ? List.of("query", "reference", "training")
-        : references != ImageParts.Scheme.NONE ? List.of("query", "reference") : List.of("query");
+    List<String> splits = cut ? List.of("query", "reference") : List.of("query", "reference", "training");
     if (splits.stream().allMatch(split -> Files.exists(dir.resolve(split + ".h5")))) {
       return;
     }
