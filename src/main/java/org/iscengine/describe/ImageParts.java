@@ -77,11 +77,10 @@ public final class ImageParts {
           }
         }
         case REFERENCE, CROPS -> {
-          List<int[]> regions = scheme == Scheme.REFERENCE ? tiles(image.cols(), image.rows()) : new ArrayList<>();
-          regions.addAll(crops(image.cols(), image.rows()));
-          for (int[] r : regions) {
-            parts.add(crop(image, r));
+          if (scheme == Scheme.REFERENCE) {
+            tiles(image.cols(), image.rows()).forEach(r -> parts.add(crop(image, r)));
           }
+          crops(image.cols(), image.rows()).forEach(r -> parts.add(crop(image, r)));
         }
       }
       return parts;
